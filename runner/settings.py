@@ -1,0 +1,209 @@
+"""One typed settings object, resolved once from three layers.
+
+Precedence, lowest first: ``[tool.e2e]`` in ``pyproject.toml``, then ``E2E_*``
+environment variables, then command-line flags. Every value remembers where it came
+from, so a bad value is reported as "``E2E_VIEWPORT`` (environment)" or
+"``pyproject.toml`` [tool.e2e] viewport" rather than as a bare parse error.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+
+class SettingsError(Exception):
+    """A configuration value is wrong; the message names where it came from and what to do."""
+
+
+def _parse_bool(text: str) -> bool:
+    lowered = str(text).strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError("expected true or false")
+
+
+def _parse_viewport(text: str) -> tuple[int, int]:
+    parts = str(text).lower().replace(" ", "").split("x")
+    if len(parts) != 2 or not all(p.isdigit() and int(p) > 0 for p in parts):
+        raise ValueError("expected WIDTHxHEIGHT, for example 1920x1080")
+    return int(parts[0]), int(parts[1])
+
+
+def _choice(*allowed: str) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        value = str(text).strip().lower()
+        if value not in allowed:
+            raise ValueError(f"expected one of: {', '.join(allowed)}")
+        return value
+
+    return parse
+
+
+def _non_negative_float(text: str) -> float:
+    value = float(text)
+    if value < 0:
+        raise ValueError("expected a number >= 0")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    value = int(str(text).strip())
+    if value <= 0:
+        raise ValueError("expected a whole number > 0")
+    return value
+
+
+def _optional_str(text: str) -> str | None:
+    value = str(text).strip()
+    return value or None
+
+
+def _args(text: str | list[str]) -> tuple[str, ...]:
+    if isinstance(text, list):
+        return tuple(str(a) for a in text)
+    return tuple(a for a in str(text).split() if a)
+
+
+def _prefix(text: str) -> str:
+    value = str(text).strip().strip("/")
+    if ".." in value.split("/"):
+        raise ValueError("must not contain '..'")
+    return value
+
+
+# name -> (environment variable, parser, default)
+_SPEC: dict[str, tuple[str, Callable[[Any], Any], Any]] = {
+    "base_url": ("E2E_BASE_URL", _optional_str, None),
+    "reports_dir": ("E2E_REPORTS_DIR", str, "reports"),
+    "headed": ("E2E_HEADED", _parse_bool, False),
+    "chromium": ("E2E_CHROMIUM", _optional_str, None),
+    "browser_args": ("E2E_BROWSER_ARGS", _args, ()),
+    "viewport": ("E2E_VIEWPORT", _parse_viewport, (1920, 1080)),
+    "slow_mo": ("E2E_SLOW_MO", _non_negative_float, 0.0),
+    "expect_timeout": ("E2E_EXPECT_TIMEOUT", _positive_int, 5000),
+    "screenshots": ("E2E_SCREENSHOTS", _choice("final", "every-step"), "final"),
+    "trace": ("E2E_TRACE", _choice("retain-on-failure", "on", "off"), "retain-on-failure"),
+    "video": ("E2E_VIDEO", _choice("off", "retain-on-failure", "on"), "off"),
+    "browser_server": ("E2E_BROWSER_SERVER", _choice("shared", "private"), "shared"),
+    "report_bucket": ("E2E_REPORT_BUCKET", _optional_str, None),
+    "report_prefix": ("E2E_REPORT_PREFIX", _prefix, "e2e"),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a step of the pipeline needs to know, resolved once."""
+
+    project_root: Path
+    base_url: str | None = None
+    reports_dir: Path = Path("reports")
+    headed: bool = False
+    chromium: str | None = None
+    browser_args: tuple[str, ...] = ()
+    viewport: tuple[int, int] = (1920, 1080)
+    slow_mo: float = 0.0
+    expect_timeout: int = 5000
+    screenshots: str = "final"
+    trace: str = "retain-on-failure"
+    video: str = "off"
+    browser_server: str = "shared"
+    report_bucket: str | None = None
+    report_prefix: str = "e2e"
+    sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def viewport_size(self) -> dict[str, int]:
+        return {"width": self.viewport[0], "height": self.viewport[1]}
+
+    def source_of(self, name: str) -> str:
+        return self.sources.get(name, "default")
+
+
+def find_project_root(start: Path | None = None) -> Path:
+    """The nearest folder at or above ``start`` holding a pyproject.toml (else ``start``)."""
+    here = (start or Path.cwd()).resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / "pyproject.toml").is_file():
+            return candidate
+    return here
+
+
+def _read_pyproject(root: Path) -> dict[str, Any]:
+    path = root / "pyproject.toml"
+    if not path.is_file():
+        return {}
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{path}: not valid TOML ({exc}). Fix the file and run again.") from exc
+    table = data.get("tool", {}).get("e2e", {})
+    if not isinstance(table, dict):
+        raise SettingsError(f"{path}: [tool.e2e] must be a table")
+    return table
+
+
+def resolve(
+    project_root: Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Merge pyproject, environment and flags (``overrides``; ``None`` values are ignored)."""
+    root = find_project_root(project_root)
+    env = os.environ if environ is None else environ
+    table = _read_pyproject(root)
+    unknown = sorted(set(table) - set(_SPEC))
+    if unknown:
+        raise SettingsError(
+            f"{root / 'pyproject.toml'}: unknown key(s) in [tool.e2e]: {', '.join(unknown)}. "
+            f"Known keys: {', '.join(sorted(_SPEC))}."
+        )
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    for name, (env_name, parse, default) in _SPEC.items():
+        raw: Any = None
+        origin = "default"
+        if name in table:
+            raw, origin = table[name], f"pyproject.toml [tool.e2e] {name}"
+        if env.get(env_name) is not None:
+            raw, origin = env[env_name], f"{env_name} (environment)"
+        if overrides and overrides.get(name) is not None:
+            raw, origin = overrides[name], f"--{name.replace('_', '-')} (command line)"
+        if origin == "default":
+            values[name] = default
+            continue
+        try:
+            values[name] = raw if isinstance(raw, bool) and parse is _parse_bool else parse(raw)
+        except (ValueError, TypeError) as exc:
+            raise SettingsError(f"{origin} = {raw!r}: {exc}.") from None
+        sources[name] = origin
+    reports_dir = Path(values.pop("reports_dir"))
+    if not reports_dir.is_absolute():
+        reports_dir = root / reports_dir
+    base_url = values.pop("base_url")
+    if base_url is not None and not base_url.startswith(("http://", "https://")):
+        raise SettingsError(
+            f"{sources['base_url']} = {base_url!r}: expected an http:// or https:// URL of the app under test."
+        )
+    return Settings(
+        project_root=root,
+        base_url=base_url.rstrip("/") if base_url else None,
+        reports_dir=reports_dir,
+        sources=sources,
+        **values,
+    )
+
+
+def setting_names() -> list[str]:
+    return [f.name for f in fields(Settings) if f.name not in {"project_root", "sources"}]
+
+
+def env_name(name: str) -> str:
+    return _SPEC[name][0]
