@@ -94,6 +94,7 @@ _SPEC: dict[str, tuple[str, Callable[[Any], Any], Any]] = {
     "browser_server": ("E2E_BROWSER_SERVER", _choice("shared", "private"), "shared"),
     "report_bucket": ("E2E_REPORT_BUCKET", _optional_str, None),
     "report_prefix": ("E2E_REPORT_PREFIX", _prefix, "e2e"),
+    "report_url": ("E2E_REPORT_URL", _optional_str, None),
 }
 
 
@@ -116,6 +117,8 @@ class Settings:
     browser_server: str = "shared"
     report_bucket: str | None = None
     report_prefix: str = "e2e"
+    # Public base URL of the publish root (CloudFront, website endpoint) for printed links.
+    report_url: str | None = None
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property

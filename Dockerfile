@@ -1,0 +1,128 @@
+# The image the suite runs in, on CodeBuild and on a laptop.
+#
+#   docker build --network host -t e2e-runner .
+#   docker run --rm --network host e2e-runner                      # the bundled example suite
+#   docker run --rm --network host -v "$PWD:/e2e" e2e-runner       # your project's suite
+#
+# Behind a TLS-inspecting proxy, give the build the proxy's CA: put it in certs/*.crt
+# (git-ignored) or pass --build-arg EXTRA_CA_CERTS="$(cat proxy-ca.pem)". pip and npm run
+# over HTTPS inside the build and need it; the finished image trusts it too.
+#
+# Everything the suite needs is installed here, so a build installs nothing. The
+# ENTRYPOINT starts the shared browser, but nothing depends on it: CodeBuild replaces it,
+# and the runner then starts the browser itself.
+
+# ECR Public's mirror of the official image: CodeBuild's shared addresses are not rate
+# limited there the way anonymous Docker Hub pulls are.
+ARG BASE_IMAGE=public.ecr.aws/docker/library/debian:bookworm-slim
+
+# ---------------------------------------------------------------------------------------
+# Runtime system packages: what every later stage and the final image share.
+FROM ${BASE_IMAGE} AS system
+
+ENV DEBIAN_FRONTEND=noninteractive \
+    LANG=C.UTF-8 \
+    LC_ALL=C.UTF-8
+
+# - chromium: Debian's build; Playwright drives it through executablePath (`playwright
+#   install` would download a browser from outside the package registries).
+# - fonts-wqy-zenhei: one 16 MB font with Chinese, Japanese kana and kanji, and Korean;
+#   without a CJK font, screenshots of such pages show empty boxes. fonts-liberation gives
+#   Latin text the metrics of the common web fonts.
+# - libatomic1: Playwright's bundled Node needs it ("Connection closed while reading from
+#   the driver" without it).
+# - tini: PID 1 that forwards signals and reaps the browser's orphans under `docker run`.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends \
+      ca-certificates \
+      chromium \
+      fonts-liberation \
+      fonts-wqy-zenhei \
+      libatomic1 \
+      python3 \
+      tini \
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/* /usr/share/doc/* /usr/share/man/*
+
+# Extra CA certificates, from a build argument (PEM text) and/or certs/*.crt in the build
+# context. pyproject.toml is listed only so that the COPY has a source when certs/ is empty.
+ARG EXTRA_CA_CERTS=""
+COPY pyproject.toml certs* /tmp/extra-ca/
+RUN set -eu; \
+    mkdir -p /usr/local/share/ca-certificates/extra; \
+    if [ -n "$EXTRA_CA_CERTS" ]; then printf '%s\n' "$EXTRA_CA_CERTS" > /usr/local/share/ca-certificates/extra/build-arg.crt; fi; \
+    find /tmp/extra-ca -maxdepth 1 -name '*.crt' -exec cp {} /usr/local/share/ca-certificates/extra/ \; ; \
+    rm -rf /tmp/extra-ca; \
+    update-ca-certificates >/dev/null
+
+# Python (pip, boto3) and Node (npm, the Allure CLI) each carry their own CA list; point
+# them all at the system bundle so the extra certificates above count everywhere.
+ENV PIP_CERT=/etc/ssl/certs/ca-certificates.crt \
+    REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt \
+    AWS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt \
+    NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_NO_CACHE_DIR=1
+
+# ---------------------------------------------------------------------------------------
+# The Allure 3 report CLI, pinned by package-lock.json. npm is needed only here: the final
+# image runs the CLI on the Node.js that the playwright wheel already carries, instead of
+# a second Node runtime (Debian's nodejs and npm would add 300+ MB).
+FROM system AS node-build
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends npm \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /opt/e2e
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts \
+ && rm -rf /root/.npm
+
+# ---------------------------------------------------------------------------------------
+# The Python environment: dependencies first (a layer that survives source edits), then
+# the project itself.
+FROM system AS python-build
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3-venv \
+ && rm -rf /var/lib/apt/lists/*
+RUN python3 -m venv /opt/e2e/venv
+ENV PATH=/opt/e2e/venv/bin:$PATH
+WORKDIR /opt/e2e/src
+COPY pyproject.toml constraints.txt ./
+# The dependency list is read from pyproject.toml so it is written down in one place.
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
+      > /tmp/requirements.txt \
+ && pip install -r /tmp/requirements.txt -c constraints.txt \
+ && rm /tmp/requirements.txt
+COPY pyproject.toml README.md* ./
+COPY runner ./runner
+RUN pip install --no-deps .
+
+# ---------------------------------------------------------------------------------------
+FROM system AS final
+
+COPY --from=python-build /opt/e2e/venv /opt/e2e/venv
+COPY --from=node-build /opt/e2e/node_modules /opt/e2e/node_modules
+
+# One Node for Playwright's driver and for the Allure CLI: the wheel's own.
+RUN set -eu; \
+    node="$(/opt/e2e/venv/bin/python -c 'import os, playwright; print(os.path.join(os.path.dirname(playwright.__file__), "driver", "node"))')"; \
+    ln -s "$node" /usr/local/bin/node; \
+    ln -s /opt/e2e/node_modules/.bin/allure /usr/local/bin/allure; \
+    node --version >/dev/null; \
+    allure --version >/dev/null
+
+# CodeBuild keeps the image's ENV (but not its ENTRYPOINT), so PATH and the Chromium
+# choice hold in both ways of running.
+ENV PATH=/opt/e2e/venv/bin:$PATH \
+    E2E_CHROMIUM=/usr/bin/chromium \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1
+
+# The example project, so that a bare `docker run IMAGE` runs a suite. Mount your own
+# project over /e2e to run yours; CodeBuild works in its checkout instead.
+WORKDIR /e2e
+COPY pyproject.toml ./
+COPY features ./features
+COPY steps ./steps
+
+ENTRYPOINT ["/usr/bin/tini", "--", "e2e", "entrypoint"]
+CMD ["e2e", "run"]

@@ -1,0 +1,75 @@
+"""The browser a test process uses: the shared server (default) or a private launch.
+
+``BrowserSession.get()`` always returns a live browser. If the browser died mid-run
+(crashed, killed, out of memory) the next scenario reconnects to a restarted server
+instead of failing every remaining scenario.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from playwright.sync_api import Browser, Error as PlaywrightError, Playwright
+
+from runner import browser_server
+from runner.chromium import find_chromium, launch_args
+from runner.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def launch_options(settings: Settings) -> dict[str, Any]:
+    return {
+        "executable_path": find_chromium(settings),
+        "headless": not settings.headed,
+        "args": launch_args(settings),
+        "slow_mo": settings.slow_mo,
+    }
+
+
+class BrowserSession:
+    def __init__(self, settings: Settings, playwright: Playwright, launch_args_override: dict | None = None):
+        self.settings = settings
+        self.playwright = playwright
+        self.launch_args = launch_args_override or launch_options(settings)
+        self.shared = settings.browser_server == "shared" and not settings.headed
+        self.restarts = 0
+        self._browser: Browser | None = None
+
+    def _connect(self) -> Browser:
+        last_error: Exception | None = None
+        for _attempt in range(2):
+            info, _ = browser_server.ensure(self.settings)
+            try:
+                return self.playwright.chromium.connect(
+                    info.ws_endpoint, timeout=30_000, slow_mo=self.settings.slow_mo or None
+                )
+            except PlaywrightError as exc:  # server answered the port check but not the protocol
+                last_error = exc
+                browser_server.stop(self.settings, only_pid=info.pid)
+        raise browser_server.BrowserServerError(f"Could not connect to the shared browser: {last_error}")
+
+    def get(self) -> Browser:
+        if self._browser is not None and self._browser.is_connected():
+            return self._browser
+        if self._browser is not None:
+            self.restarts += 1
+            log.warning("The browser disconnected; starting a new one (restart %d).", self.restarts)
+        if self.shared:
+            self._browser = self._connect()
+        else:
+            self._browser = self.playwright.chromium.launch(**self.launch_args)
+        return self._browser
+
+    @property
+    def current(self) -> Browser | None:
+        return self._browser if self._browser is not None and self._browser.is_connected() else None
+
+    def close(self) -> None:
+        if self._browser is not None:
+            try:
+                self._browser.close()
+            except PlaywrightError:
+                pass
+            self._browser = None

@@ -1,0 +1,70 @@
+"""Finding a Chromium to drive, and the flags it needs on a build machine.
+
+Order: ``E2E_CHROMIUM`` (or ``[tool.e2e] chromium``), then a Playwright-installed
+Chromium, then Debian's ``chromium`` and the usual names on PATH.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from runner.settings import Settings, SettingsError
+
+# Chromium otherwise keeps calling Google's update and variation services; on a closed
+# build network every one of those calls fails and slows the first page loads.
+QUIET_ARGS = (
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-default-apps",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-features=Translate,MediaRouter,OptimizationHints",
+)
+
+PATH_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+
+
+class ChromiumNotFound(Exception):
+    """No Chromium could be found; the message says what to install."""
+
+
+def _playwright_chromium() -> str | None:
+    """Where Playwright would put its own Chromium, if `playwright install chromium` was run."""
+    base = Path(os.environ.get("PLAYWRIGHT_BROWSERS_PATH") or Path.home() / ".cache" / "ms-playwright")
+    if not base.is_dir():
+        return None
+    for candidate in sorted(base.glob("chromium-*/chrome-linux*/chrome"), reverse=True):
+        if os.access(candidate, os.X_OK):
+            return str(candidate)
+    return None
+
+
+def find_chromium(settings: Settings) -> str:
+    if settings.chromium:
+        path = shutil.which(settings.chromium) or settings.chromium
+        if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+            raise SettingsError(
+                f"{settings.source_of('chromium')} = {settings.chromium!r}: no executable there. "
+                "Point it at a Chromium binary, or unset it to search automatically."
+            )
+        return path
+    found = _playwright_chromium()
+    if found:
+        return found
+    for name in PATH_NAMES:
+        found = shutil.which(name)
+        if found:
+            return found
+    raise ChromiumNotFound(
+        "No Chromium found. Install one of:\n"
+        "  - Debian/Ubuntu: apt-get install -y chromium   (or run scripts/setup.sh)\n"
+        "  - Playwright's own build: playwright install chromium\n"
+        "or set E2E_CHROMIUM to the path of a Chromium/Chrome binary. "
+        f"Searched: E2E_CHROMIUM (unset), Playwright's browser folder, PATH for {', '.join(PATH_NAMES)}."
+    )
+
+
+def launch_args(settings: Settings) -> list[str]:
+    return [*QUIET_ARGS, *settings.browser_args]

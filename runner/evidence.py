@@ -1,0 +1,181 @@
+"""Evidence of each scenario, attached to its Allure result and kept in the run folder.
+
+What is captured: a screenshot of the final state of every scenario, a screenshot of
+the failing step (under that step), optional screenshots after every step, the page
+URL, browser console errors and uncaught page errors, a Playwright trace of failures
+(type ``application/vnd.allure.playwright-trace`` so Allure's viewer opens it) and,
+when enabled, a video.
+
+Evidence does not depend on which fixtures a user overrides: pages are found through
+the browser connection (every context it has open), and contexts a user created
+themselves are adopted (tracing, console capture) before the scenario's steps run.
+Files go to ``<run>/evidence/<scenario>/`` with predictable names.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import allure
+import pytest
+from playwright.sync_api import BrowserContext, Page
+from playwright.sync_api import Error as PlaywrightError
+
+from runner.run_folder import EVIDENCE
+
+if TYPE_CHECKING:
+    from runner.run_state import RunState
+
+log = logging.getLogger(__name__)
+
+TRACE_MIME = "application/vnd.allure.playwright-trace"
+_ADOPTED = "_e2e_evidence"
+
+
+def slugify(text: str, limit: int = 80) -> str:
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-._") or "item"
+    if len(slug) > limit:
+        digest = hashlib.sha1(text.encode()).hexdigest()[:8]
+        slug = f"{slug[: limit - 9]}-{digest}"
+    return slug
+
+
+@dataclass
+class ScenarioEvidence:
+    item: pytest.Item
+    state: RunState
+    console_errors: list[str] = field(default_factory=list)
+    failed: bool = False
+    failed_step: str | None = None
+    error: str | None = None
+    failure_screenshot: str | None = None
+    final_screenshot: str | None = None
+    _count: int = 0
+
+    @property
+    def run_dir(self) -> Path:
+        return self.state.run_dir
+
+    @property
+    def settings(self):
+        return self.state.settings
+
+    @property
+    def folder(self) -> Path:
+        path = self.run_dir / EVIDENCE / slugify(self.item.nodeid.replace("::", "--"), limit=120)
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def relative(self, path: Path) -> str:
+        return path.relative_to(self.run_dir).as_posix()
+
+    # --- pages and contexts -------------------------------------------------------------
+    def contexts(self) -> list[BrowserContext]:
+        # Looked up each time: the browser fixtures are set up lazily, by the first step using them.
+        browsers = self.state.browsers
+        browser = browsers.current if browsers is not None else None
+        if browser is None:
+            return []
+        try:
+            return list(browser.contexts)
+        except PlaywrightError:
+            return []
+
+    def pages(self) -> list[Page]:
+        pages = []
+        for context in self.contexts():
+            pages.extend(p for p in context.pages if not p.is_closed())
+        return pages
+
+    def adopt(self, context: BrowserContext) -> None:
+        """Start tracing and console capture on a context, once."""
+        if getattr(context, _ADOPTED, None) is not None:
+            return
+        setattr(context, _ADOPTED, self)
+        context.on("console", self._on_console)
+        context.on("weberror", lambda error: self.console_errors.append(f"uncaught: {error.error}"))
+        if self.settings.trace != "off":
+            try:
+                context.tracing.start(screenshots=True, snapshots=True, sources=False)
+            except PlaywrightError as exc:  # already tracing (a user started it): keep theirs
+                log.debug("tracing not started: %s", exc)
+
+    def _on_console(self, message) -> None:
+        if message.type == "error":
+            location = message.location or {}
+            where = f" ({location.get('url')}:{location.get('lineNumber')})" if location.get("url") else ""
+            self.console_errors.append(f"{message.text}{where}")
+
+    # --- captures -------------------------------------------------------------------------
+    def screenshot(self, name: str, page: Page | None = None, full_page: bool = False) -> Path | None:
+        """Screenshot of ``page`` (default: the newest open page), saved and attached to the current step."""
+        targets = [page] if page is not None else self.pages()[-1:]
+        saved = None
+        for target in targets:
+            self._count += 1
+            path = self.folder / f"{self._count:02d}-{slugify(name, 60)}.png"
+            try:
+                target.screenshot(path=str(path), full_page=full_page, animations="disabled", timeout=10_000)
+            except PlaywrightError as exc:
+                log.warning("screenshot %r failed: %s", name, exc)
+                continue
+            allure.attach.file(str(path), name=name, attachment_type=allure.attachment_type.PNG)
+            saved = path
+        return saved
+
+    def step_failed(self, step_text: str, exception: BaseException) -> None:
+        self.failed = True
+        self.failed_step = step_text
+        self.error = first_line(exception)
+        shot = self.screenshot(f"failed step: {step_text}")
+        if shot is not None:
+            self.failure_screenshot = self.relative(shot)
+
+    def scenario_finished(self) -> None:
+        pages = self.pages()
+        shot = self.screenshot("final state")
+        if shot is not None:
+            self.final_screenshot = self.relative(shot)
+        urls = [p.url for p in pages]
+        if urls:
+            allure.attach("\n".join(urls), name="page URL", attachment_type=allure.attachment_type.URI_LIST)
+        if self.console_errors:
+            allure.attach(
+                "\n".join(self.console_errors), name="browser console errors", attachment_type=allure.attachment_type.TEXT
+            )
+        self._finish_traces()
+
+    def _finish_traces(self) -> None:
+        keep = self.settings.trace == "on" or (self.settings.trace == "retain-on-failure" and self.failed)
+        for index, context in enumerate(self.contexts()):
+            if getattr(context, _ADOPTED, None) is not self or self.settings.trace == "off":
+                continue
+            path = self.folder / ("trace.zip" if index == 0 else f"trace-{index + 1}.zip")
+            try:
+                context.tracing.stop(path=str(path) if keep else None)
+            except PlaywrightError as exc:
+                log.warning("trace not saved: %s", exc)
+                continue
+            if keep and path.exists():
+                allure.attach.file(str(path), name="Playwright trace", attachment_type=TRACE_MIME, extension="zip")
+
+    def keep_videos(self, video_paths: list[Path]) -> None:
+        keep = self.settings.video == "on" or (self.settings.video == "retain-on-failure" and self.failed)
+        for index, source in enumerate(p for p in video_paths if p.exists()):
+            if not keep:
+                source.unlink(missing_ok=True)
+                continue
+            target = self.folder / ("video.webm" if index == 0 else f"video-{index + 1}.webm")
+            shutil.move(str(source), target)
+            allure.attach.file(str(target), name="video", attachment_type=allure.attachment_type.WEBM)
+
+
+def first_line(exception: BaseException) -> str:
+    text = str(exception).strip() or type(exception).__name__
+    return text.splitlines()[0][:500]

@@ -1,0 +1,69 @@
+"""Every ``.feature`` file is a test module: no per-feature Python glue.
+
+pytest-bdd binds scenarios with ``scenarios()`` called from a Python test module; here a
+collector builds that module in memory for each ``.feature`` file it finds, so
+``pytest features/`` runs every feature as written. Gherkin syntax errors become a
+collection error naming the file, line and the offending text.
+"""
+
+from __future__ import annotations
+
+import types
+from pathlib import Path
+
+import pytest
+from pytest_bdd import exceptions as bdd_exceptions
+from pytest_bdd.feature import get_features
+from pytest_bdd.scenario import get_python_name_generator, scenario
+
+
+class FeatureSyntaxError(Exception):
+    pass
+
+
+class FeatureFile(pytest.Module):
+    """A ``.feature`` file, collected like a test module that bound all of its scenarios."""
+
+    def _getobj(self) -> types.ModuleType:
+        path = Path(self.path)
+        module = types.ModuleType(f"feature_{path.stem}")
+        module.__file__ = str(path)
+        try:
+            features = get_features([str(path)])
+        except bdd_exceptions.GherkinParseError as exc:
+            raise self.CollectError(
+                f"{path}:{exc.line}: Gherkin syntax error: {exc.message}\n"
+                f"    line {exc.line}: {exc.line_content.strip()}\n"
+                "Fix the line above; see https://cucumber.io/docs/gherkin/reference/ for the syntax."
+            ) from None
+        for feature in features:
+            for scenario_name in feature.scenarios:
+
+                def _scenario() -> None:
+                    """Bound from the feature file by the e2e plugin."""
+
+                bound = scenario(str(path), scenario_name, features_base_dir=str(path.parent))(_scenario)
+                for test_name in get_python_name_generator(scenario_name):
+                    if not hasattr(module, test_name):
+                        setattr(module, test_name, bound)
+                        break
+        return module
+
+
+def collect_feature_file(file_path: Path, parent: pytest.Collector) -> FeatureFile | None:
+    if file_path.suffix == ".feature":
+        return FeatureFile.from_parent(parent, path=file_path)
+    return None
+
+
+def has_features(paths: list[str], rootpath: Path) -> bool:
+    """True when any of the pytest arguments is, or contains, a .feature file."""
+    for arg in paths:
+        candidate = Path(arg.split("::", 1)[0])
+        if not candidate.is_absolute():
+            candidate = Path.cwd() / candidate
+        if candidate.suffix == ".feature":
+            return True
+        if candidate.is_dir() and next(candidate.rglob("*.feature"), None) is not None:
+            return True
+    return False

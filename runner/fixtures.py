@@ -1,0 +1,114 @@
+"""The fixture ladder, named as in pytest-playwright so users can override any rung.
+
+``browser_type_launch_args`` -> ``browser`` (the live shared browser, reconnected if it
+died) and ``browser_context_args`` -> ``context`` -> ``page``; plus ``base_url``,
+``e2e_settings`` and ``evidence`` (screenshots into the run folder and the report).
+Evidence itself does not depend on these fixtures: see ``runner.evidence``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
+
+from runner.browser_session import BrowserSession, launch_options
+from runner.evidence import ScenarioEvidence
+from runner.run_state import get_run_state
+from runner.settings import Settings
+
+EVIDENCE_KEY = pytest.StashKey[ScenarioEvidence]()
+
+
+def evidence_for(item: pytest.Item) -> ScenarioEvidence:
+    existing = item.stash.get(EVIDENCE_KEY, None)
+    if existing is not None:
+        return existing
+    state = get_run_state(item.config)
+    created = ScenarioEvidence(item=item, state=state)
+    item.stash[EVIDENCE_KEY] = created
+    return created
+
+
+@pytest.fixture(scope="session")
+def e2e_settings(pytestconfig: pytest.Config) -> Settings:
+    return get_run_state(pytestconfig).settings
+
+
+@pytest.fixture(scope="session")
+def base_url(pytestconfig: pytest.Config) -> str:
+    url = get_run_state(pytestconfig).base_url
+    if not url:
+        raise pytest.UsageError("No app under test: set E2E_BASE_URL or let the plugin start the demo app.")
+    return url
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    manager = sync_playwright().start()
+    yield manager
+    manager.stop()
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(e2e_settings: Settings) -> dict[str, Any]:
+    """Options for a private launch (``--browser-server private`` or ``--headed``)."""
+    return launch_options(e2e_settings)
+
+
+@pytest.fixture(scope="session")
+def e2e_browser_session(
+    pytestconfig: pytest.Config, playwright: Playwright, browser_type_launch_args: dict[str, Any]
+) -> Iterator[BrowserSession]:
+    state = get_run_state(pytestconfig)
+    session = BrowserSession(state.settings, playwright, browser_type_launch_args)
+    state.browsers = session
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def browser(e2e_browser_session: BrowserSession) -> Browser:
+    """The live browser; function-scoped so a browser that died is replaced for the next scenario."""
+    return e2e_browser_session.get()
+
+
+@pytest.fixture
+def browser_context_args(e2e_settings: Settings, base_url: str, request: pytest.FixtureRequest) -> dict[str, Any]:
+    args: dict[str, Any] = {"base_url": base_url, "viewport": e2e_settings.viewport_size}
+    if e2e_settings.video != "off":
+        args["record_video_dir"] = str(evidence_for(request.node).folder / ".video")
+        args["record_video_size"] = e2e_settings.viewport_size
+    return args
+
+
+@pytest.fixture
+def context(
+    browser: Browser, browser_context_args: dict[str, Any], request: pytest.FixtureRequest
+) -> Iterator[BrowserContext]:
+    evidence = evidence_for(request.node)
+    ctx = browser.new_context(**browser_context_args)
+    evidence.adopt(ctx)
+    yield ctx
+    videos: list[Path] = []
+    with contextlib.suppress(PlaywrightError):
+        videos = [Path(p.video.path()) for p in ctx.pages if p.video]
+    with contextlib.suppress(PlaywrightError):
+        ctx.close()
+    evidence.keep_videos(videos)
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Page:
+    return context.new_page()
+
+
+@pytest.fixture
+def evidence(request: pytest.FixtureRequest) -> ScenarioEvidence:
+    """``evidence.screenshot("name")`` saves a screenshot and attaches it to the current step."""
+    return evidence_for(request.node)

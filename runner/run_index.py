@@ -1,0 +1,415 @@
+"""The index of published runs: one small entry object per run, and the pages built from them.
+
+Why the index is not a single JSON file that every publisher reads, edits and writes back:
+two builds publishing at the same moment would each write their own version and one run
+would vanish from the index (a lost update). Instead each publish writes its own immutable
+entry, ``entries/<run-id>.json``, as the LAST object of the run (so the index never links to
+a half-uploaded run), and the shared pages (``index.html``, ``runs/index.json``, ``latest/``)
+are derived from a LIST of ``entries/``. The publisher rebuilds them until a LIST taken after
+its write matches the one it built from (see ``publish.publish_site``); with S3's
+read-after-write consistency the last page written then holds every committed run.
+
+``runs/index.json`` is a cache of all entries with their ETags, so a rebuild GETs only the
+entries it has not seen, not one object per run ever published.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import posixpath
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import PurePosixPath
+from typing import Any
+
+from runner.run_folder import RUN_ID_PATTERN
+
+ENTRIES_DIR = "entries/"
+INDEX_PAGE = "index.html"
+INDEX_JSON = "runs/index.json"
+LATEST_DIR = "latest/"
+INDEX_VERSION = 1
+
+# Triage details (failures with thumbnails) are shown for the newest runs only, so the
+# page of a project with thousands of runs stays light.
+TRIAGE_RUNS = 30
+FAILURES_PER_RUN = 10
+_TEXT_LIMIT = 500
+
+
+def run_root(run_id: str) -> str:
+    return f"runs/{run_id}/"
+
+
+def entry_key(run_id: str) -> str:
+    return f"{ENTRIES_DIR}{run_id}.json"
+
+
+@dataclass(frozen=True)
+class Failure:
+    name: str
+    feature: str | None
+    failed_step: str | None
+    error: str | None
+    screenshot: str | None  # key relative to the publish root
+
+
+@dataclass(frozen=True)
+class RunEntry:
+    run_id: str
+    status: str
+    counts: dict[str, int]
+    started_at: str | None
+    finished_at: str | None
+    duration_seconds: float | None
+    exit_code: int | None
+    branch: str | None
+    commit: str | None
+    build_number: str | None
+    build_url: str | None
+    initiator: str | None
+    source: str | None
+    report: str | None
+    report_single_file: str | None
+    history: str | None
+    failures: tuple[Failure, ...] = ()
+    failures_total: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["failures"] = [asdict(f) for f in self.failures]
+        return data
+
+    def to_bytes(self) -> bytes:
+        return (json.dumps(self.to_dict(), indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RunEntry:
+        if not RUN_ID_PATTERN.match(str(data.get("run_id", ""))):
+            raise ValueError("entry without a valid run_id")
+        failures = tuple(
+            Failure(
+                name=str(f.get("name") or ""),
+                feature=_opt(f.get("feature")),
+                failed_step=_opt(f.get("failed_step")),
+                error=_opt(f.get("error")),
+                screenshot=_opt(f.get("screenshot")),
+            )
+            for f in data.get("failures") or []
+            if isinstance(f, Mapping)
+        )
+        counts = data.get("counts") or {}
+        return cls(
+            run_id=str(data["run_id"]),
+            status=str(data.get("status") or "unknown"),
+            counts={str(k): int(v) for k, v in counts.items() if isinstance(v, int | float)},
+            started_at=_opt(data.get("started_at")),
+            finished_at=_opt(data.get("finished_at")),
+            duration_seconds=_opt_float(data.get("duration_seconds")),
+            exit_code=data.get("exit_code") if isinstance(data.get("exit_code"), int) else None,
+            branch=_opt(data.get("branch")),
+            commit=_opt(data.get("commit")),
+            build_number=_opt(data.get("build_number")),
+            build_url=_opt(data.get("build_url")),
+            initiator=_opt(data.get("initiator")),
+            source=_opt(data.get("source")),
+            report=_opt(data.get("report")),
+            report_single_file=_opt(data.get("report_single_file")),
+            history=_opt(data.get("history")),
+            failures=failures,
+            failures_total=int(data.get("failures_total") or len(failures)),
+        )
+
+    @property
+    def sort_key(self) -> tuple[str, str]:
+        return (self.started_at or "", self.run_id)
+
+
+def _opt(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value)
+    return text[:_TEXT_LIMIT] if text else None
+
+
+def _opt_float(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) else None
+
+
+def _first_line(text: Any) -> str | None:
+    if text is None:
+        return None
+    lines = str(text).strip().splitlines()
+    return lines[0][:_TEXT_LIMIT] if lines else None
+
+
+def entry_from_run(run: Mapping[str, Any], *, published_files: set[str]) -> RunEntry:
+    """The index entry of a run from its ``run.json``.
+
+    ``published_files`` are the run-relative paths uploaded, so a screenshot or report named
+    in run.json is linked only when it really is there (and never outside the run).
+    """
+    run_id = str(run["run_id"])
+    root = run_root(run_id)
+
+    def key_of(rel: Any) -> str | None:
+        if not rel:
+            return None
+        normal = posixpath.normpath(str(rel).replace("\\", "/"))
+        return root + normal if normal in published_files else None
+
+    failures = []
+    failed = [
+        s for s in run.get("scenarios") or [] if isinstance(s, Mapping) and s.get("status") in {"failed", "broken"}
+    ]
+    for scenario in failed[:FAILURES_PER_RUN]:
+        failures.append(
+            Failure(
+                name=str(scenario.get("name") or scenario.get("id") or "?")[:_TEXT_LIMIT],
+                feature=_opt(scenario.get("feature")),
+                failed_step=_opt(scenario.get("failed_step")),
+                error=_first_line(scenario.get("error")),
+                screenshot=key_of(scenario.get("screenshot")),
+            )
+        )
+    meta = run.get("metadata") or {}
+    report = key_of(run.get("report")) or key_of("report/index.html")
+    return RunEntry.from_dict(
+        {
+            "run_id": run_id,
+            "status": run.get("status"),
+            "counts": run.get("counts") or {},
+            "started_at": run.get("started_at"),
+            "finished_at": run.get("finished_at"),
+            "duration_seconds": run.get("duration_seconds"),
+            "exit_code": run.get("exit_code"),
+            "branch": meta.get("branch"),
+            "commit": meta.get("commit"),
+            "build_number": meta.get("build_number"),
+            "build_url": meta.get("build_url"),
+            "initiator": meta.get("initiator"),
+            "source": meta.get("source"),
+            "report": report,
+            "report_single_file": key_of("report-single-file/index.html"),
+            "history": key_of("history.jsonl"),
+            "failures": [asdict(f) for f in failures],
+            "failures_total": len(failed),
+        }
+    )
+
+
+# --------------------------------------------------------------------------- the merge
+
+
+@dataclass
+class RunIndex:
+    """Every committed run, keyed by id, with the ETag of the entry object it came from."""
+
+    entries: dict[str, tuple[str, RunEntry]] = field(default_factory=dict)
+
+    @property
+    def etags(self) -> dict[str, str]:
+        return {run_id: etag for run_id, (etag, _) in self.entries.items()}
+
+    def newest_first(self) -> list[RunEntry]:
+        return sorted((e for _, e in self.entries.values()), key=lambda e: e.sort_key, reverse=True)
+
+    def previous_of(self, run_id: str, branch: str | None, started_at: str | None) -> RunEntry | None:
+        """The newest run of the same branch started before this one, with history to carry."""
+        here = (started_at or "", run_id)
+        for entry in self.newest_first():
+            if entry.run_id != run_id and entry.branch == branch and entry.history and entry.sort_key < here:
+                return entry
+        return None
+
+    def to_bytes(self) -> bytes:
+        runs = [{"etag": etag, **entry.to_dict()} for etag, entry in self._sorted_pairs()]
+        return (json.dumps({"version": INDEX_VERSION, "runs": runs}, indent=1, sort_keys=True) + "\n").encode()
+
+    def _sorted_pairs(self) -> list[tuple[str, RunEntry]]:
+        return sorted(self.entries.values(), key=lambda pair: pair[1].sort_key, reverse=True)
+
+
+def parse_index_json(data: bytes | None) -> dict[str, tuple[str, RunEntry]]:
+    """The cached entries of ``runs/index.json``; anything unreadable is simply not cached."""
+    if not data:
+        return {}
+    try:
+        doc = json.loads(data)
+    except (ValueError, UnicodeDecodeError):
+        return {}
+    cached: dict[str, tuple[str, RunEntry]] = {}
+    if not isinstance(doc, dict) or doc.get("version") != INDEX_VERSION:
+        return cached
+    for item in doc.get("runs") or []:
+        try:
+            entry = RunEntry.from_dict(item)
+        except (ValueError, TypeError, KeyError):
+            continue
+        cached[entry.run_id] = (str(item.get("etag") or ""), entry)
+    return cached
+
+
+def listed_run_ids(keys: Iterable[str]) -> dict[str, str]:
+    """Run ids from the keys of a LIST of ``entries/`` (mapping key -> etag handled by caller)."""
+    found = {}
+    for key in keys:
+        name = PurePosixPath(key).name
+        if key.startswith(ENTRIES_DIR) and name.endswith(".json") and RUN_ID_PATTERN.match(name[:-5]):
+            found[name[:-5]] = key
+    return found
+
+
+def merge(
+    listing: Mapping[str, str],
+    cached: Mapping[str, tuple[str, RunEntry]],
+    fetched: Mapping[str, tuple[str, RunEntry]],
+) -> RunIndex:
+    """The index for the runs in ``listing`` (id -> etag): fresh fetches win, then a cache hit
+    with the same ETag. Runs no longer listed drop out; nothing else is ever removed."""
+    index = RunIndex()
+    for run_id, etag in listing.items():
+        if run_id in fetched:
+            index.entries[run_id] = fetched[run_id]
+        elif run_id in cached and cached[run_id][0] == etag:
+            index.entries[run_id] = cached[run_id]
+    return index
+
+
+def stale_ids(listing: Mapping[str, str], cached: Mapping[str, tuple[str, RunEntry]]) -> list[str]:
+    return sorted(run_id for run_id, etag in listing.items() if cached.get(run_id, ("",))[0] != etag)
+
+
+# --------------------------------------------------------------------------- latest
+
+
+_SAFE_SEGMENT = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def branch_slug(branch: str) -> str:
+    """A key-safe path for a branch; ``feature/login`` stays readable as ``feature/login``.
+
+    When anything had to be replaced, a short hash of the real name is appended so two
+    branches never share a ``latest`` page.
+    """
+    segments = []
+    for part in branch.split("/"):
+        clean = _SAFE_SEGMENT.sub("-", part).strip("-")
+        if clean in {"", ".", ".."}:
+            clean = "-"
+        segments.append(clean)
+    slug = "/".join(segments)
+    if slug != branch:
+        slug = f"{slug}-{hashlib.sha256(branch.encode()).hexdigest()[:8]}"
+    return slug
+
+
+def run_target(entry: RunEntry) -> str:
+    """Where a link to a run should land: its report, else its row in the index."""
+    return entry.report or f"{INDEX_PAGE}#run-{entry.run_id}"
+
+
+def latest_pages(index: RunIndex) -> dict[str, RunEntry]:
+    """``latest/index.html`` for the newest run, and one page per branch."""
+    pages: dict[str, RunEntry] = {}
+    for entry in index.newest_first():
+        if f"{LATEST_DIR}index.html" not in pages:
+            pages[f"{LATEST_DIR}index.html"] = entry
+        if entry.branch:
+            pages.setdefault(f"{LATEST_DIR}{branch_slug(entry.branch)}/index.html", entry)
+    return pages
+
+
+def relative_link(from_key: str, to_key: str) -> str:
+    base = posixpath.dirname(from_key) or "."
+    path, _, fragment = to_key.partition("#")
+    rel = posixpath.relpath(path, base)
+    return f"{rel}#{fragment}" if fragment else rel
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def _environment():  # noqa: ANN202 - jinja2 is imported lazily to keep `e2e --help` fast
+    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+    env = Environment(
+        loader=PackageLoader("runner", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["safe_url"] = safe_url
+    env.filters["when"] = format_time
+    env.filters["duration"] = format_duration
+    return env
+
+
+def safe_url(url: str | None) -> str | None:
+    """Only http(s) links leave the page; a ``javascript:`` build URL is dropped, not escaped."""
+    if url and re.match(r"^https?://[^\s]+$", url, re.IGNORECASE):
+        return url
+    return None
+
+
+def format_time(value: str | None) -> str:
+    if not value:
+        return "—"
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC") if moment.utcoffset() is not None else value
+
+
+def format_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    total = int(round(seconds))
+    if total < 60:
+        return f"{seconds:.1f} s" if seconds < 10 else f"{total} s"
+    minutes, secs = divmod(total, 60)
+    if minutes < 60:
+        return f"{minutes} min {secs:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+def render_index(index: RunIndex, *, title: str) -> bytes:
+    """The run index page. Deterministic (no "generated at"), so an unchanged index is not
+    re-uploaded."""
+    entries = index.newest_first()
+    branches = sorted(
+        {e.branch for e in entries if e.branch},
+    )
+    html = (
+        _environment()
+        .get_template("index.html.j2")
+        .render(
+            title=title,
+            entries=entries,
+            triage_runs=TRIAGE_RUNS,
+            branches=[(b, f"{LATEST_DIR}{branch_slug(b)}/index.html") for b in branches],
+            latest=f"{LATEST_DIR}index.html" if entries else None,
+        )
+    )
+    return html.encode("utf-8")
+
+
+def render_latest(page_key: str, entry: RunEntry, *, title: str) -> bytes:
+    html = (
+        _environment()
+        .get_template("latest.html.j2")
+        .render(
+            title=title,
+            entry=entry,
+            target=relative_link(page_key, run_target(entry)),
+            index=relative_link(page_key, INDEX_PAGE),
+        )
+    )
+    return html.encode("utf-8")

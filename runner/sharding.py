@@ -1,0 +1,124 @@
+"""Split a suite over several machines: ``--shard INDEX/TOTAL`` (or ``E2E_SHARD``).
+
+The unit of splitting is the feature file, as with CodeBuild's own ``codebuild-tests-run``:
+a Background, the demo app's state and the evidence of one feature stay together in one
+build. Every shard sees the same collected files (the same checkout, the same ``-k`` and
+``-m``), and the assignment is a pure function of that list, so the shards together run
+every scenario exactly once.
+
+Files are assigned greedily, largest first, to the shard with the fewest scenarios so far
+(ties broken by path and shard number). That keeps the shards even when one feature holds
+most scenarios, which a plain round-robin or a path hash does not.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+ENV_NAME = "E2E_SHARD"
+_SHARD_PATTERN = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
+
+
+class ShardSpecError(ValueError):
+    """A shard spec is not ``INDEX/TOTAL`` with ``1 <= INDEX <= TOTAL``."""
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """``"2/3"`` -> ``(2, 3)``; indexes count from 1, like Playwright's ``--shard``."""
+    match = _SHARD_PATTERN.match(text or "")
+    if not match:
+        raise ShardSpecError(f"{text!r}: expected INDEX/TOTAL, for example 1/2")
+    index, total = int(match.group(1)), int(match.group(2))
+    if total < 1 or not 1 <= index <= total:
+        raise ShardSpecError(f"{text!r}: INDEX must be between 1 and TOTAL (TOTAL >= 1)")
+    return index, total
+
+
+def assign_files(weights: dict[str, int], total: int) -> dict[str, int]:
+    """Map each file (by its stable key) to a shard number in ``1..total``.
+
+    Deterministic for a given set of files and weights, whatever order they come in.
+    """
+    loads = [0] * total
+    assignment: dict[str, int] = {}
+    for key in sorted(weights, key=lambda k: (-weights[k], k)):
+        shard = min(range(total), key=lambda i: (loads[i], i))
+        assignment[key] = shard + 1
+        loads[shard] += weights[key]
+    return assignment
+
+
+def _file_key(item: pytest.Item, rootpath: Path) -> str:
+    path = Path(str(item.path))
+    try:
+        return path.resolve().relative_to(rootpath.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def select(items: list[pytest.Item], rootpath: Path, index: int, total: int) -> tuple[list, list]:
+    """(kept, deselected) items for shard ``index`` of ``total``."""
+    by_file: dict[str, list[pytest.Item]] = defaultdict(list)
+    for item in items:
+        by_file[_file_key(item, rootpath)].append(item)
+    assignment = assign_files({key: len(group) for key, group in by_file.items()}, total)
+    kept: list[pytest.Item] = []
+    deselected: list[pytest.Item] = []
+    for item in items:
+        (kept if assignment[_file_key(item, rootpath)] == index else deselected).append(item)
+    return kept, deselected
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("e2e-shard", "e2e sharding (split the suite over several builds)")
+    group.addoption(
+        "--shard",
+        dest="e2e_shard",
+        default=None,
+        metavar="INDEX/TOTAL",
+        help=f"run only shard INDEX of TOTAL, whole feature files per shard (env: {ENV_NAME}).",
+    )
+
+
+def _shard_spec(config: pytest.Config) -> tuple[int, int] | None:
+    raw = config.getoption("e2e_shard", default=None)
+    origin = "--shard"
+    if raw is None:
+        raw = os.environ.get(ENV_NAME) or None
+        origin = f"{ENV_NAME} (environment)"
+    if raw is None:
+        return None
+    try:
+        return parse_shard(str(raw))
+    except ShardSpecError as exc:
+        raise pytest.UsageError(f"{origin} = {exc}") from None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Validate at start-up so a typo fails before any collection work.
+    _shard_spec(config)
+
+
+# trylast: -k/-m and other plugins deselect first, so shards balance what actually runs.
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    spec = _shard_spec(config)
+    if spec is None:
+        return
+    index, total = spec
+    kept, deselected = select(items, config.rootpath, index, total)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+    items[:] = kept
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    spec = _shard_spec(config)
+    if spec is None:
+        return None
+    return f"e2e shard: {spec[0]}/{spec[1]} (whole feature files)"

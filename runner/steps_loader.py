@@ -1,0 +1,42 @@
+"""Step definitions in ``steps/`` load themselves: each module becomes a pytest plugin.
+
+pytest-bdd step definitions are fixtures of the module that defines them; registering
+the module as a plugin makes them visible to every feature, like a conftest would,
+without one.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def load_step_modules(config: pytest.Config, project_root: Path) -> list[str]:
+    steps_dir = project_root / "steps"
+    if not steps_dir.is_dir():
+        return []
+    root = str(project_root)
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    names = ["steps"] + [f"steps.{p.stem}" for p in sorted(steps_dir.glob("*.py")) if not p.stem.startswith("_")]
+    loaded = []
+    for name in names:
+        try:
+            module = importlib.import_module(name)
+        except Exception as exc:  # a user's syntax or import error, shown with its origin
+            raise pytest.UsageError(
+                f"{steps_dir / (name.split('.')[-1] + '.py' if '.' in name else '__init__.py')}: "
+                f"could not import step module {name!r}: {type(exc).__name__}: {exc}"
+            ) from exc
+        if module.__file__ and not Path(module.__file__).resolve().is_relative_to(steps_dir.resolve()):
+            raise pytest.UsageError(
+                f"The module name 'steps' is taken by {module.__file__}, not {steps_dir}. "
+                "Rename that module or run pytest from the project root."
+            )
+        if not config.pluginmanager.is_registered(module):
+            config.pluginmanager.register(module, name=f"e2e-{name}")
+        loaded.append(name)
+    return loaded

@@ -1,0 +1,497 @@
+"""Where a run is published: an S3 bucket (boto3) or a local folder with the same layout.
+
+Both targets speak in keys relative to the publish root (``<bucket>/<prefix>/`` or the
+folder), so the publisher never branches on which one it talks to. The S3 side is plain
+boto3: its transfer manager does the parallel and multipart uploads, botocore's adaptive
+retry mode does the backoff on throttling, and the endpoint, region and credentials come
+from the standard AWS settings only, so the same code talks to AWS and to a local S3 server.
+What is written here is the part no library has: telling a user, in one sentence, which
+setting is at fault when S3 says no.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from runner.content_policy import headers_for
+
+# Uploads at or above this size are multipart; the ETag S3 gives them is then computed
+# here the same way, so an unchanged large trace or video is skipped like a small file.
+MULTIPART_THRESHOLD = 64 * 1024 * 1024
+MULTIPART_CHUNKSIZE = 64 * 1024 * 1024
+UPLOAD_CONCURRENCY = 16
+SERVER_SIDE_ENCRYPTION = "AES256"
+
+
+class PublishError(Exception):
+    """Publishing failed; the message names the setting at fault and what to do.
+
+    The local run folder is never touched when this is raised.
+    """
+
+
+@dataclass(frozen=True)
+class RemoteObject:
+    key: str
+    etag: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One object to write: from a file or from bytes, with its headers decided by its key."""
+
+    key: str
+    size: int
+    etag: str
+    path: Path | None = None
+    data: bytes | None = None
+    redirect: str | None = None
+
+    @classmethod
+    def from_file(cls, key: str, path: Path) -> Upload:
+        return cls(key=key, size=path.stat().st_size, etag=etag_of_file(path), path=path)
+
+    @classmethod
+    def from_bytes(cls, key: str, data: bytes, *, redirect: str | None = None) -> Upload:
+        return cls(key=key, size=len(data), etag=etag_of_bytes(data), data=data, redirect=redirect)
+
+    def open(self) -> io.BufferedIOBase:
+        if self.data is not None:
+            return io.BytesIO(self.data)
+        assert self.path is not None
+        return self.path.open("rb")
+
+
+def _etag_of_chunks(chunks: Iterable[bytes], size: int) -> str:
+    if size < MULTIPART_THRESHOLD:
+        digest = hashlib.md5(usedforsecurity=False)
+        for chunk in chunks:
+            digest.update(chunk)
+        return digest.hexdigest()
+    parts: list[bytes] = []
+    part = hashlib.md5(usedforsecurity=False)
+    filled = 0
+    for chunk in chunks:
+        view = memoryview(chunk)
+        while view:
+            take = min(len(view), MULTIPART_CHUNKSIZE - filled)
+            part.update(view[:take])
+            filled += take
+            view = view[take:]
+            if filled == MULTIPART_CHUNKSIZE:
+                parts.append(part.digest())
+                part, filled = hashlib.md5(usedforsecurity=False), 0
+    if filled:
+        parts.append(part.digest())
+    return f"{hashlib.md5(b''.join(parts), usedforsecurity=False).hexdigest()}-{len(parts)}"
+
+
+def etag_of_file(path: Path) -> str:
+    """The ETag S3 reports for this file when uploaded by this module (MD5, or multipart MD5)."""
+    size = path.stat().st_size
+
+    def chunks() -> Iterable[bytes]:
+        with path.open("rb") as fh:
+            while block := fh.read(1024 * 1024):
+                yield block
+
+    return _etag_of_chunks(chunks(), size)
+
+
+def etag_of_bytes(data: bytes) -> str:
+    return _etag_of_chunks([data], len(data))
+
+
+ProgressCallback = Callable[[int], None]
+
+
+@dataclass
+class UploadReport:
+    uploaded: list[str] = field(default_factory=list)
+    failed: dict[str, BaseException] = field(default_factory=dict)
+
+
+class Target(ABC):
+    """A publish root: an S3 prefix or a local folder."""
+
+    description: str
+
+    @abstractmethod
+    def preflight(self) -> None:
+        """Read-only check that publishing can work at all; raises PublishError if not."""
+
+    @abstractmethod
+    def list(self, under: str, *, recursive: bool = True) -> tuple[dict[str, RemoteObject], list[str]]:
+        """Objects under ``under`` (a folder key ending in '/', or '') and, if not recursive,
+        the sub-folders directly below it."""
+
+    @abstractmethod
+    def stat(self, key: str) -> RemoteObject | None: ...
+
+    @abstractmethod
+    def read(self, key: str) -> bytes | None: ...
+
+    @abstractmethod
+    def put(self, uploads: list[Upload], on_bytes: ProgressCallback | None = None) -> UploadReport:
+        """Write all uploads in parallel; failures are collected, not raised."""
+
+    @abstractmethod
+    def url(self, key: str) -> str: ...
+
+    @abstractmethod
+    def presigned_url(self, key: str, seconds: int) -> str: ...
+
+    def explain(self, exc: BaseException, action: str) -> PublishError:
+        return PublishError(f"{action} on {self.description} failed: {exc}")
+
+
+# --------------------------------------------------------------------------- S3
+
+
+def _endpoint_source(environ: Mapping[str, str]) -> str:
+    for name in ("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"):
+        if environ.get(name):
+            return f"{name}={environ[name]}"
+    region = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or "the default"
+    return f"the public S3 endpoint of region {region} (AWS_REGION)"
+
+
+class S3Target(Target):
+    def __init__(
+        self,
+        bucket: str,
+        prefix: str,
+        *,
+        bucket_source: str = "E2E_REPORT_BUCKET",
+        public_url: str | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        import boto3
+        from botocore import UNSIGNED
+        from botocore.config import Config
+
+        self.bucket = bucket
+        self.prefix = prefix.strip("/")
+        self.bucket_source = bucket_source
+        self.public_url = public_url.rstrip("/") if public_url else None
+        self._environ = os.environ if environ is None else environ
+        root = f"{self.prefix}/" if self.prefix else ""
+        self.description = f"s3://{bucket}/{root}"
+        self._session = boto3.session.Session()
+        common = {"signature_version": "s3v4", "user_agent_extra": "e2e-runner-publish"}
+        # Adaptive mode adds client-side rate limiting on top of exponential backoff, which
+        # is what a bucket answering SlowDown to sixteen parallel uploads needs.
+        self._client = self._session.client(
+            "s3",
+            config=Config(
+                retries={"max_attempts": 10, "mode": "adaptive"},
+                max_pool_connections=UPLOAD_CONCURRENCY + 4,
+                connect_timeout=5,
+                read_timeout=60,
+                **common,
+            ),
+        )
+        # The preflight must fail fast on an unreachable endpoint instead of retrying for
+        # a minute, so it has its own client with a short leash.
+        self._probe = self._session.client(
+            "s3",
+            config=Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=3, read_timeout=10, **common),
+        )
+        self._unsigned = self._session.client("s3", config=Config(signature_version=UNSIGNED))
+
+    def _full(self, key: str) -> str:
+        return f"{self.prefix}/{key}" if self.prefix else key
+
+    def _relative(self, full_key: str) -> str:
+        return full_key[len(self.prefix) + 1 :] if self.prefix else full_key
+
+    # -- errors
+
+    def explain(self, exc: BaseException, action: str) -> PublishError:
+        from botocore.exceptions import (
+            ClientError,
+            ConnectionClosedError,
+            ConnectTimeoutError,
+            EndpointConnectionError,
+            NoCredentialsError,
+            NoRegionError,
+            PartialCredentialsError,
+            ReadTimeoutError,
+        )
+
+        where = f"{action} on {self.description}"
+        if isinstance(exc, NoCredentialsError | PartialCredentialsError):
+            return PublishError(
+                f"{where}: no AWS credentials found. Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
+                "or AWS_PROFILE, or run where a role provides them (CodeBuild's service role); "
+                "or publish to a local folder with --to DIR."
+            )
+        if isinstance(exc, NoRegionError):
+            return PublishError(f"{where}: no AWS region configured. Set AWS_REGION (for example us-east-1).")
+        if isinstance(exc, EndpointConnectionError | ConnectTimeoutError | ConnectionClosedError | ReadTimeoutError):
+            return PublishError(
+                f"{where}: the S3 endpoint is unreachable ({exc}). The endpoint comes from "
+                f"{_endpoint_source(self._environ)}: check it and the network, then publish again."
+            )
+        if isinstance(exc, ClientError):
+            error = exc.response.get("Error", {})
+            code = str(error.get("Code", ""))
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            if code in {"NoSuchBucket", "404", "NotFound"} and action.startswith("checking bucket"):
+                return PublishError(
+                    f"{where}: bucket {self.bucket!r} does not exist (from {self.bucket_source}). "
+                    "Create it (the infrastructure template does) or set E2E_REPORT_BUCKET / --bucket "
+                    "to an existing bucket."
+                )
+            if code == "NoSuchBucket":
+                return PublishError(
+                    f"{where}: bucket {self.bucket!r} does not exist (from {self.bucket_source}). "
+                    "Set E2E_REPORT_BUCKET / --bucket to an existing bucket."
+                )
+            if code in {"InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken"}:
+                return PublishError(
+                    f"{where}: the AWS credentials were rejected ({code}). Check AWS_ACCESS_KEY_ID, "
+                    "AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN or AWS_PROFILE; refresh expired session tokens."
+                )
+            if code in {"AccessDenied", "403", "Forbidden", "AllAccessDisabled"} or status == 403:
+                return PublishError(
+                    f"{where}: access denied to bucket {self.bucket!r} (from {self.bucket_source}). "
+                    f"The identity publishing needs s3:ListBucket on the bucket and s3:GetObject and "
+                    f"s3:PutObject on {self.description}*; check its policy, or set E2E_REPORT_BUCKET / "
+                    "--bucket to a bucket it may write."
+                )
+            if code in {"SlowDown", "503", "ServiceUnavailable", "InternalError", "500"}:
+                return PublishError(
+                    f"{where}: S3 kept failing after retries ({code}). Nothing local was changed; "
+                    "publish again later (unchanged files are skipped)."
+                )
+            message = error.get("Message") or str(exc)
+            return PublishError(f"{where}: S3 answered {code or status}: {message}")
+        return PublishError(f"{where}: {type(exc).__name__}: {exc}")
+
+    # -- operations
+
+    def preflight(self) -> None:
+        if self._session.get_credentials() is None:
+            from botocore.exceptions import NoCredentialsError
+
+            raise self.explain(NoCredentialsError(), "checking bucket")
+        from botocore.exceptions import ClientError
+
+        try:
+            self._probe.head_bucket(Bucket=self.bucket)
+            return
+        except ClientError as exc:
+            if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") != 403:
+                raise self.explain(exc, "checking bucket") from exc
+        except Exception as exc:
+            raise self.explain(exc, "checking bucket") from exc
+        # HEAD answers a bare 403 both for a rejected key and for a denied identity (and
+        # a role may lack HeadBucket yet list fine); a LIST says which, in words.
+        try:
+            self._probe.list_objects_v2(Bucket=self.bucket, Prefix=self._full(""), MaxKeys=1)
+        except Exception as exc:
+            raise self.explain(exc, "checking bucket") from exc
+
+    def list(self, under: str, *, recursive: bool = True) -> tuple[dict[str, RemoteObject], list[str]]:
+        kwargs = {"Bucket": self.bucket, "Prefix": self._full(under)}
+        if not recursive:
+            kwargs["Delimiter"] = "/"
+        objects: dict[str, RemoteObject] = {}
+        folders: list[str] = []
+        try:
+            for page in self._client.get_paginator("list_objects_v2").paginate(**kwargs):
+                for item in page.get("Contents", []):
+                    key = self._relative(item["Key"])
+                    objects[key] = RemoteObject(key, item["ETag"].strip('"'), int(item["Size"]))
+                for common in page.get("CommonPrefixes", []):
+                    folders.append(self._relative(common["Prefix"]))
+        except Exception as exc:
+            raise self.explain(exc, f"listing {under or 'the root'}") from exc
+        return objects, folders
+
+    def stat(self, key: str) -> RemoteObject | None:
+        from botocore.exceptions import ClientError
+
+        try:
+            head = self._client.head_object(Bucket=self.bucket, Key=self._full(key))
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+                return None
+            raise self.explain(exc, f"reading {key}") from exc
+        except Exception as exc:
+            raise self.explain(exc, f"reading {key}") from exc
+        return RemoteObject(key, head["ETag"].strip('"'), int(head["ContentLength"]))
+
+    def read(self, key: str) -> bytes | None:
+        from botocore.exceptions import ClientError
+
+        try:
+            return self._client.get_object(Bucket=self.bucket, Key=self._full(key))["Body"].read()
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+                return None
+            raise self.explain(exc, f"reading {key}") from exc
+        except Exception as exc:
+            raise self.explain(exc, f"reading {key}") from exc
+
+    def put(self, uploads: list[Upload], on_bytes: ProgressCallback | None = None) -> UploadReport:
+        from boto3.s3.transfer import TransferConfig, create_transfer_manager
+        from s3transfer.subscribers import BaseSubscriber
+
+        class _Progress(BaseSubscriber):
+            def on_progress(self, future, bytes_transferred, **kwargs):  # noqa: ANN001
+                if on_bytes is not None and bytes_transferred > 0:
+                    on_bytes(bytes_transferred)
+
+        config = TransferConfig(
+            multipart_threshold=MULTIPART_THRESHOLD,
+            multipart_chunksize=MULTIPART_CHUNKSIZE,
+            max_concurrency=UPLOAD_CONCURRENCY,
+            use_threads=True,
+        )
+        report = UploadReport()
+        futures = []
+        with create_transfer_manager(self._client, config) as manager:
+            for upload in uploads:
+                headers = headers_for(upload.key)
+                extra = {
+                    "ContentType": headers.content_type,
+                    "CacheControl": headers.cache_control,
+                    "ServerSideEncryption": SERVER_SIDE_ENCRYPTION,
+                }
+                if upload.redirect:
+                    extra["WebsiteRedirectLocation"] = upload.redirect
+                # A path is opened by the transfer manager only when its turn comes, so a
+                # run with thousands of files does not hold thousands of descriptors.
+                source = str(upload.path) if upload.path is not None else io.BytesIO(upload.data or b"")
+                futures.append(
+                    (
+                        upload.key,
+                        manager.upload(source, self.bucket, self._full(upload.key), extra, [_Progress()]),
+                    )
+                )
+            for key, future in futures:
+                try:
+                    future.result()
+                    report.uploaded.append(key)
+                except Exception as exc:  # collected: the caller reports them together
+                    report.failed[key] = exc
+        return report
+
+    def url(self, key: str) -> str:
+        if self.public_url:
+            return f"{self.public_url}/{key}"
+        # An unsigned "presigned" URL is the plain object URL, built by botocore with the
+        # same endpoint and addressing rules as every request, so it is right for AWS and
+        # for any S3-compatible endpoint alike.
+        return self._unsigned.generate_presigned_url(
+            "get_object", Params={"Bucket": self.bucket, "Key": self._full(key)}, ExpiresIn=3600
+        )
+
+    def presigned_url(self, key: str, seconds: int) -> str:
+        try:
+            return self._client.generate_presigned_url(
+                "get_object", Params={"Bucket": self.bucket, "Key": self._full(key)}, ExpiresIn=seconds
+            )
+        except Exception as exc:
+            raise self.explain(exc, "presigning") from exc
+
+
+# --------------------------------------------------------------------------- local folder
+
+
+class LocalTarget(Target):
+    """The same layout on disk, for users without AWS and for looking at a site offline."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root).resolve()
+        self.description = str(self.root)
+
+    def _path(self, key: str) -> Path:
+        path = (self.root / key).resolve()
+        if path != self.root and self.root not in path.parents:
+            raise PublishError(f"refusing to write outside {self.root}: {key!r}")
+        return path
+
+    def preflight(self) -> None:
+        if self.root.exists() and not self.root.is_dir():
+            raise PublishError(f"--to {self.root}: exists and is not a folder. Pass a folder path.")
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise PublishError(f"--to {self.root}: cannot create the folder ({exc}).") from exc
+        if not os.access(self.root, os.W_OK):
+            raise PublishError(f"--to {self.root}: not writable. Pass a folder you may write.")
+
+    def list(self, under: str, *, recursive: bool = True) -> tuple[dict[str, RemoteObject], list[str]]:
+        base = self._path(under) if under else self.root
+        objects: dict[str, RemoteObject] = {}
+        folders: list[str] = []
+        if not base.is_dir():
+            return objects, folders
+        entries = base.rglob("*") if recursive else base.iterdir()
+        for path in sorted(entries):
+            rel = path.relative_to(self.root).as_posix()
+            if path.name.startswith("."):
+                continue
+            if path.is_file():
+                objects[rel] = RemoteObject(rel, etag_of_file(path), path.stat().st_size)
+            elif path.is_dir() and not recursive:
+                folders.append(rel + "/")
+        return objects, folders
+
+    def stat(self, key: str) -> RemoteObject | None:
+        path = self._path(key)
+        if not path.is_file():
+            return None
+        return RemoteObject(key, etag_of_file(path), path.stat().st_size)
+
+    def read(self, key: str) -> bytes | None:
+        path = self._path(key)
+        return path.read_bytes() if path.is_file() else None
+
+    def _write(self, upload: Upload, on_bytes: ProgressCallback | None) -> None:
+        path = self._path(upload.key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Written beside and renamed over, so a reader never sees half a page and a
+        # killed publish leaves the old object in place.
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        with upload.open() as src, tmp.open("wb") as dst:
+            while block := src.read(1024 * 1024):
+                dst.write(block)
+                if on_bytes is not None:
+                    on_bytes(len(block))
+        os.replace(tmp, path)
+
+    def put(self, uploads: list[Upload], on_bytes: ProgressCallback | None = None) -> UploadReport:
+        report = UploadReport()
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            futures = [(u.key, pool.submit(self._write, u, on_bytes)) for u in uploads]
+            for key, future in futures:
+                try:
+                    future.result()
+                    report.uploaded.append(key)
+                except Exception as exc:
+                    report.failed[key] = exc
+        return report
+
+    def url(self, key: str) -> str:
+        return self._path(key).as_uri()
+
+    def presigned_url(self, key: str, seconds: int) -> str:
+        raise PublishError(
+            "--presign needs an S3 bucket: set E2E_REPORT_BUCKET or --bucket (a local folder needs no signature)."
+        )
+
+    def explain(self, exc: BaseException, action: str) -> PublishError:
+        return PublishError(f"{action} in {self.description} failed: {exc}")

@@ -1,0 +1,235 @@
+"""A real S3 API server on loopback for the publishing tests and benchmark.
+
+moto's standalone server, run in its own process (so its in-memory state and settings, such
+as IAM enforcement for the access-denied case, never leak between servers), wrapped in a tiny
+WSGI layer that records every request: "a second publish makes zero PUTs" is then counted
+at the server, whichever process (our CLI, the AWS CLI) made the requests.
+
+Run as a script it serves until killed and prints ``READY <port>`` once listening.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+LOG_PATH = "/_e2e_test_requests"
+REGION = "us-east-1"
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip locally, but FAIL in CI: a missing part there is a broken image, not a choice."""
+    if condition:
+        return
+    if _in_ci():
+        pytest.fail(f"{reason} (CI=true: required)", pytrace=False)
+    pytest.skip(reason)
+
+
+# --------------------------------------------------------------------------- the server process
+
+
+def _serve(port: int) -> None:
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from werkzeug.serving import make_server
+
+    moto_app = DomainDispatcherApplication(create_backend_app)
+    log: list[dict[str, str]] = []
+    lock = threading.Lock()
+
+    def app(environ: dict[str, Any], start_response: Any) -> Any:
+        if environ.get("PATH_INFO") == LOG_PATH:
+            with lock:
+                if environ["REQUEST_METHOD"] == "DELETE":
+                    log.clear()
+                body = json.dumps(log).encode()
+            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            return [body]
+        with lock:
+            log.append(
+                {
+                    "method": environ["REQUEST_METHOD"],
+                    "path": environ.get("PATH_INFO", ""),
+                    "query": environ.get("QUERY_STRING", ""),
+                }
+            )
+        return moto_app(environ, start_response)
+
+    server = make_server("127.0.0.1", port, app, threaded=True, request_handler=MotoRequestHandler)
+    print(f"READY {server.server_address[1]}", flush=True)
+    server.serve_forever()
+
+
+@dataclass
+class S3Server:
+    endpoint: str
+    process: subprocess.Popen
+
+    def requests(self) -> list[dict[str, str]]:
+        import urllib.request
+
+        with urllib.request.urlopen(self.endpoint + LOG_PATH, timeout=10) as resp:
+            return json.loads(resp.read())
+
+    def reset(self) -> None:
+        import urllib.request
+
+        urllib.request.urlopen(urllib.request.Request(self.endpoint + LOG_PATH, method="DELETE"), timeout=10).read()
+
+    def puts(self) -> list[dict[str, str]]:
+        return [r for r in self.requests() if r["method"] in {"PUT", "POST"}]
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def start_server(extra_env: dict[str, str] | None = None) -> S3Server:
+    """Start a server process on a free loopback port and wait until it listens."""
+    env = {**os.environ, **(extra_env or {})}
+    env.pop("AWS_ENDPOINT_URL_S3", None)
+    env.pop("AWS_ENDPOINT_URL", None)
+    process = subprocess.Popen(
+        [sys.executable, str(Path(__file__).resolve()), "--serve"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    if not line.startswith("READY "):
+        process.kill()
+        process.wait()
+        raise RuntimeError(f"the S3 server did not start (said {line!r})")
+    return S3Server(endpoint=f"http://127.0.0.1:{int(line.split()[1])}", process=process)
+
+
+def client_env(endpoint: str, *, access_key: str = "testing", secret_key: str = "testing") -> dict[str, str]:
+    """Standard AWS settings pointing at the loopback server, and nothing else.
+
+    The instance-metadata lookup is disabled so a missing credential never sends a request
+    to a non-loopback address.
+    """
+    return {
+        "AWS_ENDPOINT_URL_S3": endpoint,
+        "AWS_ACCESS_KEY_ID": access_key,
+        "AWS_SECRET_ACCESS_KEY": secret_key,
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    }
+
+
+_CLEARED = (
+    "AWS_PROFILE",
+    "AWS_SESSION_TOKEN",
+    "AWS_ENDPOINT_URL",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "E2E_REPORT_BUCKET",
+    "E2E_REPORT_PREFIX",
+    "E2E_REPORT_URL",
+)
+
+
+@contextmanager
+def aws_env(monkeypatch: pytest.MonkeyPatch, endpoint: str, **kwargs: str) -> Iterator[None]:
+    for name in _CLEARED:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in client_env(endpoint, **kwargs).items():
+        monkeypatch.setenv(name, value)
+    yield
+
+
+def make_bucket(endpoint: str, *, public: bool, name: str | None = None) -> str:
+    """A fresh bucket; ``public`` grants anonymous GET by bucket policy (how a team site or a
+    CloudFront origin is opened), otherwise it stays private."""
+    import boto3
+
+    name = name or f"e2e-{uuid.uuid4().hex[:12]}"
+    client = boto3.client("s3", endpoint_url=endpoint, region_name=REGION, **_keys())
+    client.create_bucket(Bucket=name)
+    if public:
+        policy = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{name}/*"}
+            ],
+        }
+        client.put_bucket_policy(Bucket=name, Policy=json.dumps(policy))
+    return name
+
+
+def _keys() -> dict[str, str]:
+    return {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+
+
+def read_objects(endpoint: str, bucket: str, prefix: str = "") -> dict[str, bytes]:
+    """Every object under ``prefix`` with its bytes (for byte-for-byte comparisons)."""
+    import boto3
+
+    client = boto3.client("s3", endpoint_url=endpoint, region_name=REGION, **_keys())
+    found: dict[str, bytes] = {}
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        for item in page.get("Contents", []):
+            found[item["Key"]] = client.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
+    return found
+
+
+def head(endpoint: str, bucket: str, key: str) -> dict[str, Any]:
+    import boto3
+
+    client = boto3.client("s3", endpoint_url=endpoint, region_name=REGION, **_keys())
+    return client.head_object(Bucket=bucket, Key=key)
+
+
+# --------------------------------------------------------------------------- pytest fixtures
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    try:
+        import moto.server  # noqa: F401
+    except ImportError:
+        require(False, "moto[server] is not installed (pip install -e '.[dev]')")
+    server = start_server()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def s3(s3_server: S3Server, monkeypatch: pytest.MonkeyPatch) -> Iterator[S3Server]:
+    """The session's server, with this test's environment pointing at it."""
+    with aws_env(monkeypatch, s3_server.endpoint):
+        yield s3_server
+
+
+if __name__ == "__main__" and "--serve" in sys.argv:
+    _serve(0)
