@@ -32,6 +32,24 @@ ENV DEBIAN_FRONTEND=noninteractive \
 # - libatomic1: Playwright's bundled Node needs it ("Connection closed while reading from
 #   the driver" without it).
 # - tini: PID 1 that forwards signals and reaps the browser's orphans under `docker run`.
+# chromium-common depends on x11-utils (xdpyinfo and friends for desktop sessions), which
+# pulls in Mesa's OpenGL drivers and LLVM: about 170 MB a headless browser never loads
+# (it renders with its own SwiftShader). A local, empty package that provides x11-utils
+# satisfies the dependency the Debian way, and apt stays consistent for derived images.
+RUN set -eu; \
+    stub=/tmp/x11-utils-stub; \
+    mkdir -p "$stub/DEBIAN"; \
+    printf '%s\n' \
+      'Package: e2e-headless-x11-utils-stub' \
+      'Version: 1.0' \
+      'Architecture: all' \
+      'Maintainer: e2e-runner' \
+      'Provides: x11-utils' \
+      'Description: satisfies x11-utils for headless Chromium (no X11 tools are needed)' \
+      > "$stub/DEBIAN/control"; \
+    dpkg-deb --build "$stub" /tmp/x11-utils-stub.deb >/dev/null; \
+    dpkg -i /tmp/x11-utils-stub.deb >/dev/null; \
+    rm -rf "$stub" /tmp/x11-utils-stub.deb
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       ca-certificates \
@@ -94,7 +112,8 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
  && rm /tmp/requirements.txt
 COPY pyproject.toml README.md* ./
 COPY runner ./runner
-RUN pip install --no-deps .
+RUN pip install --no-deps . \
+ && pip uninstall -y -q pip setuptools
 
 # ---------------------------------------------------------------------------------------
 FROM system AS final
@@ -114,6 +133,7 @@ RUN set -eu; \
 # choice hold in both ways of running.
 ENV PATH=/opt/e2e/venv/bin:$PATH \
     E2E_CHROMIUM=/usr/bin/chromium \
+    E2E_TOOLS_DIR=/opt/e2e \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1
 

@@ -155,7 +155,16 @@ def _start(config: dict, log_path: Path) -> ServerInfo:
     cfg_path.write_text(json.dumps(cfg))
     log = open(log_path, "ab")  # noqa: SIM115 - handed to the child, which outlives this call
     proc = subprocess.Popen(
-        [sys.executable, "-m", "playwright", "launch-server", "--browser", "chromium", "--config", str(cfg_path)],
+        [
+            sys.executable,
+            "-m",
+            "playwright",
+            "launch-server",
+            "--browser",
+            "chromium",
+            "--config",
+            str(cfg_path),
+        ],
         stdin=subprocess.DEVNULL,
         stdout=log,
         stderr=subprocess.STDOUT,

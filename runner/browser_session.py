@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from playwright.sync_api import Browser, Error as PlaywrightError, Playwright
+from playwright.sync_api import Browser, Playwright
+from playwright.sync_api import Error as PlaywrightError
 
 from runner import browser_server
 from runner.chromium import find_chromium, launch_args

@@ -201,7 +201,9 @@ def parse_buildspec(text: str, path: Path) -> Buildspec:
         line = mark.line + 1 if mark is not None else None
         raise BuildspecError(path, line, f"not valid YAML: {problem}") from None
     if root is None:
-        raise BuildspecError(path, None, "the file is empty; a buildspec needs at least 'version: 0.2' and 'phases'")
+        raise BuildspecError(
+            path, None, "the file is empty; a buildspec needs at least 'version: 0.2' and 'phases'"
+        )
     check = _Checker(path)
     top = check.mapping(root, "the buildspec", TOP_LEVEL_KEYS)
     unsupported: list[str] = []
@@ -246,7 +248,9 @@ def parse_buildspec(text: str, path: Path) -> Buildspec:
         body = check.mapping(node, where, PHASE_KEYS)
         if "runtime-versions" in body:
             if name != "install":
-                raise check.fail(body["runtime-versions"][0], f"{where}: runtime-versions belongs to install only")
+                raise check.fail(
+                    body["runtime-versions"][0], f"{where}: runtime-versions belongs to install only"
+                )
             unsupported.append("phases.install.runtime-versions (the image is used as it is)")
         on_failure = "ABORT"
         if "on-failure" in body:
@@ -257,7 +261,9 @@ def parse_buildspec(text: str, path: Path) -> Buildspec:
         if phase_run_as:
             unsupported.append(f"{where}.run-as (commands run as root)")
         commands = check.string_list(body["commands"][1], f"{where}.commands") if "commands" in body else ()
-        finally_commands = check.string_list(body["finally"][1], f"{where}.finally") if "finally" in body else ()
+        finally_commands = (
+            check.string_list(body["finally"][1], f"{where}.finally") if "finally" in body else ()
+        )
         if "finally" in body and "commands" not in body:
             raise check.fail(body["finally"][0], f"{where}: 'finally' needs a 'commands' list beside it")
         phases[name] = Phase(name, commands, finally_commands, on_failure, phase_run_as)
@@ -266,7 +272,9 @@ def parse_buildspec(text: str, path: Path) -> Buildspec:
     if "reports" in top:
         groups = check.mapping(top["reports"][1], "reports")
         if len(groups) > MAX_REPORT_GROUPS:
-            raise check.fail(top["reports"][1], f"reports: at most {MAX_REPORT_GROUPS} report groups are allowed")
+            raise check.fail(
+                top["reports"][1], f"reports: at most {MAX_REPORT_GROUPS} report groups are allowed"
+            )
         for name, (key_node, node) in groups.items():
             where = f"reports.{name}"
             body = check.mapping(node, where, REPORT_KEYS)
@@ -283,8 +291,16 @@ def parse_buildspec(text: str, path: Path) -> Buildspec:
                         body["file-format"][1],
                         f"{where}.file-format {file_format!r}: use one of {', '.join(REPORT_FORMATS)}",
                     )
-            base = check.scalar(body["base-directory"][1], f"{where}.base-directory") if "base-directory" in body else "."
-            discard = check.boolean(body["discard-paths"][1], f"{where}.discard-paths") if "discard-paths" in body else False
+            base = (
+                check.scalar(body["base-directory"][1], f"{where}.base-directory")
+                if "base-directory" in body
+                else "."
+            )
+            discard = (
+                check.boolean(body["discard-paths"][1], f"{where}.discard-paths")
+                if "discard-paths" in body
+                else False
+            )
             reports[name] = ReportGroup(name, files, base, discard, file_format)
 
     batch = _parse_batch(check, top["batch"][1]) if "batch" in top else None
@@ -305,7 +321,9 @@ def parse_buildspec(text: str, path: Path) -> Buildspec:
 
 
 def _parse_batch(check: _Checker, node: yaml.Node) -> Batch:
-    body = check.mapping(node, "batch", ("fast-fail", "build-graph", "build-list", "build-matrix", "build-fanout"))
+    body = check.mapping(
+        node, "batch", ("fast-fail", "build-graph", "build-list", "build-matrix", "build-fanout")
+    )
     fast_fail = check.boolean(body["fast-fail"][1], "batch.fast-fail") if "fast-fail" in body else False
     kinds = [k for k in BATCH_KINDS if k in body]
     if len(kinds) != 1:
@@ -325,7 +343,9 @@ def _parse_batch(check: _Checker, node: yaml.Node) -> Batch:
             raise check.fail(item, f"batch.{kind}: every task needs an 'identifier'")
         ident = check.scalar(task["identifier"][1], "identifier")
         if not ident.replace("_", "a").isalnum():
-            raise check.fail(task["identifier"][1], f"identifier {ident!r}: use letters, digits and underscores")
+            raise check.fail(
+                task["identifier"][1], f"identifier {ident!r}: use letters, digits and underscores"
+            )
         if ident in seen:
             raise check.fail(task["identifier"][1], f"identifier {ident!r} is used twice")
         seen.add(ident)
@@ -335,16 +355,24 @@ def _parse_batch(check: _Checker, node: yaml.Node) -> Batch:
             env = check.mapping(task["env"][1], f"{where}.env", BATCH_TASK_ENV_KEYS)
             if "variables" in env:
                 variables = check.variables(env["variables"][1], f"{where}.env.variables")
-        depend_on = check.string_list(task["depend-on"][1], f"{where}.depend-on") if "depend-on" in task else ()
+        depend_on = (
+            check.string_list(task["depend-on"][1], f"{where}.depend-on") if "depend-on" in task else ()
+        )
         if depend_on and kind != "build-graph":
             raise check.fail(task["depend-on"][0], f"{where}: depend-on is only allowed in build-graph")
-        ignore = check.boolean(task["ignore-failure"][1], f"{where}.ignore-failure") if "ignore-failure" in task else False
+        ignore = (
+            check.boolean(task["ignore-failure"][1], f"{where}.ignore-failure")
+            if "ignore-failure" in task
+            else False
+        )
         other = check.scalar(task["buildspec"][1], f"{where}.buildspec") if "buildspec" in task else None
         tasks.append(BatchTask(ident, variables, depend_on, ignore, other))
     for task in tasks:
         for dep in task.depend_on:
             if dep not in seen:
-                raise check.fail(kind_node, f"batch.{kind}.{task.identifier}: depend-on names unknown task {dep!r}")
+                raise check.fail(
+                    kind_node, f"batch.{kind}.{task.identifier}: depend-on names unknown task {dep!r}"
+                )
     _check_acyclic(check, kind_node, tasks)
     return Batch(kind, tuple(tasks), fast_fail)
 

@@ -6,7 +6,7 @@ package is installed, including the image.
 
 from __future__ import annotations
 
-DRIVER = r'''#!/bin/bash
+DRIVER = r"""#!/bin/bash
 # The build driver `e2e codebuild-local` puts in place of the image's ENTRYPOINT, as
 # CodeBuild puts its own agent there. It runs the phases of one build with CodeBuild's
 # rules and prints CodeBuild-style "[Container]" lines.
@@ -144,4 +144,4 @@ if [ "$succeeding" = 1 ]; then
 fi
 cb_log "Build failed"
 exit 1
-'''
+"""

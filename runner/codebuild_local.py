@@ -97,7 +97,9 @@ class BuildResult:
 
 def _git(source: Path, *args: str) -> str | None:
     try:
-        out = subprocess.run(["git", *args], cwd=source, capture_output=True, text=True, timeout=10, check=True)
+        out = subprocess.run(
+            ["git", *args], cwd=source, capture_output=True, text=True, timeout=10, check=True
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout.strip() or None
@@ -189,6 +191,10 @@ def codebuild_variables(
         "CODEBUILD_SOURCE_REPO_URL": remote,
         "CODEBUILD_START_TIME": str(int((now or time.time()) * 1000)),
         "CODEBUILD_LOCAL": "true",
+        # CodeBuild hands credentials to the container itself; locally they come from --env
+        # and the host's AWS_* variables, and the SDKs must never fall back to probing the
+        # EC2 metadata address from a laptop or CI machine.
+        "AWS_EC2_METADATA_DISABLED": "true",
         "AWS_REGION": region,
         "AWS_DEFAULT_REGION": region,
         "HOME": "/root",
@@ -251,7 +257,9 @@ def _check_group(group: ReportGroup, workspace: Path) -> ReportCheck:
         problem = _check_file(path, group.file_format)
         if problem:
             problems.append(f"{path.relative_to(workspace)}: {problem}")
-    return ReportCheck(group.name, group.file_format, [str(p.relative_to(workspace)) for p in found], problems)
+    return ReportCheck(
+        group.name, group.file_format, [str(p.relative_to(workspace)) for p in found], problems
+    )
 
 
 def _check_file(path: Path, file_format: str) -> str | None:
@@ -426,10 +434,13 @@ def run_build(client, request: BuildRequest, printer: _Printer) -> BuildResult:
         result.reports = check_reports(spec, src_host)
         for check in result.reports:
             for problem in check.problems:
-                printer.line(prefix, f"[Container] report group {check.group} ({check.file_format}): {problem}")
+                printer.line(
+                    prefix, f"[Container] report group {check.group} ({check.file_format}): {problem}"
+                )
             if check.files:
                 printer.line(
-                    prefix, f"[Container] report group {check.group} ({check.file_format}): {', '.join(check.files)}"
+                    prefix,
+                    f"[Container] report group {check.group} ({check.file_format}): {', '.join(check.files)}",
                 )
         result.run_dirs = _collect_run_dirs(src_host, request.reports_dest)
         for run_dir in result.run_dirs:
@@ -526,7 +537,9 @@ def run_batch(
                         if d is not None and not d.succeeded and not tasks[d.identifier or ""].ignore_failure
                     ]
                     if blocked:
-                        printer.line(f"[{name}] ", f"codebuild-local: not started: {', '.join(blocked)} failed")
+                        printer.line(
+                            f"[{name}] ", f"codebuild-local: not started: {', '.join(blocked)} failed"
+                        )
                         results[name] = BuildResult(name, "", False, 1, skipped=True)
                         continue
                     running[pool.submit(run, request_for(task))] = name
@@ -593,8 +606,12 @@ def _parse_env_options(values: tuple[str, ...], environ: Mapping[str, str]) -> d
     type=click.Path(file_okay=False, exists=True, path_type=Path),
     help="The project to build (default: the current folder).",
 )
-@click.option("--project", default=None, help="CodeBuild project name for the variables (default: folder name).")
-@click.option("--region", default=None, help="AWS region for the variables (default: AWS_REGION or us-east-1).")
+@click.option(
+    "--project", default=None, help="CodeBuild project name for the variables (default: folder name)."
+)
+@click.option(
+    "--region", default=None, help="AWS region for the variables (default: AWS_REGION or us-east-1)."
+)
 @click.option(
     "-e",
     "--env",
@@ -604,7 +621,9 @@ def _parse_env_options(values: tuple[str, ...], environ: Mapping[str, str]) -> d
     help="A project environment variable (overrides the buildspec's, literally). NAME alone copies it "
     "from this shell. Repeatable.",
 )
-@click.option("--batch", is_flag=True, help="Run the buildspec's batch: section (builds as concurrent containers).")
+@click.option(
+    "--batch", is_flag=True, help="Run the buildspec's batch: section (builds as concurrent containers)."
+)
 @click.option("--build", "build_first", is_flag=True, help="Build the image from ./Dockerfile first.")
 @click.option("--keep-workspace", is_flag=True, help="Keep each build's source copy for inspection.")
 @click.option(
@@ -643,8 +662,10 @@ def codebuild_local_command(
     if batch and spec.batch is None:
         raise click.ClickException(f"{path}: --batch given but the buildspec has no batch: section")
     if check_only:
-        click.echo(f"{path}: valid buildspec (phases: {', '.join(spec.phases)}; reports: {len(spec.reports)}"
-                   f"{'; batch: ' + spec.batch.kind if spec.batch else ''})")
+        click.echo(
+            f"{path}: valid buildspec (phases: {', '.join(spec.phases)}; reports: {len(spec.reports)}"
+            f"{'; batch: ' + spec.batch.kind if spec.batch else ''})"
+        )
         return
 
     overrides = {name: os.environ[name] for name in PASS_THROUGH if os.environ.get(name)}
@@ -666,7 +687,10 @@ def codebuild_local_command(
             image=image,
             source=source,
             project=project or re.sub(r"[^A-Za-z0-9_-]", "-", source.name) or "project",
-            region=region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION,
+            region=region
+            or os.environ.get("AWS_REGION")
+            or os.environ.get("AWS_DEFAULT_REGION")
+            or DEFAULT_REGION,
             overrides=overrides,
             keep_workspace=keep_workspace,
             reports_dest=source / "reports",

@@ -37,7 +37,11 @@ def _point_latest(run_dir: Path) -> None:
 
 @click.command(
     "run",
-    context_settings={"ignore_unknown_options": True, "allow_extra_args": True, "allow_interspersed_args": False},
+    context_settings={
+        "ignore_unknown_options": True,
+        "allow_extra_args": True,
+        "allow_interspersed_args": False,
+    },
 )
 @click.option("--report/--no-report", default=True, show_default=True, help="generate the HTML report")
 @click.option("--publish/--no-publish", default=None, help="publish to E2E_REPORT_BUCKET (default: when set)")
@@ -77,18 +81,28 @@ def run_command(
             result = publish_run(settings, run_dir)
             click.echo(f"e2e: published {result.url}", err=True)
         except Exception as exc:  # noqa: BLE001 - any publish failure: keep local results, fail the command
-            click.echo(f"e2e: publish failed, local results kept in {os.path.relpath(run_dir)}: {exc}", err=True)
+            click.echo(
+                f"e2e: publish failed, local results kept in {os.path.relpath(run_dir)}: {exc}", err=True
+            )
             tool_failed = True
     sys.exit(exit_code if exit_code != 0 else (1 if tool_failed else 0))
 
 
 @click.command("report")
 @click.argument("run_dirs", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="output folder (default RUN_DIR/report)")
-@click.option("--single-file/--multi-file", default=True, show_default=True,
-              help="one self-contained index.html (opens from disk and presigned URLs)")
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path), help="output folder (default RUN_DIR/report)"
+)
+@click.option(
+    "--single-file/--multi-file",
+    default=True,
+    show_default=True,
+    help="one self-contained index.html (opens from disk and presigned URLs)",
+)
 @click.option("--name", "report_name", help="report title")
-def report_command(run_dirs: tuple[Path, ...], output: Path | None, single_file: bool, report_name: str | None) -> None:
+def report_command(
+    run_dirs: tuple[Path, ...], output: Path | None, single_file: bool, report_name: str | None
+) -> None:
     """Generate the HTML report of one run folder (several: merged into one report)."""
     for run_dir in run_dirs:
         try:
@@ -96,7 +110,9 @@ def report_command(run_dirs: tuple[Path, ...], output: Path | None, single_file:
         except NotARunFolder as exc:
             raise click.ClickException(str(exc)) from None
     try:
-        index = generate_report(list(run_dirs), output=output, single_file=single_file, report_name=report_name)
+        index = generate_report(
+            list(run_dirs), output=output, single_file=single_file, report_name=report_name
+        )
     except ReportError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(index)

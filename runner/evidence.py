@@ -147,7 +147,9 @@ class ScenarioEvidence:
             allure.attach("\n".join(urls), name="page URL", attachment_type=allure.attachment_type.URI_LIST)
         if self.console_errors:
             allure.attach(
-                "\n".join(self.console_errors), name="browser console errors", attachment_type=allure.attachment_type.TEXT
+                "\n".join(self.console_errors),
+                name="browser console errors",
+                attachment_type=allure.attachment_type.TEXT,
             )
         self._finish_traces()
 
@@ -163,7 +165,9 @@ class ScenarioEvidence:
                 log.warning("trace not saved: %s", exc)
                 continue
             if keep and path.exists():
-                allure.attach.file(str(path), name="Playwright trace", attachment_type=TRACE_MIME, extension="zip")
+                allure.attach.file(
+                    str(path), name="Playwright trace", attachment_type=TRACE_MIME, extension="zip"
+                )
 
     def keep_videos(self, video_paths: list[Path]) -> None:
         keep = self.settings.video == "on" or (self.settings.video == "retain-on-failure" and self.failed)

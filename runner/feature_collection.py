@@ -8,6 +8,7 @@ collection error naming the file, line and the offending text.
 
 from __future__ import annotations
 
+import fnmatch
 import types
 from pathlib import Path
 
@@ -37,6 +38,7 @@ class FeatureFile(pytest.Module):
                 "Fix the line above; see https://cucumber.io/docs/gherkin/reference/ for the syntax."
             ) from None
         for feature in features:
+            self._declare_tags(feature)
             for scenario_name in feature.scenarios:
 
                 def _scenario() -> None:
@@ -49,6 +51,17 @@ class FeatureFile(pytest.Module):
                         break
         return module
 
+    def _declare_tags(self, feature) -> None:
+        """Gherkin tags become pytest marks (``-m smoke``) without each being declared in the ini."""
+        tags = set(feature.tags)
+        for template in feature.scenarios.values():
+            tags |= template.tags
+            for examples in template.examples:
+                tags |= examples.tags
+        known = {line.split(":", 1)[0].split("(", 1)[0].strip() for line in self.config.getini("markers")}
+        for tag in sorted(tags - known):
+            self.config.addinivalue_line("markers", f"{tag}: Gherkin tag @{tag}")
+
 
 def collect_feature_file(file_path: Path, parent: pytest.Collector) -> FeatureFile | None:
     if file_path.suffix == ".feature":
@@ -56,14 +69,22 @@ def collect_feature_file(file_path: Path, parent: pytest.Collector) -> FeatureFi
     return None
 
 
-def has_features(paths: list[str], rootpath: Path) -> bool:
-    """True when any of the pytest arguments is, or contains, a .feature file."""
+def _skipped(path: Path, base: Path, norecurse: list[str]) -> bool:
+    return any(
+        fnmatch.fnmatch(part, pattern) for part in path.relative_to(base).parts[:-1] for pattern in norecurse
+    )
+
+
+def has_features(paths: list[str], norecurse: list[str]) -> bool:
+    """True when any pytest argument is, or contains (outside ``norecursedirs``), a .feature file."""
     for arg in paths:
         candidate = Path(arg.split("::", 1)[0])
         if not candidate.is_absolute():
             candidate = Path.cwd() / candidate
         if candidate.suffix == ".feature":
             return True
-        if candidate.is_dir() and next(candidate.rglob("*.feature"), None) is not None:
+        if candidate.is_dir() and any(
+            not _skipped(p, candidate, norecurse) for p in candidate.rglob("*.feature")
+        ):
             return True
     return False

@@ -79,7 +79,9 @@ def browser(e2e_browser_session: BrowserSession) -> Browser:
 
 
 @pytest.fixture
-def browser_context_args(e2e_settings: Settings, base_url: str, request: pytest.FixtureRequest) -> dict[str, Any]:
+def browser_context_args(
+    e2e_settings: Settings, base_url: str, request: pytest.FixtureRequest
+) -> dict[str, Any]:
     args: dict[str, Any] = {"base_url": base_url, "viewport": e2e_settings.viewport_size}
     if e2e_settings.video != "off":
         args["record_video_dir"] = str(evidence_for(request.node).folder / ".video")

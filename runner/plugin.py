@@ -43,7 +43,6 @@ from runner.settings import SettingsError, resolve
 from runner.step_errors import MissingStepDefinition, missing_step
 from runner.steps_loader import load_step_modules
 
-
 log = logging.getLogger(__name__)
 
 # Exit code for a run that could not start (no browser, app unreachable, bad settings).
@@ -52,36 +51,93 @@ EXIT_SETUP_ERROR = 3
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("e2e", "end-to-end UI tests (e2e runner)")
-    group.addoption("--base-url", dest="e2e_base_url", help="URL of the app under test [E2E_BASE_URL]; "
-                    "unset: the bundled demo app is started")
-    group.addoption("--headed", dest="e2e_headed", action="store_true", default=None,
-                    help="show the browser window, for local debugging [E2E_HEADED]")
-    group.addoption("--chromium", dest="e2e_chromium", metavar="PATH",
-                    help="Chromium binary [E2E_CHROMIUM]; default: found automatically")
-    group.addoption("--viewport", dest="e2e_viewport", metavar="WxH",
-                    help="viewport size, default 1920x1080 [E2E_VIEWPORT]")
-    group.addoption("--slow-mo", dest="e2e_slow_mo", metavar="MS", help="slow every action down by MS [E2E_SLOW_MO]")
-    group.addoption("--expect-timeout", dest="e2e_expect_timeout", metavar="MS",
-                    help="how long assertions wait, default 5000 [E2E_EXPECT_TIMEOUT]")
-    group.addoption("--screenshots", dest="e2e_screenshots", choices=("final", "every-step"),
-                    help="final: the final state and failing steps (default); every-step: also after each step "
-                    "[E2E_SCREENSHOTS]")
-    group.addoption("--tracing", dest="e2e_trace", choices=("retain-on-failure", "on", "off"),
-                    help="Playwright trace, default retain-on-failure [E2E_TRACE]")
-    group.addoption("--video", dest="e2e_video", choices=("off", "retain-on-failure", "on"),
-                    help="video of each scenario, default off [E2E_VIDEO]")
-    group.addoption("--browser-server", dest="e2e_browser_server", choices=("shared", "private"),
-                    help="shared: one browser server for all processes (default); private: one browser per "
-                    "process [E2E_BROWSER_SERVER]")
-    group.addoption("--reports-dir", dest="e2e_reports_dir", metavar="DIR",
-                    help="where run folders are made, default reports/ [E2E_REPORTS_DIR]")
-    group.addoption("--e2e-run-dir", dest="e2e_run_dir", metavar="DIR",
-                    help="write this run's results into DIR (made if missing) instead of a new folder")
+    group.addoption(
+        "--base-url",
+        dest="e2e_base_url",
+        help="URL of the app under test [E2E_BASE_URL]; unset: the bundled demo app is started",
+    )
+    group.addoption(
+        "--headed",
+        dest="e2e_headed",
+        action="store_true",
+        default=None,
+        help="show the browser window, for local debugging [E2E_HEADED]",
+    )
+    group.addoption(
+        "--chromium",
+        dest="e2e_chromium",
+        metavar="PATH",
+        help="Chromium binary [E2E_CHROMIUM]; default: found automatically",
+    )
+    group.addoption(
+        "--viewport",
+        dest="e2e_viewport",
+        metavar="WxH",
+        help="viewport size, default 1920x1080 [E2E_VIEWPORT]",
+    )
+    group.addoption(
+        "--slow-mo", dest="e2e_slow_mo", metavar="MS", help="slow every action down by MS [E2E_SLOW_MO]"
+    )
+    group.addoption(
+        "--expect-timeout",
+        dest="e2e_expect_timeout",
+        metavar="MS",
+        help="how long assertions wait, default 5000 [E2E_EXPECT_TIMEOUT]",
+    )
+    group.addoption(
+        "--screenshots",
+        dest="e2e_screenshots",
+        choices=("final", "every-step"),
+        help="final: the final state and failing steps (default); every-step: also after each step "
+        "[E2E_SCREENSHOTS]",
+    )
+    group.addoption(
+        "--tracing",
+        dest="e2e_trace",
+        choices=("retain-on-failure", "on", "off"),
+        help="Playwright trace, default retain-on-failure [E2E_TRACE]",
+    )
+    group.addoption(
+        "--video",
+        dest="e2e_video",
+        choices=("off", "retain-on-failure", "on"),
+        help="video of each scenario, default off [E2E_VIDEO]",
+    )
+    group.addoption(
+        "--browser-server",
+        dest="e2e_browser_server",
+        choices=("shared", "private"),
+        help="shared: one browser server for all processes (default); private: one browser per "
+        "process [E2E_BROWSER_SERVER]",
+    )
+    group.addoption(
+        "--reports-dir",
+        dest="e2e_reports_dir",
+        metavar="DIR",
+        help="where run folders are made, default reports/ [E2E_REPORTS_DIR]",
+    )
+    group.addoption(
+        "--e2e-run-dir",
+        dest="e2e_run_dir",
+        metavar="DIR",
+        help="write this run's results into DIR (made if missing) instead of a new folder",
+    )
 
 
 def _overrides(config: pytest.Config) -> dict[str, object]:
-    names = ("base_url", "headed", "chromium", "viewport", "slow_mo", "expect_timeout", "screenshots", "trace",
-             "video", "browser_server", "reports_dir")
+    names = (
+        "base_url",
+        "headed",
+        "chromium",
+        "viewport",
+        "slow_mo",
+        "expect_timeout",
+        "screenshots",
+        "trace",
+        "video",
+        "browser_server",
+        "reports_dir",
+    )
     return {name: config.getoption(f"e2e_{name}") for name in names}
 
 
@@ -97,7 +153,7 @@ def pytest_configure(config: pytest.Config) -> None:
         if "e2e_run_dir" not in workerinput:
             return
         run_dir = Path(workerinput["e2e_run_dir"])
-    elif config.getoption("e2e_run_dir") or has_features(config.args, config.rootpath):
+    elif config.getoption("e2e_run_dir") or has_features(config.args, list(config.getini("norecursedirs"))):
         run_dir = None
     else:
         return
@@ -222,9 +278,9 @@ def pytest_bdd_before_scenario(request, feature, scenario) -> None:
         return
     state = request.config.stash[RUN_STATE]
     results.before_scenario(request.node, feature, scenario, state.settings.project_root)
-    evidence = evidence_for(request.node)
-    for context in evidence.contexts():  # contexts made by a user's own fixtures
-        _safely("console and trace", evidence.adopt, context)
+    scenario_evidence = evidence_for(request.node)
+    for ctx in scenario_evidence.contexts():  # contexts made by a user's own fixtures
+        _safely("console and trace", scenario_evidence.adopt, ctx)
 
 
 def pytest_bdd_before_step(request, feature, scenario, step, step_func) -> None:
@@ -246,7 +302,9 @@ def pytest_bdd_step_error(request, feature, scenario, step, step_func, step_func
     if not _active(request):
         return
     results.step_done(request.node, step, error=exception)
-    _safely("failure evidence", evidence_for(request.node).step_failed, f"{step.keyword} {step.name}", exception)
+    _safely(
+        "failure evidence", evidence_for(request.node).step_failed, f"{step.keyword} {step.name}", exception
+    )
 
 
 @pytest.hookimpl(trylast=True)
@@ -255,9 +313,9 @@ def pytest_bdd_step_func_lookup_error(request, feature, scenario, step, exceptio
         return
     error = missing_step(feature, scenario, step)
     results.step_done(request.node, step, error=error, status="undefined")
-    evidence = evidence_for(request.node)
-    evidence.failed, evidence.failed_step = True, f"{step.keyword} {step.name}"
-    evidence.error = first_line(error)
+    scenario_evidence = evidence_for(request.node)
+    scenario_evidence.failed, scenario_evidence.failed_step = True, f"{step.keyword} {step.name}"
+    scenario_evidence.error = first_line(error)
     raise error
 
 
@@ -275,3 +333,4 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if call.excinfo is not None and call.excinfo.errisinstance(MissingStepDefinition):
         report.longrepr = str(call.excinfo.value)  # the message is the whole story; no traceback
     results.attach_to_report(item, report, item.stash.get(EVIDENCE_KEY, None))
+

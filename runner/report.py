@@ -26,7 +26,9 @@ ANALYTICS_BLOCK = re.compile(
     r"<script[^>]*googletagmanager\.com[^>]*>\s*</script>\s*<script>\s*window\.dataLayer.*?</script>",
     re.DOTALL,
 )
-EXTERNAL_RESOURCE = re.compile(r"""<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)\s*=\s*["']?(?:https?:)?//""", re.I)
+EXTERNAL_RESOURCE = re.compile(
+    r"""<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)\s*=\s*["']?(?:https?:)?//""", re.I
+)
 
 
 class ReportError(Exception):
@@ -96,7 +98,9 @@ def generate_report(
     results = [d / ALLURE_RESULTS for d in run_dirs]
     missing = [str(r) for r in results if not r.is_dir()]
     if missing:
-        raise ReportError(f"No Allure results in {', '.join(missing)}: is that a run folder made by `e2e run`?")
+        raise ReportError(
+            f"No Allure results in {', '.join(missing)}: is that a run folder made by `e2e run`?"
+        )
     out = Path(output) if output else run_dirs[0] / REPORT_DIR
     name = report_name or _default_name(run_dirs[0])
     config = {
@@ -118,8 +122,16 @@ def generate_report(
     with tempfile.TemporaryDirectory(prefix="e2e-allure-") as tmp:
         cfg_path = Path(tmp) / "allurerc.json"
         cfg_path.write_text(json.dumps(config))
-        cmd = [node_binary(), str(allure_cli()), "generate", "--config", str(cfg_path), "--cwd", tmp,
-               *[str(r.resolve()) for r in results]]
+        cmd = [
+            node_binary(),
+            str(allure_cli()),
+            "generate",
+            "--config",
+            str(cfg_path),
+            "--cwd",
+            tmp,
+            *[str(r.resolve()) for r in results],
+        ]
         env = {**os.environ, "ALLURE_NO_ANALYTICS": "true", "NO_COLOR": "1"}
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
     index = out / "index.html"

@@ -103,13 +103,18 @@ def before_step(item: pytest.Item, step: Any, step_func: Any) -> None:
             entry["match"] = {"location": f"{Path(code.co_filename).name}:{code.co_firstlineno}"}
 
 
-def step_done(item: pytest.Item, step: Any, error: BaseException | None = None, status: str | None = None) -> None:
+def step_done(
+    item: pytest.Item, step: Any, error: BaseException | None = None, status: str | None = None
+) -> None:
     entry = _step_entry(item, step)
     record = item.stash.get(RECORD_KEY, None)
     if entry is None or record is None:
         return
     duration = max(0, time.perf_counter_ns() - record.step_started_ns) if record.step_started_ns else 0
-    result: dict[str, Any] = {"status": status or ("failed" if error else "passed"), "duration": int(duration)}
+    result: dict[str, Any] = {
+        "status": status or ("failed" if error else "passed"),
+        "duration": int(duration),
+    }
     if error is not None:
         result["error_message"] = f"{type(error).__name__}: {error}"
     entry["result"] = result
@@ -140,7 +145,9 @@ def attach_to_report(item: pytest.Item, report: pytest.TestReport, evidence: Any
             "final_screenshot": getattr(evidence, "final_screenshot", None),
         }
         if status in {"failed", "broken"} and not summary["error"] and report.longrepr is not None:
-            text = str(getattr(report.longrepr, "reprcrash", None) and report.longrepr.reprcrash.message or "")
+            text = str(
+                getattr(report.longrepr, "reprcrash", None) and report.longrepr.reprcrash.message or ""
+            )
             summary["error"] = (text or str(report.longrepr)).strip().splitlines()[-1][:500]
         payload: dict[str, Any] = {"scenario": summary}
         if record is not None:

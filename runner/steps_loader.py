@@ -21,7 +21,9 @@ def load_step_modules(config: pytest.Config, project_root: Path) -> list[str]:
     root = str(project_root)
     if root not in sys.path:
         sys.path.insert(0, root)
-    names = ["steps"] + [f"steps.{p.stem}" for p in sorted(steps_dir.glob("*.py")) if not p.stem.startswith("_")]
+    names = ["steps"] + [
+        f"steps.{p.stem}" for p in sorted(steps_dir.glob("*.py")) if not p.stem.startswith("_")
+    ]
     loaded = []
     for name in names:
         try:

@@ -38,6 +38,7 @@ Phrase                                                 Keywords    What it does
 ``the element with test id "status" is visible``       Then        that element is visible
 ``the element with test id "status" is hidden``        Then        that element is hidden or absent
 ``the list "Results" has 3 items``                     Then        list items of the named list (role list)
+``the list "Results" has 1 item``                      Then        the same, in the singular
 ``the field "Email" has the value "a@b.c"``            Then        current value of the labelled field
 =====================================================  ==========  ========================================
 
@@ -94,6 +95,13 @@ class Evidence(Protocol):
 
 
 _PLACEHOLDER = re.compile(r"\{(\w+)(:d)?\}")
+# Only the characters that mean something in a regex: re.escape would also escape spaces
+# and CJK punctuation, and the pattern is what pytest-bdd shows in its messages.
+_SPECIAL = re.compile(r"([.^$*+?{}\[\]\\|()])")
+
+
+def _literal(text: str) -> str:
+    return _SPECIAL.sub(r"\\\1", text)
 
 
 def phrase(template: str) -> parsers.re:
@@ -106,14 +114,14 @@ def phrase(template: str) -> parsers.re:
     parts: list[str] = []
     position = 0
     for match in _PLACEHOLDER.finditer(template):
-        parts.append(re.escape(template[position : match.start()]))
+        parts.append(_literal(template[position : match.start()]))
         if match[2]:
             parts.append(rf"(?P<{match[1]}>\d+)")
         else:
             closing = "」" if template[: match.start()].endswith("「") else '"'
             parts.append(rf"(?P<{match[1]}>[^{closing}]*)")
         position = match.end()
-    parts.append(re.escape(template[position:]))
+    parts.append(_literal(template[position:]))
     return parsers.re("".join(parts))
 
 
@@ -142,7 +150,9 @@ def click_link(page: Page, name: str) -> None:
 
 
 def click_text(page: Page, text: str) -> None:
-    page.get_by_text(text, exact=True).click()
+    # Text matches hidden elements too (a closed menu, a later wizard step); only a
+    # visible one can be clicked, and two visible ones are still reported as ambiguous.
+    page.get_by_text(text, exact=True).filter(visible=True).click()
 
 
 def fill_by_label(page: Page, label: str, value: str) -> None:

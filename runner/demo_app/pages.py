@@ -81,8 +81,7 @@ def layout(
 
 def home() -> str:
     body = """    <h1>Welcome to the Demo Bookshop</h1>
-    <p class="lead" data-testid="intro">Find your next book, keep track of your orders
-      and get a monthly newsletter with our picks.</p>
+    <p class="lead" data-testid="intro">Find your next book and get our monthly picks.</p>
     <section aria-labelledby="features-heading">
       <h2 id="features-heading">What you can do here</h2>
       <ul aria-label="Features">
