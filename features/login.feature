@@ -23,7 +23,7 @@ Feature: Signing in
     And I click the "Sign in" button
     Then I see the alert "<message>"
     And the URL ends with "/login"
-    And I do not see "Welcome, "
+    And I do not see "Recent orders"
 
     @validation
     Examples: Missing credentials

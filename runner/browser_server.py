@@ -151,7 +151,7 @@ def _start(config: dict, log_path: Path) -> ServerInfo:
     port = _free_port()
     ws_path = "/" + secrets.token_hex(16)
     cfg = {**config, "host": "127.0.0.1", "port": port, "wsPath": ws_path}
-    cfg_path = log_path.with_suffix(".config.json")
+    cfg_path = log_path.with_suffix(".launch")
     cfg_path.write_text(json.dumps(cfg))
     log = open(log_path, "ab")  # noqa: SIM115 - handed to the child, which outlives this call
     proc = subprocess.Popen(

@@ -37,11 +37,13 @@ class BrowserSession:
         self.shared = settings.browser_server == "shared" and not settings.headed
         self.restarts = 0
         self._browser: Browser | None = None
+        self._server: browser_server.ServerInfo | None = None
 
     def _connect(self) -> Browser:
         last_error: Exception | None = None
         for _attempt in range(2):
             info, _ = browser_server.ensure(self.settings)
+            self._server = info
             try:
                 return self.playwright.chromium.connect(
                     info.ws_endpoint, timeout=30_000, slow_mo=self.settings.slow_mo or None
@@ -51,8 +53,14 @@ class BrowserSession:
                 browser_server.stop(self.settings, only_pid=info.pid)
         raise browser_server.BrowserServerError(f"Could not connect to the shared browser: {last_error}")
 
+    def _alive(self) -> bool:
+        if self._browser is None or not self._browser.is_connected():
+            return False
+        # A killed server is noticed by the connection only at its next message; ask the process.
+        return not self.shared or self._server is None or browser_server.healthy(self._server)
+
     def get(self) -> Browser:
-        if self._browser is not None and self._browser.is_connected():
+        if self._alive():
             return self._browser
         if self._browser is not None:
             self.restarts += 1
@@ -62,6 +70,18 @@ class BrowserSession:
         else:
             self._browser = self.playwright.chromium.launch(**self.launch_args)
         return self._browser
+
+    def new_context(self, browser: Browser, **options: Any) -> BrowserContext:
+        """A new context; if ``browser`` turns out to be dead, once more on a fresh one."""
+        try:
+            return browser.new_context(**options)
+        except PlaywrightError:
+            if browser is not self._browser:
+                raise  # a browser of the user's own: not ours to replace
+            self.restarts += 1
+            log.warning("The browser did not answer; starting a new one (restart %d).", self.restarts)
+            self._browser = None
+            return self.get().new_context(**options)
 
     @property
     def current(self) -> Browser | None:

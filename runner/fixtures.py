@@ -91,10 +91,13 @@ def browser_context_args(
 
 @pytest.fixture
 def context(
-    browser: Browser, browser_context_args: dict[str, Any], request: pytest.FixtureRequest
+    browser: Browser,
+    browser_context_args: dict[str, Any],
+    e2e_browser_session: BrowserSession,
+    request: pytest.FixtureRequest,
 ) -> Iterator[BrowserContext]:
     evidence = evidence_for(request.node)
-    ctx = browser.new_context(**browser_context_args)
+    ctx = e2e_browser_session.new_context(browser, **browser_context_args)
     evidence.adopt(ctx)
     yield ctx
     videos: list[Path] = []

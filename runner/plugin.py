@@ -45,8 +45,9 @@ from runner.steps_loader import load_step_modules
 
 log = logging.getLogger(__name__)
 
-# Exit code for a run that could not start (no browser, app unreachable, bad settings).
-EXIT_SETUP_ERROR = 3
+# A run that could not start (bad settings, no browser, app unreachable) exits like any
+# pytest usage error.
+EXIT_SETUP_ERROR = int(pytest.ExitCode.USAGE_ERROR)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -187,6 +188,8 @@ def pytest_configure(config: pytest.Config) -> None:
         )
         config.pluginmanager.register(state.writer, "e2e-result-writer")
     config.stash[RUN_STATE] = state
+    if is_controller and not (config.option.collectonly or config.option.help):
+        _prepare_run(config, state)
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -204,32 +207,32 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector):
     return None
 
 
-def _fail_session(state: RunState, message: str) -> None:
+def _fail_run(config: pytest.Config, state: RunState, message: str) -> None:
+    """The run cannot start: record it in run.json, say it once, stop before collecting anything."""
     if state.writer is not None:
         state.writer.session_error = message
-    pytest.exit(message, returncode=EXIT_SETUP_ERROR)
+        state.writer.write(EXIT_SETUP_ERROR)
+    raise pytest.UsageError(message)
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_sessionstart(session: pytest.Session) -> None:
-    state = session.config.stash.get(RUN_STATE, None)
-    if state is None or not state.is_controller or session.config.option.collectonly:
-        return
+def _prepare_run(config: pytest.Config, state: RunState) -> None:
+    """Controller only, before any worker starts: browser found, app reachable, shared browser up."""
     settings = state.settings
     try:
         find_chromium(settings)
     except (ChromiumNotFound, SettingsError) as exc:
-        _fail_session(state, str(exc))
+        _fail_run(config, state, str(exc))
     try:
         state.app = app_under_test.start(settings)
     except app_under_test.AppUnreachable as exc:
-        _fail_session(state, str(exc))
+        _fail_run(config, state, str(exc))
     state.base_url = state.app.url
     if settings.browser_server == "shared" and not settings.headed:
         try:
             info, started = browser_server.ensure(settings)
         except browser_server.BrowserServerError as exc:
-            _fail_session(state, str(exc))
+            state.app.stop()
+            _fail_run(config, state, str(exc))
         if started:
             state.started_server_pid = info.pid
 
@@ -278,14 +281,20 @@ def pytest_bdd_before_scenario(request, feature, scenario) -> None:
         return
     state = request.config.stash[RUN_STATE]
     results.before_scenario(request.node, feature, scenario, state.settings.project_root)
-    scenario_evidence = evidence_for(request.node)
-    for ctx in scenario_evidence.contexts():  # contexts made by a user's own fixtures
-        _safely("console and trace", scenario_evidence.adopt, ctx)
 
 
 def pytest_bdd_before_step(request, feature, scenario, step, step_func) -> None:
     if _active(request):
         results.before_step(request.node, step, step_func)
+
+
+def pytest_bdd_before_step_call(request, feature, scenario, step, step_func, step_func_args) -> None:
+    """Fixtures are resolved by now: adopt contexts made by a user's own fixtures (trace, console)."""
+    if not _active(request):
+        return
+    scenario_evidence = evidence_for(request.node)
+    for ctx in scenario_evidence.contexts():
+        _safely("console and trace", scenario_evidence.adopt, ctx)
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -12,6 +12,7 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Callable
 from typing import TextIO
 
 
@@ -32,12 +33,21 @@ def _size(n: float) -> str:
 class Progress:
     """Thread-safe: the transfer manager reports bytes from its worker threads."""
 
-    def __init__(self, label: str, total_files: int, total_bytes: int, stream: TextIO | None = None) -> None:
+    def __init__(
+        self,
+        label: str,
+        total_files: int,
+        total_bytes: int,
+        stream: TextIO | None = None,
+        log: Callable[[str], None] | None = None,
+    ) -> None:
         self.label = label
         self.total_files = total_files
         self.total_bytes = max(total_bytes, 1)
         self.stream = stream or sys.stderr
-        self.bar = interactive(self.stream)
+        # A caller with its own log (``e2e run``, tests) gets lines through it, never a bar.
+        self.bar = log is None and interactive(self.stream)
+        self._log = log or self._write_line
         self._bytes = 0
         self._lock = threading.Lock()
         self._last_draw = 0.0
@@ -67,7 +77,9 @@ class Progress:
             tenth = int(fraction * 10)
             if tenth > self._last_log_tenth and tenth < 10:
                 self._last_log_tenth = tenth
-                self.stream.write(f"{self.label}: {tenth * 10}% ({_size(self._bytes)} of {_size(self.total_bytes)})\n")
+                self.stream.write(
+                    f"{self.label}: {tenth * 10}% ({_size(self._bytes)} of {_size(self.total_bytes)})\n"
+                )
                 self.stream.flush()
 
     def finish(self, message: str) -> None:
@@ -75,5 +87,9 @@ class Progress:
             elapsed = time.monotonic() - self._started
             if self.bar:
                 self.stream.write("\r\x1b[2K")
-            self.stream.write(f"{self.label}: {message} in {elapsed:.1f} s\n")
-            self.stream.flush()
+                self.stream.flush()
+            self._log(f"{self.label}: {message} in {elapsed:.1f} s")
+
+    def _write_line(self, line: str) -> None:
+        self.stream.write(line + "\n")
+        self.stream.flush()

@@ -27,7 +27,6 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -49,7 +48,9 @@ from runner.run_index import (
     parse_index_json,
     render_index,
     render_latest,
+    report_of,
     run_root,
+    run_target,
     stale_ids,
 )
 from runner.settings import Settings, SettingsError, resolve
@@ -139,30 +140,34 @@ def _third_party_warning(path: Path, log: Log) -> None:
 
 def prepare_reports(
     run_dir: Path,
-    run: dict[str, Any],
     target: Target,
     previous: RunEntry | None,
     *,
     single_file: bool,
+    required: bool,
     log: Log,
 ) -> None:
-    """Regenerate the run's report with the history of the previous run of its branch.
+    """Regenerate the run's report with the history of the previous run of its branch, and
+    make the single-file report when asked.
 
     Done once per run folder: ``history.jsonl`` marks it done, so publishing the same run
-    again changes no byte and uploads nothing.
+    again changes no byte and uploads nothing. With ``required`` (``--presign``, which is
+    useless without a single-file report) a failure is an error; otherwise the run is
+    published as it is, with a warning.
     """
+
+    def give_up(message: str, exc: BaseException | None = None) -> None:
+        if required:
+            raise PublishError(message) from exc
+        log(f"warning: {message}; publishing the run as it is")
+
     results = run_dir / "allure-results"
     if not results.is_dir() or not any(results.iterdir()):
-        if single_file:
-            raise PublishError(f"{run_dir}: no allure-results, so there is no report to presign.")
-        return
+        return give_up(f"{run_dir}: no allure-results, so no report can be made")
     try:
         from runner.report import generate_report
     except ImportError as exc:  # a partial install; the raw results still get published
-        if single_file:
-            raise PublishError(f"cannot generate the single-file report: {exc}") from exc
-        log(f"warning: report generation unavailable ({exc}); publishing the run as it is")
-        return
+        return give_up(f"report generation unavailable ({exc})", exc)
 
     history = run_dir / HISTORY_FILE
     before = run_dir / HISTORY_BEFORE
@@ -180,10 +185,7 @@ def prepare_reports(
             generate_report(run_dir, history_path=working)
         except Exception as exc:
             working.unlink(missing_ok=True)
-            if single_file:
-                raise PublishError(f"generating the report of {run_dir} failed: {exc}") from exc
-            log(f"warning: regenerating the report with history failed ({exc}); publishing the run as it is")
-            return
+            return give_up(f"generating the report of {run_dir} failed: {exc}", exc)
         os.replace(working, history)
         _third_party_warning(run_dir / "report" / "index.html", log)
 
@@ -197,10 +199,11 @@ def prepare_reports(
         try:
             generate_report(run_dir, output=run_dir / SINGLE_FILE_DIR, single_file=True, history_path=working)
         except Exception as exc:
-            raise PublishError(f"generating the single-file report of {run_dir} failed: {exc}") from exc
+            return give_up(f"generating the single-file report of {run_dir} failed: {exc}", exc)
         finally:
             working.unlink(missing_ok=True)
         _third_party_warning(single, log)
+    return None
 
 
 # --------------------------------------------------------------------------- the index
@@ -234,15 +237,19 @@ def load_index(target: Target) -> tuple[RunIndex, dict[str, str]]:
     return merge(listing, cached, fetched), listing
 
 
-def _site_pages(index: RunIndex) -> list[Upload]:
+def _site_pages(index: RunIndex, *, single_file: bool) -> list[Upload]:
     pages = [
-        Upload.from_bytes(INDEX_PAGE, render_index(index, title=INDEX_TITLE)),
+        Upload.from_bytes(INDEX_PAGE, render_index(index, title=INDEX_TITLE, single_file=single_file)),
         Upload.from_bytes(INDEX_JSON, index.to_bytes()),
     ]
     for key, entry in sorted(latest_pages(index).items()):
-        redirect_to = entry.report or INDEX_PAGE
-        pages.append(Upload.from_bytes(key, render_latest(key, entry, title=INDEX_TITLE), redirect=redirect_to))
+        page = render_latest(key, entry, title=INDEX_TITLE, single_file=single_file)
+        pages.append(Upload.from_bytes(key, page, redirect=run_target(entry, single_file=single_file)))
     return pages
+
+
+def _opened_from_disk(target: Target) -> bool:
+    return isinstance(target, LocalTarget)
 
 
 def publish_site(target: Target, *, log: Log, rounds: int = SITE_ROUNDS) -> tuple[RunIndex, int]:
@@ -256,7 +263,7 @@ def publish_site(target: Target, *, log: Log, rounds: int = SITE_ROUNDS) -> tupl
     index = RunIndex()
     for _ in range(rounds):
         index, listing = load_index(target)
-        pages = _site_pages(index)
+        pages = _site_pages(index, single_file=_opened_from_disk(target))
         latest, _ = target.list(LATEST_DIR)
         remote = {key: obj.etag for key, obj in latest.items()}
         for key in (INDEX_PAGE, INDEX_JSON):
@@ -282,7 +289,9 @@ def _put_all(target: Target, uploads: list[Upload], *, log: Log | None, label: s
     if not uploads:
         return 0
     total = sum(u.size for u in uploads)
-    progress = Progress(label, len(uploads), total) if log is not None else None
+    progress = None
+    if log is not None:
+        progress = Progress(label, len(uploads), total, log=None if log is _stderr else log)
     report = target.put(uploads, progress.add_bytes if progress else None)
     if report.failed:
         key, exc = next(iter(report.failed.items()))
@@ -352,7 +361,10 @@ def publish_run(
             source = f"run {previous.run_id}" if previous else "nothing (first run of the branch)"
             out(f"would regenerate the report with history from {source}")
     else:
-        prepare_reports(run_dir, run, target, previous, single_file=presign is not None, log=log)
+        single_file = presign is not None or _opened_from_disk(target)
+        prepare_reports(
+            run_dir, target, previous, single_file=single_file, required=presign is not None, log=log
+        )
 
     files = collect_files(run_dir)
     uploads, skipped = plan_uploads(target, run_id, files)
@@ -395,7 +407,8 @@ def publish_run(
             raise PublishError(f"run {run_id} has no single-file report to presign.")
         url: str | None = target.presigned_url(entry.report_single_file, presign)
     else:
-        url = target.url(entry.report) if entry.report else None
+        report = report_of(entry, single_file=_opened_from_disk(target))
+        url = target.url(report) if report else None
     latest_key = f"{LATEST_DIR}index.html"
     return PublishResult(
         run_id=run_id,
@@ -434,7 +447,12 @@ def publish_run(
 )
 @click.option("--dry-run", is_flag=True, help="Print what would be uploaded; change nothing.")
 def publish_command(
-    run_dir: Path | None, bucket: str | None, prefix: str | None, presign: int | None, to: Path | None, dry_run: bool
+    run_dir: Path | None,
+    bucket: str | None,
+    prefix: str | None,
+    presign: int | None,
+    to: Path | None,
+    dry_run: bool,
 ) -> None:
     """Upload RUN_DIR (default: the newest run under reports/) and update the index and `latest`.
 

@@ -163,7 +163,9 @@ def entry_from_run(run: Mapping[str, Any], *, published_files: set[str]) -> RunE
 
     failures = []
     failed = [
-        s for s in run.get("scenarios") or [] if isinstance(s, Mapping) and s.get("status") in {"failed", "broken"}
+        s
+        for s in run.get("scenarios") or []
+        if isinstance(s, Mapping) and s.get("status") in {"failed", "broken"}
     ]
     for scenario in failed[:FAILURES_PER_RUN]:
         failures.append(
@@ -227,7 +229,9 @@ class RunIndex:
 
     def to_bytes(self) -> bytes:
         runs = [{"etag": etag, **entry.to_dict()} for etag, entry in self._sorted_pairs()]
-        return (json.dumps({"version": INDEX_VERSION, "runs": runs}, indent=1, sort_keys=True) + "\n").encode()
+        return (
+            json.dumps({"version": INDEX_VERSION, "runs": runs}, indent=1, sort_keys=True) + "\n"
+        ).encode()
 
     def _sorted_pairs(self) -> list[tuple[str, RunEntry]]:
         return sorted(self.entries.values(), key=lambda pair: pair[1].sort_key, reverse=True)
@@ -307,9 +311,17 @@ def branch_slug(branch: str) -> str:
     return slug
 
 
-def run_target(entry: RunEntry) -> str:
+def report_of(entry: RunEntry, *, single_file: bool = False) -> str | None:
+    """The report to link: a single-file one where the site is opened from disk (a multi-file
+    Allure report fetches its data, which browsers refuse for file:// pages)."""
+    if single_file and entry.report_single_file:
+        return entry.report_single_file
+    return entry.report or entry.report_single_file
+
+
+def run_target(entry: RunEntry, *, single_file: bool = False) -> str:
     """Where a link to a run should land: its report, else its row in the index."""
-    return entry.report or f"{INDEX_PAGE}#run-{entry.run_id}"
+    return report_of(entry, single_file=single_file) or f"{INDEX_PAGE}#run-{entry.run_id}"
 
 
 def latest_pages(index: RunIndex) -> dict[str, RunEntry]:
@@ -380,7 +392,7 @@ def format_duration(seconds: float | None) -> str:
     return f"{hours} h {minutes:02d} min"
 
 
-def render_index(index: RunIndex, *, title: str) -> bytes:
+def render_index(index: RunIndex, *, title: str, single_file: bool = False) -> bytes:
     """The run index page. Deterministic (no "generated at"), so an unchanged index is not
     re-uploaded."""
     entries = index.newest_first()
@@ -393,6 +405,7 @@ def render_index(index: RunIndex, *, title: str) -> bytes:
         .render(
             title=title,
             entries=entries,
+            reports={e.run_id: report_of(e, single_file=single_file) for e in entries},
             triage_runs=TRIAGE_RUNS,
             branches=[(b, f"{LATEST_DIR}{branch_slug(b)}/index.html") for b in branches],
             latest=f"{LATEST_DIR}index.html" if entries else None,
@@ -401,14 +414,14 @@ def render_index(index: RunIndex, *, title: str) -> bytes:
     return html.encode("utf-8")
 
 
-def render_latest(page_key: str, entry: RunEntry, *, title: str) -> bytes:
+def render_latest(page_key: str, entry: RunEntry, *, title: str, single_file: bool = False) -> bytes:
     html = (
         _environment()
         .get_template("latest.html.j2")
         .render(
             title=title,
             entry=entry,
-            target=relative_link(page_key, run_target(entry)),
+            target=relative_link(page_key, run_target(entry, single_file=single_file)),
             index=relative_link(page_key, INDEX_PAGE),
         )
     )

@@ -204,7 +204,9 @@ class S3Target(Target):
         # a minute, so it has its own client with a short leash.
         self._probe = self._session.client(
             "s3",
-            config=Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=3, read_timeout=10, **common),
+            config=Config(
+                retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=3, read_timeout=10, **common
+            ),
         )
         self._unsigned = self._session.client("s3", config=Config(signature_version=UNSIGNED))
 
@@ -237,7 +239,9 @@ class S3Target(Target):
             )
         if isinstance(exc, NoRegionError):
             return PublishError(f"{where}: no AWS region configured. Set AWS_REGION (for example us-east-1).")
-        if isinstance(exc, EndpointConnectionError | ConnectTimeoutError | ConnectionClosedError | ReadTimeoutError):
+        if isinstance(
+            exc, EndpointConnectionError | ConnectTimeoutError | ConnectionClosedError | ReadTimeoutError
+        ):
             return PublishError(
                 f"{where}: the S3 endpoint is unreachable ({exc}). The endpoint comes from "
                 f"{_endpoint_source(self._environ)}: check it and the network, then publish again."
@@ -370,7 +374,8 @@ class S3Target(Target):
                     "ServerSideEncryption": SERVER_SIDE_ENCRYPTION,
                 }
                 if upload.redirect:
-                    extra["WebsiteRedirectLocation"] = upload.redirect
+                    # Honoured by S3 website endpoints; must be an absolute path in the bucket.
+                    extra["WebsiteRedirectLocation"] = "/" + self._full(upload.redirect)
                 # A path is opened by the transfer manager only when its turn comes, so a
                 # run with thousands of files does not hold thousands of descriptors.
                 source = str(upload.path) if upload.path is not None else io.BytesIO(upload.data or b"")

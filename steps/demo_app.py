@@ -2,15 +2,15 @@
 
 English, specific to the demo app:
 
-================================================================  ==========
-Phrase                                                            Keywords
-================================================================  ==========
-``I am logged in as "demo"``                                      Given
-``I sign in as "demo" with password "s3cret"``                    Given/When
+==================================================================  ==========
+Phrase                                                              Keywords
+==================================================================  ==========
+``I am logged in as "demo"``                                        Given
+``I sign in as "demo" with password "s3cret"``                      Given/When
 ``I have entered my details as "Ada Lovelace" with email "a@b.c"``  Given/When
-``I have chosen "Science" as my favourite genre``                 Given/When
-``the review shows:`` + table ``| field | value |``                Then
-================================================================  ==========
+``I have chosen "Science" as my favourite genre``                   Given/When
+``the review shows:`` + table ``| field | value |``                 Then
+==================================================================  ==========
 
 Japanese (``# language: ja``; 前提/もし/ならば/かつ). Each phrase calls the same function
 as its English twin in ``steps.web``, so both languages behave alike:

@@ -27,10 +27,20 @@ def png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
     raw = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
 
 
 def synthetic_run(
@@ -144,7 +154,7 @@ Feature: Publishing demo
     Then I see the greeting "Welcome"
 """
 
-_STEPS = '''\
+_STEPS = """\
 from playwright.sync_api import expect
 from pytest_bdd import given, parsers, then
 
@@ -157,11 +167,15 @@ def _show(page, text):
 @then(parsers.parse('I see the greeting "{text}"'))
 def _see(page, text):
     expect(page.locator("h1")).to_have_text(text, timeout=500)
-'''
+"""
 
 
 def real_run(
-    project: Path, *, branch: str, failing_name: str = "The greeting is wrong", env: dict[str, str] | None = None
+    project: Path,
+    *,
+    branch: str,
+    failing_name: str = "The greeting is wrong",
+    env: dict[str, str] | None = None,
 ) -> Path:
     """Run pytest with the project's plugin on a two-scenario feature (one fails) and return
     the run folder it made."""

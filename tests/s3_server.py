@@ -46,7 +46,11 @@ def require(condition: bool, reason: str) -> None:
 
 
 def _serve(port: int) -> None:
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
     from werkzeug.serving import make_server
 
     moto_app = DomainDispatcherApplication(create_backend_app)
@@ -59,7 +63,9 @@ def _serve(port: int) -> None:
                 if environ["REQUEST_METHOD"] == "DELETE":
                     log.clear()
                 body = json.dumps(log).encode()
-            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            start_response(
+                "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+            )
             return [body]
         with lock:
             log.append(
@@ -90,7 +96,9 @@ class S3Server:
     def reset(self) -> None:
         import urllib.request
 
-        urllib.request.urlopen(urllib.request.Request(self.endpoint + LOG_PATH, method="DELETE"), timeout=10).read()
+        urllib.request.urlopen(
+            urllib.request.Request(self.endpoint + LOG_PATH, method="DELETE"), timeout=10
+        ).read()
 
     def puts(self) -> list[dict[str, str]]:
         return [r for r in self.requests() if r["method"] in {"PUT", "POST"}]
@@ -178,7 +186,12 @@ def make_bucket(endpoint: str, *, public: bool, name: str | None = None) -> str:
         policy = {
             "Version": "2012-10-17",
             "Statement": [
-                {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{name}/*"}
+                {
+                    "Effect": "Allow",
+                    "Principal": "*",
+                    "Action": "s3:GetObject",
+                    "Resource": f"arn:aws:s3:::{name}/*",
+                }
             ],
         }
         client.put_bucket_policy(Bucket=name, Policy=json.dumps(policy))

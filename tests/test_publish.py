@@ -43,7 +43,9 @@ def quiet(_: str) -> None:
 
 
 def tree_digest(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 # --------------------------------------------------------------------------- pure parts
@@ -59,7 +61,9 @@ def test_headers_are_a_function_of_the_key() -> None:
     assert headers_for(run + "report/index.html").cache_control == NO_CACHE
     assert headers_for(run + "report/app-b3323b2606f19801ef1b.js").cache_control == IMMUTABLE
     assert headers_for(run + "report/app-b3323b2606f19801ef1b.js").content_type.startswith("text/javascript")
-    assert headers_for(run + "report/data/attachments/ab.png") == headers_for(run + "report/data/attachments/ab.png")
+    assert headers_for(run + "report/data/attachments/ab.png") == headers_for(
+        run + "report/data/attachments/ab.png"
+    )
     assert headers_for(run + "evidence/x/failed.png").content_type == "image/png"
     assert headers_for(run + "history.jsonl").content_type.startswith("application/x-ndjson")
     assert headers_for(run + "evidence/x/trace.zip").content_type == "application/zip"
@@ -68,9 +72,13 @@ def test_headers_are_a_function_of_the_key() -> None:
 
 
 def test_third_party_urls_are_found() -> None:
-    page = '<script async src="https://www.googletagmanager.com/gtag/js?id=G-1"></script><script src="app.js">'
+    page = (
+        '<script async src="https://www.googletagmanager.com/gtag/js?id=G-1"></script><script src="app.js">'
+    )
     assert third_party_urls(page) == ["https://www.googletagmanager.com/gtag/js?id=G-1"]
-    assert third_party_urls('<link rel="stylesheet" href="//fonts.example/x.css">') == ["//fonts.example/x.css"]
+    assert third_party_urls('<link rel="stylesheet" href="//fonts.example/x.css">') == [
+        "//fonts.example/x.css"
+    ]
 
 
 def test_branch_slugs_are_safe_and_distinct() -> None:
@@ -161,7 +169,12 @@ def test_publish_layout_headers_and_encryption(s3: S3Server, tmp_path: Path) -> 
     for rel, data in tree_digest(run_dir).items():
         if not rel.split("/")[-1].startswith("."):
             assert objects[root + rel] == data, rel
-    for key in ("e2e/index.html", "e2e/runs/index.json", "e2e/latest/index.html", "e2e/latest/feature/login/index.html"):
+    for key in (
+        "e2e/index.html",
+        "e2e/runs/index.json",
+        "e2e/latest/index.html",
+        "e2e/latest/feature/login/index.html",
+    ):
         assert key in objects
         assert head(s3.endpoint, bucket, key)["CacheControl"] == NO_CACHE
     assert f"e2e/entries/{run_id}.json" in objects
@@ -228,12 +241,17 @@ def test_other_runs_are_never_touched(s3: S3Server, tmp_path: Path) -> None:
     s3.reset()
     second = synthetic_run(tmp_path / "reports", branch="main")
     publish_run(settings, second, log=quiet)
-    shared = {f"/{bucket}/e2e/{k}" for k in ("index.html", "runs/index.json", "latest/index.html", "latest/main/index.html")}
+    shared = {
+        f"/{bucket}/e2e/{k}"
+        for k in ("index.html", "runs/index.json", "latest/index.html", "latest/main/index.html")
+    }
     for request in s3.requests():
         if request["method"] in {"PUT", "POST", "DELETE"}:
             path = request["path"]
-            assert path.startswith(f"/{bucket}/e2e/runs/{second.name}/") or path in shared or (
-                path == f"/{bucket}/e2e/entries/{second.name}.json"
+            assert (
+                path.startswith(f"/{bucket}/e2e/runs/{second.name}/")
+                or path in shared
+                or (path == f"/{bucket}/e2e/entries/{second.name}.json")
             ), path
     assert read_objects(s3.endpoint, bucket, f"e2e/runs/{first.name}/") == first_objects
     assert read_objects(s3.endpoint, bucket, f"e2e/entries/{first.name}.json") == first_entry

@@ -132,6 +132,10 @@ Feature: Demo app steps
     Given I am logged in as "demo"
     Then I see the heading "Welcome, Demo User!"
 
+  Scenario: Signed in with a given password
+    When I sign in as "ada" with password "analytical-engine"
+    Then I see the heading "Welcome, Ada Lovelace!"
+
   Scenario: Wizard helper steps
     Given I have entered my details as "Mary Jackson" with email "mary@example.com"
     And I have chosen "Fiction" as my favourite genre
@@ -147,7 +151,7 @@ Feature: Demo app steps
 def test_generic_japanese_and_demo_steps_pass(project: pytest.Pytester) -> None:
     project.makefile(".feature", generic=GENERIC_FEATURE, japanese=JAPANESE_FEATURE, demo=DEMO_APP_FEATURE)
     result = _run(project, "generic.feature", "japanese.feature", "demo.feature")
-    result.assert_outcomes(passed=6)
+    result.assert_outcomes(passed=7)
     files = _evidence_files(project)
     # The explicit screenshot steps, named as the feature asked (slugged for the file system).
     assert any(name.endswith("sign-in-form.png") for name in files), files

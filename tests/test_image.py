@@ -1,0 +1,106 @@
+"""The custom image: built for real, run with its ENTRYPOINT, measured, and checked for CJK.
+
+The sibling test in test_codebuild_local.py runs the same suite with the ENTRYPOINT
+overridden (as CodeBuild does) and compares the scenarios with the ones found here.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from docker_fixtures import (  # noqa: F401 - fixtures are used by name
+    base_image,
+    docker_engine,
+    docker_run,
+    e2e_image,
+    entrypoint_run,
+    read_run,
+    run_folders,
+    scenario_names,
+)
+
+pytestmark = pytest.mark.slow
+
+MAX_IMAGE_BYTES = 1_000_000_000
+
+# Renders each character alone and returns the PNG of each. Missing glyphs come out as
+# identical "tofu" boxes (or blanks), so distinct images for distinct characters prove that
+# a font drew them. Two private-use characters, which no font covers, show what tofu looks like.
+CJK_PROBE = r"""
+import hashlib, json
+from playwright.sync_api import sync_playwright
+chars = {"ja_hiragana": "あ", "ja_kanji": "語", "zh_simplified": "说", "zh_traditional": "體",
+         "blank": " ", "tofu1": "\ue000", "tofu2": "\ue001"}
+out = {}
+with sync_playwright() as p:
+    browser = p.chromium.launch(executable_path="/usr/bin/chromium")
+    page = browser.new_page(viewport={"width": 400, "height": 200})
+    for name, ch in chars.items():
+        page.set_content('<html lang="ja"><body style="margin:0;background:#fff">'
+                         '<span id="c" style="font-size:64px;line-height:80px;display:inline-block;'
+                         'width:80px;height:80px;color:#000">' + ch + "</span></body></html>")
+        out[name] = hashlib.sha256(page.locator("#c").screenshot()).hexdigest()
+    browser.close()
+print(json.dumps(out))
+"""
+
+
+def test_image_is_at_most_1_gb(e2e_image: str) -> None:
+    size = int(
+        subprocess.run(
+            ["docker", "image", "inspect", "--format", "{{.Size}}", e2e_image],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
+    print(f"\nimage size: {size / 1e6:.0f} MB")
+    assert size <= MAX_IMAGE_BYTES, f"image is {size / 1e6:.0f} MB, over the 1 GB budget"
+
+
+def test_one_node_runtime_serves_playwright_and_allure(e2e_image: str) -> None:
+    script = (
+        "set -e; "
+        'readlink -f "$(command -v node)"; '
+        "node --version; allure --version; chromium --version; "
+        "python -c 'import playwright, pytest_bdd, boto3, docker, runner; print(\"python ok\")'; "
+        "if dpkg -s nodejs >/dev/null 2>&1 || dpkg -s npm >/dev/null 2>&1; then echo 'debian node present'; fi"
+    )
+    proc = docker_run(e2e_image, "-c", script, entrypoint="bash")
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "/playwright/driver/node" in out.splitlines()[0], out
+    assert "3.18.0" in out  # the Allure CLI pinned in package.json
+    assert "Chromium" in out
+    assert "python ok" in out
+    assert "debian node present" not in out
+
+
+def test_screenshots_render_japanese_and_chinese(e2e_image: str) -> None:
+    proc = docker_run(e2e_image, "-c", CJK_PROBE, entrypoint="python", timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    shots = json.loads(proc.stdout.strip().splitlines()[-1])
+    # The probe itself can tell tofu: two uncovered characters look the same.
+    assert shots["tofu1"] == shots["tofu2"]
+    cjk = [shots[k] for k in ("ja_hiragana", "ja_kanji", "zh_simplified", "zh_traditional")]
+    assert len(set(cjk)) == 4, "two CJK characters rendered identically: a font is missing (tofu)"
+    assert not set(cjk) & {shots["blank"], shots["tofu1"]}, "CJK text rendered as blank or tofu"
+
+
+def test_docker_run_with_entrypoint_passes(entrypoint_run: dict) -> None:
+    proc = entrypoint_run["proc"]
+    assert proc.returncode == 0, f"stdout:\n{proc.stdout[-3000:]}\nstderr:\n{proc.stderr[-3000:]}"
+    # The ENTRYPOINT, not the runner's on-demand start, brought the browser up.
+    assert "e2e entrypoint: shared browser started" in proc.stderr
+    (run_dir,) = entrypoint_run["run_dirs"]
+    run = read_run(run_dir)
+    assert run["status"] == "passed"
+    assert run["counts"]["total"] >= 12
+    assert (run_dir / "report" / "index.html").is_file()
+    assert (run_dir / "junit.xml").is_file() and (run_dir / "cucumber.json").is_file()
+    pngs = list(Path(run_dir, "evidence").rglob("*.png"))
+    assert pngs, "no screenshot evidence"
+

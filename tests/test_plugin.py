@@ -1,0 +1,183 @@
+"""The pytest plugin as a user meets it: real pytest runs, real Chromium, the bundled demo app."""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from conftest import E2EProject
+
+FAST = {"E2E_EXPECT_TIMEOUT": "1500"}
+
+
+def _by_name(results: list[dict], name: str) -> dict:
+    matches = [r for r in results if r["name"] == name]
+    assert matches, f"no Allure result named {name!r}: {[r['name'] for r in results]}"
+    return matches[0]
+
+
+def test_failing_scenario_keeps_the_failing_steps_screenshot_and_a_trace(e2e_project: E2EProject) -> None:
+    e2e_project.add_feature("failing.feature")
+    run = e2e_project.pytest(**FAST)
+    assert run.returncode == 1, run.output
+    summary = run.run_json()
+    assert summary["counts"]["failed"] == 1 and summary["counts"]["passed"] == 1
+    failed = next(s for s in summary["scenarios"] if s["status"] == "failed")
+    assert failed["name"] == "Login shows a message that is not there"
+    assert failed["failed_step"] == 'Then I see "This text is never on the page"'
+    assert "This text is never on the page" in run.output
+    assert (run.run_dir / failed["screenshot"]).stat().st_size > 1000
+
+    results = run.allure_results()
+    failing = _by_name(results, "Login shows a message that is not there")
+    assert failing["status"] == "failed"
+    step = next(s for s in failing["steps"] if "never on the page" in s["name"])
+    assert step["status"] == "failed"
+    shots = [a for a in step.get("attachments", []) if a["type"] == "image/png"]
+    assert shots, "the failing step has no screenshot attached"
+    png = run.run_dir / "allure-results" / shots[0]["source"]
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    traces = [a for a in failing.get("attachments", []) if a["type"] == "application/vnd.allure.playwright-trace"]
+    assert len(traces) == 1
+    assert (run.run_dir / "allure-results" / traces[0]["source"]).stat().st_size > 1000
+    assert any(a["name"] == "page URL" for a in failing["attachments"])
+
+    passing = _by_name(results, "The home page opens")
+    assert passing["status"] == "passed"
+    assert [a["name"] for a in passing["attachments"] if a["type"] == "image/png"] == ["final state"]
+    assert not any(a["type"].endswith("playwright-trace") for a in passing["attachments"]), "trace kept for a pass"
+
+    junit = ET.parse(run.run_dir / "junit.xml").getroot()
+    assert junit.find(".//testsuite").get("failures") == "1"
+    cucumber = json.loads((run.run_dir / "cucumber.json").read_text())
+    element = next(e for f in cucumber for e in f["elements"] if e["name"] == failed["name"])
+    assert [s["result"]["status"] for s in element["steps"]] == ["passed", "passed", "failed", "skipped"]
+    assert all(isinstance(s["result"]["duration"], int) for f in cucumber for e in f["elements"] for s in e["steps"])
+
+
+def test_gherkin_syntax_error_names_file_line_and_text(e2e_project: E2EProject) -> None:
+    e2e_project.add_feature("syntax_error.feature")
+    run = e2e_project.pytest()
+    assert run.returncode == 2, run.output
+    assert re.search(r"syntax_error\.feature:5: Gherkin syntax error", run.output), run.output
+    assert "line 5: This line is not a step at all" in run.output
+
+
+def test_missing_step_prints_the_step_and_a_snippet_that_works_when_pasted(e2e_project: E2EProject) -> None:
+    e2e_project.add_feature("missing_step.feature")
+    run = e2e_project.pytest(**FAST)
+    assert run.returncode == 1, run.output
+    assert 'When I teleport to "Mars" with 3 friends' in run.output
+    assert "missing_step.feature:5" in run.output
+    snippet = run.output[run.output.index("from pytest_bdd import") :]
+    snippet = snippet[: snippet.index("raise NotImplementedError")] + "    pass\n"
+    assert "@when(parsers.parse('I teleport to \"{value1}\" with 3 friends'))" in snippet
+    assert run.output.count("Traceback") == 0
+
+    e2e_project.add_steps("teleport.py", snippet)
+    again = e2e_project.pytest(**FAST)
+    assert again.returncode == 0, again.output
+
+
+def test_unreachable_base_url_is_reported_once_before_any_scenario(e2e_project: E2EProject) -> None:
+    e2e_project.add_feature("two_scenarios.feature")
+    url = "http://127.0.0.1:9/app"  # the discard port: nothing listens there
+    run = e2e_project.pytest(E2E_BASE_URL=url)
+    assert run.returncode == 4, run.output
+    assert run.output.count("The app under test is unreachable") == 1
+    assert f"{url} (E2E_BASE_URL (environment))" in run.output
+    assert "Connection refused" in run.output
+    assert "Traceback" not in run.output
+    assert run.run_json()["status"] == "error"
+
+
+def test_no_chromium_says_what_to_install(e2e_project: E2EProject, tmp_path: Path) -> None:
+    import sys
+
+    e2e_project.add_feature("two_scenarios.feature")
+    empty = tmp_path / "no-browsers"
+    empty.mkdir()
+    run = e2e_project.pytest(PATH=str(Path(sys.executable).parent), PLAYWRIGHT_BROWSERS_PATH=str(empty))
+    assert run.returncode == 4, run.output
+    assert "No Chromium found" in run.output
+    assert "apt-get install -y chromium" in run.output and "playwright install chromium" in run.output
+
+
+def test_bad_setting_names_its_source(e2e_project: E2EProject) -> None:
+    e2e_project.add_feature("two_scenarios.feature")
+    run = e2e_project.pytest(E2E_VIEWPORT="huge")
+    assert run.returncode == 4, run.output
+    assert "E2E_VIEWPORT (environment) = 'huge': expected WIDTHxHEIGHT" in run.output
+
+    pyproject = e2e_project.root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + 'screenshot = "always"\n')
+    run = e2e_project.pytest()
+    assert "unknown key(s) in [tool.e2e]: screenshot" in run.output
+
+
+def test_a_browser_that_dies_mid_run_is_replaced_for_the_next_scenario(e2e_project: E2EProject) -> None:
+    e2e_project.add_feature("browser_dies.feature")
+    e2e_project.add_steps(
+        "killer.py",
+        '''import json, os, signal
+from pathlib import Path
+from pytest_bdd import when
+
+
+@when("the shared browser is killed")
+def _(page):
+    for state in Path(os.environ["E2E_STATE_DIR"]).glob("browser-*.json"):
+        os.killpg(json.loads(state.read_text())["pid"], signal.SIGKILL)
+''',
+    )
+    run = e2e_project.pytest(**FAST)
+    assert run.returncode == 0, run.output
+    assert "2 passed" in run.output
+    # The replacement browser was this session's to stop: nothing is left behind.
+    assert not list((e2e_project.root / ".e2e-state").glob("browser-*.json"))
+
+
+def test_evidence_does_not_depend_on_the_users_own_fixtures(e2e_project: E2EProject) -> None:
+    e2e_project.add_feature("failing.feature")
+    (e2e_project.root / "conftest.py").write_text(
+        """import pytest
+
+
+@pytest.fixture
+def context(browser, base_url):
+    ctx = browser.new_context(base_url=base_url, viewport={"width": 800, "height": 600})
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def page(context):
+    return context.new_page()
+"""
+    )
+    run = e2e_project.pytest(**FAST)
+    assert run.returncode == 1, run.output
+    failing = _by_name(run.allure_results(), "Login shows a message that is not there")
+    step = next(s for s in failing["steps"] if "never on the page" in s["name"])
+    assert any(a["type"] == "image/png" for a in step.get("attachments", []))
+    assert any(a["type"].endswith("playwright-trace") for a in failing["attachments"])
+
+
+def test_every_step_screenshots_is_one_option(e2e_project: E2EProject) -> None:
+    e2e_project.add_feature("two_scenarios.feature")
+    run = e2e_project.pytest("--screenshots", "every-step")
+    assert run.returncode == 0, run.output
+    for result in run.allure_results():
+        for step in result["steps"]:
+            assert [a["type"] for a in step.get("attachments", [])] == ["image/png"], step["name"]
+
+
+def test_each_run_gets_its_own_folder(e2e_project: E2EProject) -> None:
+    e2e_project.add_feature("two_scenarios.feature")
+    first = e2e_project.pytest()
+    second = e2e_project.pytest()
+    assert first.returncode == second.returncode == 0
+    assert first.run_dir != second.run_dir
+    assert (first.run_dir / "run.json").is_file() and (second.run_dir / "run.json").is_file()

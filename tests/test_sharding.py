@@ -1,0 +1,86 @@
+"""`--shard INDEX/TOTAL`: whole feature files per shard, deterministic and complete."""
+
+from __future__ import annotations
+
+import itertools
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from runner.sharding import ShardSpecError, assign_files, parse_shard
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_parse_shard() -> None:
+    assert parse_shard("1/2") == (1, 2)
+    assert parse_shard(" 3 / 3 ") == (3, 3)
+    for bad in ("0/2", "3/2", "1", "a/b", "1/0", ""):
+        with pytest.raises(ShardSpecError):
+            parse_shard(bad)
+
+
+@pytest.mark.parametrize("total", [1, 2, 3, 5, 8])
+def test_assignment_is_complete_disjoint_and_order_independent(total: int) -> None:
+    rng = random.Random(total)
+    weights = {f"features/f{i:02}.feature": rng.randint(1, 9) for i in range(13)}
+    assignment = assign_files(weights, total)
+    assert set(assignment) == set(weights)
+    assert set(assignment.values()) <= set(range(1, total + 1))
+    shuffled = dict(rng.sample(list(weights.items()), len(weights)))
+    assert assign_files(shuffled, total) == assignment
+
+
+def test_assignment_balances_scenarios() -> None:
+    weights = {"big.feature": 10, "a.feature": 3, "b.feature": 3, "c.feature": 3, "d.feature": 1}
+    assignment = assign_files(weights, 2)
+    loads = [sum(w for f, w in weights.items() if assignment[f] == s) for s in (1, 2)]
+    assert sorted(loads) == [10, 10]
+
+
+def test_more_shards_than_files_leaves_some_empty() -> None:
+    assignment = assign_files({"a.feature": 2, "b.feature": 1}, 4)
+    assert sorted(assignment.values()) == [1, 2]
+
+
+def _collect(*args: str, env: dict[str, str] | None = None) -> list[str]:
+    import os
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "runner.sharding", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=120,
+    )
+    assert proc.returncode in (0, 5), proc.stdout + proc.stderr
+    return [line for line in proc.stdout.splitlines() if "::" in line]
+
+
+def test_shards_of_the_example_suite_cover_it_exactly_once() -> None:
+    everything = _collect("features")
+    assert everything
+    shards = [_collect("features", "--shard", f"{i}/2") for i in (1, 2)]
+    assert all(shards), "a shard of the example suite is empty"
+    assert sorted(itertools.chain(*shards)) == sorted(everything)
+    files = [{item.split("::")[0] for item in shard} for shard in shards]
+    assert files[0].isdisjoint(files[1]), "a feature file was split between shards"
+    # Deterministic: the same shard again, and the environment twin, give the same items.
+    assert _collect("features", "--shard", "1/2") == shards[0]
+    assert _collect("features", env={"E2E_SHARD": "1/2"}) == shards[0]
+
+
+def test_bad_shard_is_a_usage_error() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "runner.sharding", "features", "--shard", "3/2"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 4
+    assert "--shard" in proc.stderr and "between 1 and TOTAL" in proc.stderr
