@@ -59,12 +59,12 @@ RUN apt-get update \
       libatomic1 \
       python3 \
       tini \
- && rm -rf /var/lib/apt/lists/* /var/cache/apt/* /usr/share/doc/* /usr/share/man/*
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/*
 
 # Extra CA certificates, from a build argument (PEM text) and/or certs/*.crt in the build
-# context. pyproject.toml is listed only so that the COPY has a source when certs/ is empty.
+# context (certs/README.md is always there, so the COPY never lacks a source).
 ARG EXTRA_CA_CERTS=""
-COPY pyproject.toml certs* /tmp/extra-ca/
+COPY certs/ /tmp/extra-ca/
 RUN set -eu; \
     mkdir -p /usr/local/share/ca-certificates/extra; \
     if [ -n "$EXTRA_CA_CERTS" ]; then printf '%s\n' "$EXTRA_CA_CERTS" > /usr/local/share/ca-certificates/extra/build-arg.crt; fi; \
@@ -95,30 +95,39 @@ RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts \
  && rm -rf /root/.npm
 
 # ---------------------------------------------------------------------------------------
-# The Python environment: dependencies first (a layer that survives source edits), then
-# the project itself.
-FROM system AS python-build
+# The dependency list, read from pyproject.toml so it is written down in one place. A stage
+# of its own: the next stage copies only this file, so editing pyproject.toml elsewhere (a
+# version, a tool setting) keeps the dependency layer cached.
+FROM system AS requirements
+COPY pyproject.toml /tmp/pyproject.toml
+RUN python3 -c "import tomllib; print('\n'.join(tomllib.load(open('/tmp/pyproject.toml', 'rb'))['project']['dependencies']))" \
+      > /requirements.txt
+
+# ---------------------------------------------------------------------------------------
+# The Python dependencies in a virtual environment, pinned by constraints.txt.
+FROM system AS python-deps
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3-venv \
  && rm -rf /var/lib/apt/lists/*
 RUN python3 -m venv /opt/e2e/venv
-ENV PATH=/opt/e2e/venv/bin:$PATH
+COPY --from=requirements /requirements.txt /tmp/requirements.txt
+COPY constraints.txt /tmp/constraints.txt
+RUN /opt/e2e/venv/bin/pip install -r /tmp/requirements.txt -c /tmp/constraints.txt \
+ && /opt/e2e/venv/bin/pip uninstall -y -q setuptools \
+ && rm /tmp/requirements.txt /tmp/constraints.txt
+
+# ---------------------------------------------------------------------------------------
+# The project itself, as a wheel: the only Python layer that changes with the source.
+FROM python-deps AS project-wheel
 WORKDIR /opt/e2e/src
-COPY pyproject.toml constraints.txt ./
-# The dependency list is read from pyproject.toml so it is written down in one place.
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
-      > /tmp/requirements.txt \
- && pip install -r /tmp/requirements.txt -c constraints.txt \
- && rm /tmp/requirements.txt
 COPY pyproject.toml README.md* ./
 COPY runner ./runner
-RUN pip install --no-deps . \
- && pip uninstall -y -q pip setuptools
+RUN /opt/e2e/venv/bin/pip wheel --no-deps -q -w /wheels .
 
 # ---------------------------------------------------------------------------------------
 FROM system AS final
 
-COPY --from=python-build /opt/e2e/venv /opt/e2e/venv
+COPY --from=python-deps /opt/e2e/venv /opt/e2e/venv
 COPY --from=node-build /opt/e2e/node_modules /opt/e2e/node_modules
 
 # One Node for Playwright's driver and for the Allure CLI: the wheel's own.
@@ -128,6 +137,10 @@ RUN set -eu; \
     ln -s /opt/e2e/node_modules/.bin/allure /usr/local/bin/allure; \
     node --version >/dev/null; \
     allure --version >/dev/null
+
+COPY --from=project-wheel /wheels /tmp/wheels
+RUN /opt/e2e/venv/bin/pip install --no-deps -q /tmp/wheels/*.whl \
+ && rm -rf /tmp/wheels
 
 # CodeBuild keeps the image's ENV (but not its ENTRYPOINT), so PATH and the Chromium
 # choice hold in both ways of running.

@@ -29,6 +29,10 @@ _CONTENT_TYPES: dict[str, str] = {
     ".log": "text/plain" + _TEXT,
     ".csv": "text/csv" + _TEXT,
     ".md": "text/markdown" + _TEXT,
+    ".yaml": "text/yaml" + _TEXT,
+    ".yml": "text/yaml" + _TEXT,
+    ".uri": "text/uri-list" + _TEXT,  # Allure's link attachments (the page URL)
+    ".har": "application/json" + _TEXT,
     ".svg": "image/svg+xml",
     ".png": "image/png",
     ".jpg": "image/jpeg",

@@ -62,3 +62,7 @@ def entrypoint_command(no_browser: bool, command: tuple[str, ...]) -> None:
     # exec, not a child: signals from `docker stop` reach the command and its exit
     # status is the container's.
     os.execv(executable, argv)
+
+
+if __name__ == "__main__":  # `python -m runner.entrypoint`, for images built before the CLI knew it
+    entrypoint_command()

@@ -39,8 +39,13 @@ _ADOPTED = "_e2e_evidence"
 
 
 def slugify(text: str, limit: int = 80) -> str:
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-._") or "item"
-    if len(slug) > limit:
+    """A file-name-safe form of ``text`` that keeps letters of any script (Japanese stays Japanese).
+
+    When anything had to be dropped or cut, a short hash of the whole text is added, so two
+    names that differ only in dropped characters never share a file.
+    """
+    slug = re.sub(r"[^\w.-]+", "-", text).strip("-._") or "item"
+    if slug != text.replace(" ", "-") or len(slug) > limit:
         digest = hashlib.sha1(text.encode()).hexdigest()[:8]
         slug = f"{slug[: limit - 9]}-{digest}"
     return slug

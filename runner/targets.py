@@ -208,7 +208,7 @@ class S3Target(Target):
                 retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=3, read_timeout=10, **common
             ),
         )
-        self._unsigned = self._session.client("s3", config=Config(signature_version=UNSIGNED))
+        self._unsigned_config = Config(signature_version=UNSIGNED)
 
     def _full(self, key: str) -> str:
         return f"{self.prefix}/{key}" if self.prefix else key
@@ -399,6 +399,8 @@ class S3Target(Target):
         # An unsigned "presigned" URL is the plain object URL, built by botocore with the
         # same endpoint and addressing rules as every request, so it is right for AWS and
         # for any S3-compatible endpoint alike.
+        if not hasattr(self, "_unsigned"):
+            self._unsigned = self._session.client("s3", config=self._unsigned_config)
         return self._unsigned.generate_presigned_url(
             "get_object", Params={"Bucket": self.bucket, "Key": self._full(key)}, ExpiresIn=3600
         )

@@ -129,8 +129,8 @@ def _review_shows(page: Page, datatable: list[list[str]]) -> None:
 
 @given(phrase("「{path}」を開く"))
 @when(phrase("「{path}」を開く"))
-def _ja_open(page: Page, path: str) -> None:
-    web.open_path(page, path)
+def _ja_open(page: Page, base_url: str, path: str) -> None:
+    web.open_path(page, path, base_url)
 
 
 @given(phrase("「{name}」ボタンをクリックする"))

@@ -12,7 +12,7 @@ text, surrounding spaces ignored); "I see" matches a part of a visible text.
 =====================================================  ==========  ========================================
 Phrase                                                 Keywords    What it does
 =====================================================  ==========  ========================================
-``I open "/path"``                                     Given/When  go to a path, relative to the base URL
+``I open "/path"``                                     Given/When  go to a path below the base URL
 ``I click the "Sign in" button``                       Given/When  click a button by accessible name
 ``I click the "Search" link``                          Given/When  click a link by accessible name
 ``I click "Some text"``                                Given/When  click the element with exactly this text
@@ -83,6 +83,7 @@ __all__ = [
     "title_contains",
     "title_is",
     "uncheck",
+    "url_for",
     "url_contains",
     "url_ends_with",
 ]
@@ -129,6 +130,8 @@ def _normalize(text: str) -> str:
     return " ".join(text.split())
 
 
+_ABSOLUTE_URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+
 _TRUE_WORDS = {"yes", "true", "on", "checked", "x", "1"}
 _FALSE_WORDS = {"no", "false", "off", "unchecked", "", "0"}
 
@@ -136,9 +139,20 @@ _FALSE_WORDS = {"no", "false", "off", "unchecked", "", "0"}
 # -- actions ---------------------------------------------------------------------------
 
 
-def open_path(page: Page, path: str) -> None:
-    """Go to ``path``; the browser context's base URL makes a path like "/login" absolute."""
-    page.goto(path)
+def url_for(base_url: str, path: str) -> str:
+    """``path`` below ``base_url``; a full URL is kept as it is.
+
+    Joined by hand rather than by URL resolution, which would send "/login" to the root
+    of the host and lose an app served below a sub-path (``https://host/shop``).
+    """
+    if _ABSOLUTE_URL.match(path):
+        return path
+    return base_url.rstrip("/") + "/" + path.lstrip("/")
+
+
+def open_path(page: Page, path: str, base_url: str | None = None) -> None:
+    """Go to ``path`` below ``base_url`` (default: the browser context's base URL)."""
+    page.goto(url_for(base_url, path) if base_url else path)
 
 
 def click_button(page: Page, name: str) -> None:
@@ -285,8 +299,8 @@ def field_has_value(page: Page, label: str, value: str) -> None:
 
 @given(phrase('I open "{path}"'))
 @when(phrase('I open "{path}"'))
-def _open(page: Page, path: str) -> None:
-    open_path(page, path)
+def _open(page: Page, base_url: str, path: str) -> None:
+    open_path(page, path, base_url)
 
 
 @given(phrase('I click the "{name}" button'))

@@ -30,7 +30,9 @@ class ProjectRun:
 
     def allure_results(self) -> list[dict]:
         assert self.run_dir is not None
-        return [json.loads(p.read_text()) for p in sorted((self.run_dir / "allure-results").glob("*-result.json"))]
+        return [
+            json.loads(p.read_text()) for p in sorted((self.run_dir / "allure-results").glob("*-result.json"))
+        ]
 
 
 class E2EProject:
@@ -44,7 +46,9 @@ class E2EProject:
 
     def add_feature(self, name: str, text: str | None = None) -> Path:
         path = self.root / "features" / name
-        path.write_text(text if text is not None else (DATA / name).read_text(encoding="utf-8"), encoding="utf-8")
+        path.write_text(
+            text if text is not None else (DATA / name).read_text(encoding="utf-8"), encoding="utf-8"
+        )
         return path
 
     def add_steps(self, name: str, text: str) -> Path:
@@ -60,7 +64,11 @@ class E2EProject:
 
     def runs(self) -> list[Path]:
         reports = self.root / "reports"
-        return sorted(p for p in reports.iterdir() if p.is_dir() and not p.is_symlink()) if reports.is_dir() else []
+        return (
+            sorted(p for p in reports.iterdir() if p.is_dir() and not p.is_symlink())
+            if reports.is_dir()
+            else []
+        )
 
     def pytest(self, *args: str, timeout: float = 600, **env: str) -> ProjectRun:
         before = set(self.runs())

@@ -16,18 +16,12 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from docker_fixtures import (  # noqa: F401 - fixtures are used by name
-    base_image,
-    docker_engine,
-    e2e_image,
-    entrypoint_run,
-    project_factory,
-    read_run,
-    run_folders,
-    scenario_names,
-)
+from docker_helpers import make_project, read_run, run_folders, scenario_names
 
 from runner.buildspec import BuildspecError, parse_buildspec
+
+# The shared Docker fixtures: engine, base image, the image built once per session.
+pytest_plugins = ["docker_fixtures"]
 
 E2E = str(Path(sys.executable).with_name("e2e"))
 
@@ -201,7 +195,9 @@ def test_phase_rules_on_a_plain_image(base_image: str, project_factory) -> None:
     assert "Phase complete: POST_BUILD State: SUCCEEDED" in out
     line = next(x for x in out.splitlines() if x.startswith("src="))
     assert line.startswith("src=/codebuild/output/src") and "/src ref=refs/heads/main" in line
-    commit = subprocess.run(["git", "-C", str(source), "rev-parse", "HEAD"], capture_output=True, text=True).stdout
+    commit = subprocess.run(
+        ["git", "-C", str(source), "rev-parse", "HEAD"], capture_output=True, text=True
+    ).stdout
     assert f"commit={commit.strip()} number=" in out
     assert "report group unit (JUNITXML): out/junit.xml" in out
 
@@ -237,8 +233,6 @@ def test_missing_report_files_fail_the_local_run(base_image: str, project_factor
 
 @pytest.fixture(scope="session")
 def codebuild_run(e2e_image: str, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    from docker_fixtures import make_project
-
     source = make_project(tmp_path_factory.mktemp("cb") / "project")
     proc = codebuild_local(source, "--image", e2e_image)
     return {"proc": proc, "source": source, "run_dirs": run_folders(source / "reports")}
@@ -287,7 +281,9 @@ Feature: A deliberately failing check
 def test_failing_build_still_publishes_and_fails(e2e_image: str, project_factory) -> None:
     from s3_server import make_bucket, read_objects, start_server
 
-    source = project_factory(features=["home.feature"], extra_files={"features/zz_failing.feature": FAILING_FEATURE})
+    source = project_factory(
+        features=["home.feature"], extra_files={"features/zz_failing.feature": FAILING_FEATURE}
+    )
     server = start_server()
     try:
         bucket = make_bucket(server.endpoint, public=False)

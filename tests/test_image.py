@@ -7,22 +7,16 @@ overridden (as CodeBuild does) and compares the scenarios with the ones found he
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from docker_fixtures import (  # noqa: F401 - fixtures are used by name
-    base_image,
-    docker_engine,
-    docker_run,
-    e2e_image,
-    entrypoint_run,
-    read_run,
-    run_folders,
-    scenario_names,
-)
+from docker_helpers import docker_run, read_run
 
-pytestmark = pytest.mark.slow
+# The shared Docker fixtures: engine, base image, the image built once per session.
+pytest_plugins = ["docker_fixtures"]
 
 MAX_IMAGE_BYTES = 1_000_000_000
 
@@ -48,6 +42,7 @@ print(json.dumps(out))
 """
 
 
+@pytest.mark.slow
 def test_image_is_at_most_1_gb(e2e_image: str) -> None:
     size = int(
         subprocess.run(
@@ -61,6 +56,7 @@ def test_image_is_at_most_1_gb(e2e_image: str) -> None:
     assert size <= MAX_IMAGE_BYTES, f"image is {size / 1e6:.0f} MB, over the 1 GB budget"
 
 
+@pytest.mark.slow
 def test_one_node_runtime_serves_playwright_and_allure(e2e_image: str) -> None:
     script = (
         "set -e; "
@@ -79,6 +75,7 @@ def test_one_node_runtime_serves_playwright_and_allure(e2e_image: str) -> None:
     assert "debian node present" not in out
 
 
+@pytest.mark.slow
 def test_screenshots_render_japanese_and_chinese(e2e_image: str) -> None:
     proc = docker_run(e2e_image, "-c", CJK_PROBE, entrypoint="python", timeout=300)
     assert proc.returncode == 0, proc.stderr
@@ -90,6 +87,7 @@ def test_screenshots_render_japanese_and_chinese(e2e_image: str) -> None:
     assert not set(cjk) & {shots["blank"], shots["tofu1"]}, "CJK text rendered as blank or tofu"
 
 
+@pytest.mark.slow
 def test_docker_run_with_entrypoint_passes(entrypoint_run: dict) -> None:
     proc = entrypoint_run["proc"]
     assert proc.returncode == 0, f"stdout:\n{proc.stdout[-3000:]}\nstderr:\n{proc.stderr[-3000:]}"
@@ -104,3 +102,43 @@ def test_docker_run_with_entrypoint_passes(entrypoint_run: dict) -> None:
     pngs = list(Path(run_dir, "evidence").rglob("*.png"))
     assert pngs, "no screenshot evidence"
 
+
+ENTRYPOINT = [sys.executable, "-m", "runner.entrypoint"]
+
+
+def test_entrypoint_execs_the_command_in_its_place() -> None:
+    proc = subprocess.run(
+        [*ENTRYPOINT, "--no-browser", "sh", "-c", 'echo "pid=$$ args=$0"', "given"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "args=given" in proc.stdout
+    failing = subprocess.run(
+        [*ENTRYPOINT, "--no-browser", "sh", "-c", "exit 7"], capture_output=True, timeout=60
+    )
+    assert failing.returncode == 7  # the command's status is the container's
+    missing = subprocess.run(
+        [*ENTRYPOINT, "--no-browser", "no-such-command-here"], capture_output=True, text=True
+    )
+    assert missing.returncode == 1 and "command not found: no-such-command-here" in missing.stderr
+
+
+def test_entrypoint_starts_the_shared_browser_first(tmp_path: Path) -> None:
+    import shutil
+
+    if not any(shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")):
+        pytest.skip("no Chromium on this machine")
+    env = {**os.environ, "E2E_STATE_DIR": str(tmp_path / "state")}
+    e2e = str(Path(sys.executable).with_name("e2e"))
+    try:
+        proc = subprocess.run(
+            [*ENTRYPOINT, e2e, "browser", "status"], capture_output=True, text=True, timeout=120, env=env
+        )
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert "e2e entrypoint: shared browser started" in proc.stderr
+        again = subprocess.run([*ENTRYPOINT, "true"], capture_output=True, text=True, timeout=120, env=env)
+        assert "shared browser already running" in again.stderr
+    finally:
+        subprocess.run([e2e, "browser", "stop"], capture_output=True, timeout=60, env=env)

@@ -58,7 +58,9 @@ def test_bucket_is_private_encrypted_and_expires_reports(template: dict) -> None
 def test_role_is_least_privilege(template: dict) -> None:
     role = template["Resources"]["BuildRole"]
     statements = [s for p in role["Properties"]["Policies"] for s in p["PolicyDocument"]["Statement"]]
-    actions = [a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])]
+    actions = [
+        a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    ]
     assert not any(a.endswith("*") for a in actions), actions
     assert not any("Delete" in a for a in actions), "the build must never delete reports"
     wildcard = [s for s in statements if s["Resource"] == "*"]

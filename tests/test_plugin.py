@@ -39,7 +39,9 @@ def test_failing_scenario_keeps_the_failing_steps_screenshot_and_a_trace(e2e_pro
     assert shots, "the failing step has no screenshot attached"
     png = run.run_dir / "allure-results" / shots[0]["source"]
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    traces = [a for a in failing.get("attachments", []) if a["type"] == "application/vnd.allure.playwright-trace"]
+    traces = [
+        a for a in failing.get("attachments", []) if a["type"] == "application/vnd.allure.playwright-trace"
+    ]
     assert len(traces) == 1
     assert (run.run_dir / "allure-results" / traces[0]["source"]).stat().st_size > 1000
     assert any(a["name"] == "page URL" for a in failing["attachments"])
@@ -47,14 +49,18 @@ def test_failing_scenario_keeps_the_failing_steps_screenshot_and_a_trace(e2e_pro
     passing = _by_name(results, "The home page opens")
     assert passing["status"] == "passed"
     assert [a["name"] for a in passing["attachments"] if a["type"] == "image/png"] == ["final state"]
-    assert not any(a["type"].endswith("playwright-trace") for a in passing["attachments"]), "trace kept for a pass"
+    assert not any(a["type"].endswith("playwright-trace") for a in passing["attachments"]), (
+        "trace kept for a pass"
+    )
 
     junit = ET.parse(run.run_dir / "junit.xml").getroot()
     assert junit.find(".//testsuite").get("failures") == "1"
     cucumber = json.loads((run.run_dir / "cucumber.json").read_text())
     element = next(e for f in cucumber for e in f["elements"] if e["name"] == failed["name"])
     assert [s["result"]["status"] for s in element["steps"]] == ["passed", "passed", "failed", "skipped"]
-    assert all(isinstance(s["result"]["duration"], int) for f in cucumber for e in f["elements"] for s in e["steps"])
+    assert all(
+        isinstance(s["result"]["duration"], int) for f in cucumber for e in f["elements"] for s in e["steps"]
+    )
 
 
 def test_gherkin_syntax_error_names_file_line_and_text(e2e_project: E2EProject) -> None:
@@ -121,7 +127,7 @@ def test_a_browser_that_dies_mid_run_is_replaced_for_the_next_scenario(e2e_proje
     e2e_project.add_feature("browser_dies.feature")
     e2e_project.add_steps(
         "killer.py",
-        '''import json, os, signal
+        """import json, os, signal
 from pathlib import Path
 from pytest_bdd import when
 
@@ -130,7 +136,7 @@ from pytest_bdd import when
 def _(page):
     for state in Path(os.environ["E2E_STATE_DIR"]).glob("browser-*.json"):
         os.killpg(json.loads(state.read_text())["pid"], signal.SIGKILL)
-''',
+""",
     )
     run = e2e_project.pytest(**FAST)
     assert run.returncode == 0, run.output

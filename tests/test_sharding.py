@@ -76,7 +76,18 @@ def test_shards_of_the_example_suite_cover_it_exactly_once() -> None:
 
 def test_bad_shard_is_a_usage_error() -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "runner.sharding", "features", "--shard", "3/2"],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--collect-only",
+            "-q",
+            "-p",
+            "runner.sharding",
+            "features",
+            "--shard",
+            "3/2",
+        ],
         cwd=REPO,
         capture_output=True,
         text=True,

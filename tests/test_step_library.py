@@ -332,3 +332,17 @@ def test_phrase_captures_quoted_values(template: str, text: str, expected: dict[
 )
 def test_phrase_does_not_match_neighbouring_phrases(template: str, text: str) -> None:
     assert not web_steps.phrase(template).is_matching(text)
+
+
+@pytest.mark.parametrize(
+    ("base_url", "path", "expected"),
+    [
+        ("http://127.0.0.1:8000", "/login", "http://127.0.0.1:8000/login"),
+        ("http://127.0.0.1:8000/", "login", "http://127.0.0.1:8000/login"),
+        ("https://example.com/shop", "/search?q=a", "https://example.com/shop/search?q=a"),
+        ("https://example.com/shop/", "/", "https://example.com/shop/"),
+        ("https://example.com/shop", "http://127.0.0.1:9/x", "http://127.0.0.1:9/x"),
+    ],
+)
+def test_open_path_stays_below_the_base_url(base_url: str, path: str, expected: str) -> None:
+    assert web_steps.url_for(base_url, path) == expected
