@@ -93,7 +93,14 @@ def main() -> None:
             publish_times.append(timed([*E2E, "publish", str(prepared), "--bucket", bucket], env))
 
             sync_bucket = make_bucket(server.endpoint, public=False)
-            sync = [aws, "s3", "sync", str(prepared), f"s3://{sync_bucket}/e2e/runs/{run_id}/", "--only-show-errors"]
+            sync = [
+                aws,
+                "s3",
+                "sync",
+                str(prepared),
+                f"s3://{sync_bucket}/e2e/runs/{run_id}/",
+                "--only-show-errors",
+            ]
             sync_times.append(timed(sync, env))
 
         server.reset()
@@ -124,8 +131,12 @@ def main() -> None:
         print(f"e2e publish (report already made): {publish_median:6.2f} s  (upload + index + latest)")
         print(f"aws s3 sync:                       {sync_median:6.2f} s  (upload only)")
         print(f"ratio publish / sync:              {publish_median / sync_median:6.2f}")
-        print(f"e2e publish of a fresh run:        {statistics.median(first_times):6.2f} s  (+ report with history)")
-        print(f"second publish, unchanged run:     {again:6.2f} s, {len(publish_puts)} PUTs, {publish_requests} requests")
+        print(
+            f"e2e publish of a fresh run:        {statistics.median(first_times):6.2f} s  (+ report with history)"
+        )
+        print(
+            f"second publish, unchanged run:     {again:6.2f} s, {len(publish_puts)} PUTs, {publish_requests} requests"
+        )
         print(f"second sync, unchanged folder:     {sync_again:6.2f} s, {len(sync_puts)} PUTs")
         print(json.dumps(report))
         if publish_puts:

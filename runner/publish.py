@@ -98,7 +98,8 @@ def open_target(settings: Settings, to: Path | None = None) -> Target:
     return S3Target(
         settings.report_bucket,
         settings.report_prefix,
-        bucket_source=settings.source_of("report_bucket"),
+        # The settings layer names overrides after the field; this command's flag is --bucket.
+        bucket_source=settings.source_of("report_bucket").replace("--report-bucket", "--bucket"),
         public_url=settings.report_url,
     )
 

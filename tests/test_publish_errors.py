@@ -67,7 +67,7 @@ def test_bucket_missing(run_dir: Path, s3: S3Server, monkeypatch: pytest.MonkeyP
     assert_clear_failure(result, "'no-such-bucket-here' does not exist", "E2E_REPORT_BUCKET (environment)")
     assert tree_digest(run_dir) == before
     flag = publish(str(run_dir), "--bucket", "another-missing-one")
-    assert_clear_failure(flag, "does not exist", "--report-bucket (command line)")
+    assert_clear_failure(flag, "does not exist", "--bucket (command line)")
 
 
 def test_no_credentials(run_dir: Path, s3: S3Server, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -139,7 +139,7 @@ def test_access_denied(run_dir: Path, iam_server: S3Server, monkeypatch: pytest.
     before = tree_digest(run_dir)
     _as(monkeypatch, iam_server, "nobody")
     result = publish(str(run_dir), "--bucket", "locked-bucket")
-    assert_clear_failure(result, "access denied to bucket 'locked-bucket'", "--report-bucket", "s3:PutObject")
+    assert_clear_failure(result, "access denied to bucket 'locked-bucket'", "--bucket", "s3:PutObject")
     assert tree_digest(run_dir) == before
 
 
