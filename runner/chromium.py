@@ -66,5 +66,12 @@ def find_chromium(settings: Settings) -> str:
     )
 
 
+def playwright_ffmpeg() -> str | None:
+    """Playwright records video only with its own ffmpeg build (``playwright install ffmpeg``)."""
+    base = Path(os.environ.get("PLAYWRIGHT_BROWSERS_PATH") or Path.home() / ".cache" / "ms-playwright")
+    found = sorted(base.glob("ffmpeg-*/ffmpeg-linux"))
+    return str(found[-1]) if found else None
+
+
 def launch_args(settings: Settings) -> list[str]:
     return [*QUIET_ARGS, *settings.browser_args]

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from runner import app_under_test, browser_server, results, run_metadata
-from runner.chromium import ChromiumNotFound, find_chromium
+from runner.chromium import ChromiumNotFound, find_chromium, playwright_ffmpeg
 from runner.evidence import first_line
 from runner.feature_collection import collect_feature_file, has_features
 from runner.fixtures import (  # noqa: F401 - fixtures are found by name in this plugin module
@@ -222,6 +222,14 @@ def _prepare_run(config: pytest.Config, state: RunState) -> None:
         find_chromium(settings)
     except (ChromiumNotFound, SettingsError) as exc:
         _fail_run(config, state, str(exc))
+    if settings.video != "off" and playwright_ffmpeg() is None:
+        _fail_run(
+            config,
+            state,
+            f"{settings.source_of('video')} = {settings.video!r}: recording video needs Playwright's ffmpeg build, "
+            "which is not installed. Run `python -m playwright install ffmpeg`, or turn video off "
+            "(traces of failures already show every step).",
+        )
     try:
         state.app = app_under_test.start(settings)
     except app_under_test.AppUnreachable as exc:

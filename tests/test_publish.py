@@ -331,7 +331,7 @@ def test_concurrent_publishes_all_appear(s3: S3Server, tmp_path: Path) -> None:
     assert {r["run_id"] for r in index["runs"]} == {r.name for r in runs}
     page = read_objects(s3.endpoint, bucket, "e2e/index.html")["e2e/index.html"].decode()
     assert all(run.name in page for run in runs)
-    newest = max(runs, key=lambda r: r.name)
+    newest = runs[-1]  # started last; ids made in the same second do not sort by time
     latest = read_objects(s3.endpoint, bucket, "e2e/latest/index.html")["e2e/latest/index.html"].decode()
     assert newest.name in latest
 
@@ -371,7 +371,12 @@ def test_local_target_has_the_same_layout(tmp_path: Path) -> None:
     assert (site / "latest" / "main" / "index.html").is_file()
     assert (site / "entries" / f"{run_dir.name}.json").is_file()
     assert (site / "runs" / run_dir.name / "run.json").read_bytes() == (run_dir / "run.json").read_bytes()
-    assert result.url == (site / "runs" / run_dir.name / "report" / "index.html").resolve().as_uri()
+    # From disk, links go to the single-file report: a multi-file one cannot load its data there.
+    assert (
+        result.url == (site / "runs" / run_dir.name / "report-single-file" / "index.html").resolve().as_uri()
+    )
+    page = (site / "index.html").read_text()
+    assert f'href="runs/{run_dir.name}/report-single-file/index.html"' in page
     snapshot = {p: p.stat().st_mtime_ns for p in site.rglob("*") if p.is_file()}
     again = publish_run(settings_for(None, tmp_path), run_dir, to=site, log=quiet)
     assert again.uploaded == 0 and again.site_updates == 0

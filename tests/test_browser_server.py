@@ -1,0 +1,119 @@
+"""The shared browser: idempotent start, safe under a race, stopped whole, used by the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from conftest import E2EProject
+
+E2E = str(Path(sys.executable).parent / "e2e")
+
+
+@pytest.fixture
+def state_env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("E2E_")}
+    env["E2E_STATE_DIR"] = str(tmp_path / "state")
+    return env
+
+
+def _e2e(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([E2E, *args], env=env, capture_output=True, text=True, timeout=120)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}").exists() and "Z" not in Path(f"/proc/{pid}/stat").read_text().split()[2]
+
+
+def test_start_is_idempotent_and_safe_when_processes_race(state_env: dict[str, str]) -> None:
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            results = list(pool.map(lambda _: _e2e(state_env, "browser", "start"), range(4)))
+        assert all(r.returncode == 0 for r in results), [r.stderr for r in results]
+        pids = {r.stdout.split("pid=")[1].split()[0] for r in results}
+        assert len(pids) == 1, f"several browsers started: {pids}"
+        assert sum(r.stdout.startswith("started") for r in results) == 1
+        status = _e2e(state_env, "browser", "status")
+        assert status.returncode == 0 and f"pid={pids.pop()}" in status.stdout
+    finally:
+        stop = _e2e(state_env, "browser", "stop")
+    assert stop.stdout.strip() == "stopped"
+    assert _e2e(state_env, "browser", "status").returncode == 1
+
+
+def _descendants(root: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                ppid = int(proc.joinpath("stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(proc.name))
+    found, todo = set(), [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def test_stop_ends_node_and_chromium_together(state_env: dict[str, str]) -> None:
+    started = _e2e(state_env, "browser", "start")
+    assert started.returncode == 0, started.stderr
+    state = next(Path(state_env["E2E_STATE_DIR"]).glob("browser-*.json"))
+    server = json.loads(state.read_text())["pid"]
+    members = {server} | _descendants(server)
+    names = {Path(f"/proc/{pid}/comm").read_text().strip() for pid in members if Path(f"/proc/{pid}/comm").exists()}
+    assert any("chrom" in n for n in names) and any(n.startswith("node") for n in names), names
+    assert _e2e(state_env, "browser", "stop").returncode == 0
+    assert not [pid for pid in members if _alive(pid)]
+
+
+def test_a_run_reuses_a_browser_started_ahead_and_leaves_it_running(e2e_project: E2EProject) -> None:
+    e2e_project.add_feature("two_scenarios.feature")
+    env = e2e_project.env()
+    started = subprocess.run([E2E, "browser", "start"], env=env, capture_output=True, text=True, timeout=120)
+    pid = started.stdout.split("pid=")[1].split()[0]
+    try:
+        run = e2e_project.pytest("-n", "2")
+        assert run.returncode == 0, run.output
+        status = subprocess.run([E2E, "browser", "status"], env=env, capture_output=True, text=True)
+        assert f"pid={pid}" in status.stdout, "the run replaced or stopped a browser it did not start"
+    finally:
+        subprocess.run([E2E, "browser", "stop"], env=env, capture_output=True, timeout=60)
+
+
+def test_private_browsers_run_without_a_server(e2e_project: E2EProject) -> None:
+    e2e_project.add_feature("failing.feature")
+    run = e2e_project.pytest("--browser-server", "private", E2E_EXPECT_TIMEOUT="1500")
+    assert run.returncode == 1, run.output
+    assert run.run_json()["counts"] == {"total": 2, "passed": 1, "failed": 1, "broken": 0, "skipped": 0, "flaky": 0}
+    assert list((run.run_dir / "evidence").rglob("trace.zip"))
+    assert not list((e2e_project.root / ".e2e-state").glob("browser-*.json")), "private mode started a server"
+
+
+def test_video_of_failures_or_a_clear_message_without_ffmpeg(e2e_project: E2EProject) -> None:
+    from runner.chromium import playwright_ffmpeg
+
+    e2e_project.add_feature("failing.feature")
+    run = e2e_project.pytest("--video", "retain-on-failure", E2E_EXPECT_TIMEOUT="1500")
+    if playwright_ffmpeg() is None:
+        assert run.returncode == 4, run.output
+        assert "--video (command line) = 'retain-on-failure': recording video needs Playwright's ffmpeg" in run.output
+        assert "playwright install ffmpeg" in run.output
+        return
+    assert run.returncode == 1, run.output
+    videos = list((run.run_dir / "evidence").rglob("video.webm"))
+    assert len(videos) == 1 and "login_shows" in videos[0].parent.name, videos
