@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from playwright.sync_api import Browser, Playwright
+from playwright.sync_api import Browser, BrowserContext, Playwright
 from playwright.sync_api import Error as PlaywrightError
 
 from runner import browser_server

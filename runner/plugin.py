@@ -350,4 +350,3 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if call.excinfo is not None and call.excinfo.errisinstance(MissingStepDefinition):
         report.longrepr = str(call.excinfo.value)  # the message is the whole story; no traceback
     results.attach_to_report(item, report, item.stash.get(EVIDENCE_KEY, None))
-

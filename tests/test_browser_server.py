@@ -10,7 +10,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-
 from conftest import E2EProject
 
 E2E = str(Path(sys.executable).parent / "e2e")
@@ -75,7 +74,9 @@ def test_stop_ends_node_and_chromium_together(state_env: dict[str, str]) -> None
     state = next(Path(state_env["E2E_STATE_DIR"]).glob("browser-*.json"))
     server = json.loads(state.read_text())["pid"]
     members = {server} | _descendants(server)
-    names = {Path(f"/proc/{pid}/comm").read_text().strip() for pid in members if Path(f"/proc/{pid}/comm").exists()}
+    names = {
+        Path(f"/proc/{pid}/comm").read_text().strip() for pid in members if Path(f"/proc/{pid}/comm").exists()
+    }
     assert any("chrom" in n for n in names) and any(n.startswith("node") for n in names), names
     assert _e2e(state_env, "browser", "stop").returncode == 0
     assert not [pid for pid in members if _alive(pid)]
@@ -99,7 +100,14 @@ def test_private_browsers_run_without_a_server(e2e_project: E2EProject) -> None:
     e2e_project.add_feature("failing.feature")
     run = e2e_project.pytest("--browser-server", "private", E2E_EXPECT_TIMEOUT="1500")
     assert run.returncode == 1, run.output
-    assert run.run_json()["counts"] == {"total": 2, "passed": 1, "failed": 1, "broken": 0, "skipped": 0, "flaky": 0}
+    assert run.run_json()["counts"] == {
+        "total": 2,
+        "passed": 1,
+        "failed": 1,
+        "broken": 0,
+        "skipped": 0,
+        "flaky": 0,
+    }
     assert list((run.run_dir / "evidence").rglob("trace.zip"))
     assert not list((e2e_project.root / ".e2e-state").glob("browser-*.json")), "private mode started a server"
 
@@ -111,7 +119,10 @@ def test_video_of_failures_or_a_clear_message_without_ffmpeg(e2e_project: E2EPro
     run = e2e_project.pytest("--video", "retain-on-failure", E2E_EXPECT_TIMEOUT="1500")
     if playwright_ffmpeg() is None:
         assert run.returncode == 4, run.output
-        assert "--video (command line) = 'retain-on-failure': recording video needs Playwright's ffmpeg" in run.output
+        assert (
+            "--video (command line) = 'retain-on-failure': recording video needs Playwright's ffmpeg"
+            in run.output
+        )
         assert "playwright install ffmpeg" in run.output
         return
     assert run.returncode == 1, run.output
