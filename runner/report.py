@@ -140,6 +140,10 @@ def generate_report(
             f"The Allure CLI failed (exit {proc.returncode}) for {', '.join(map(str, run_dirs))}:\n"
             f"{(proc.stderr or proc.stdout).strip()[-2000:]}"
         )
+    metrics = out / "widgets" / "metrics.json"
+    if not single_file and metrics.parent.is_dir() and not metrics.exists():
+        # Allure 3.18's app always requests this widget; without it every multi-file report has a 404.
+        metrics.write_text('{"current": [], "history": []}', encoding="utf-8")
     for page in out.rglob("*.html"):
         strip_analytics(page)
     _record_report(run_dirs[0], index)

@@ -56,6 +56,10 @@ def _serve(port: int) -> None:
     moto_app = DomainDispatcherApplication(create_backend_app)
     log: list[dict[str, str]] = []
     lock = threading.Lock()
+    # Fault injection: answer every Nth object PUT with 503 SlowDown, as S3 does when a
+    # prefix is written too fast.
+    slowdown_every = int(os.environ.get("E2E_TEST_SLOWDOWN_EVERY", "0"))
+    object_puts = [0]
 
     def app(environ: dict[str, Any], start_response: Any) -> Any:
         if environ.get("PATH_INFO") == LOG_PATH:
@@ -67,6 +71,7 @@ def _serve(port: int) -> None:
                 "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
             )
             return [body]
+        throttle = False
         with lock:
             log.append(
                 {
@@ -75,6 +80,23 @@ def _serve(port: int) -> None:
                     "query": environ.get("QUERY_STRING", ""),
                 }
             )
+            if (
+                slowdown_every
+                and environ["REQUEST_METHOD"] == "PUT"
+                and environ.get("PATH_INFO", "").count("/") >= 2
+            ):
+                object_puts[0] += 1
+                throttle = object_puts[0] % slowdown_every == 0
+        if throttle:
+            environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+            body = (
+                b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code>'
+                b"<Message>Please reduce your request rate.</Message></Error>"
+            )
+            start_response(
+                "503 Slow Down", [("Content-Type", "application/xml"), ("Content-Length", str(len(body)))]
+            )
+            return [body]
         return moto_app(environ, start_response)
 
     server = make_server("127.0.0.1", port, app, threaded=True, request_handler=MotoRequestHandler)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from publish_runs import synthetic_run
-from s3_server import S3Server, head, make_bucket, read_objects
+from s3_server import S3Server, aws_env, head, make_bucket, read_objects, start_server
 from s3_server import s3 as s3  # noqa: F401 - fixture
 from s3_server import s3_server as s3_server  # noqa: F401 - fixture
 
@@ -395,3 +395,56 @@ def test_presign_needs_a_bucket(tmp_path: Path) -> None:
     run_dir = synthetic_run(tmp_path / "reports")
     with pytest.raises(PublishError, match="--presign needs an S3 bucket"):
         publish_run(settings_for(None, tmp_path), run_dir, presign=600, log=quiet)
+
+
+def test_throttling_is_retried(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    server = start_server({"E2E_TEST_SLOWDOWN_EVERY": "4"})
+    try:
+        with aws_env(monkeypatch, server.endpoint):
+            bucket = make_bucket(server.endpoint, public=False)
+            run_dir = synthetic_run(tmp_path / "reports")
+            publish_run(settings_for(bucket, tmp_path), run_dir, log=quiet)
+            throttled = [r for r in server.requests() if r["method"] == "PUT"]
+            objects = read_objects(server.endpoint, bucket, f"e2e/runs/{run_dir.name}/")
+        assert len(throttled) > len(objects), "some PUTs were answered with SlowDown and retried"
+        for rel, data in tree_digest(run_dir).items():
+            if not rel.split("/")[-1].startswith("."):
+                assert objects[f"e2e/runs/{run_dir.name}/{rel}"] == data
+    finally:
+        server.stop()
+
+
+class _Dying(S3Target):
+    """Loses the connection after a few uploads, like a build killed or a network gone mid-publish."""
+
+    def put(self, uploads, on_bytes=None):  # noqa: ANN001, ANN201
+        from botocore.exceptions import EndpointConnectionError
+
+        report = super().put(uploads[:5], on_bytes)
+        for upload in uploads[5:]:
+            report.failed[upload.key] = EndpointConnectionError(endpoint_url="http://gone")
+        return report
+
+
+def test_a_publish_cut_off_halfway_is_invisible_and_resumes(
+    s3: S3Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bucket = make_bucket(s3.endpoint, public=False)
+    settings = settings_for(bucket, tmp_path)
+    run_dir = synthetic_run(tmp_path / "reports")
+    monkeypatch.setattr(publish_module, "open_target", lambda *_a, **_k: _Dying(bucket, "e2e"))
+    with pytest.raises(PublishError, match="unreachable.*publish again to resume"):
+        publish_run(settings, run_dir, log=quiet)
+    monkeypatch.undo()
+    listed = read_objects(s3.endpoint, bucket)
+    assert len([k for k in listed if k.startswith("e2e/runs/")]) == 5
+    assert not any(k.startswith("e2e/entries/") or k == "e2e/index.html" for k in listed), "no half run shown"
+    s3.reset()
+    with aws_env(monkeypatch, s3.endpoint):
+        result = publish_run(settings, run_dir, log=quiet)
+    assert result.skipped == 5
+    assert not any(p["path"] in {f"/{bucket}/{k}" for k in listed} for p in s3.puts()), (
+        "done work is not redone"
+    )
+    index = json.loads(read_objects(s3.endpoint, bucket, "e2e/runs/index.json")["e2e/runs/index.json"])
+    assert [r["run_id"] for r in index["runs"]] == [run_dir.name]
