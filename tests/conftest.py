@@ -70,31 +70,19 @@ class E2EProject:
             else []
         )
 
-    def pytest(self, *args: str, timeout: float = 600, **env: str) -> ProjectRun:
+    def _run(self, cmd: list[str], timeout: float, env: dict[str, str]) -> ProjectRun:
         before = set(self.runs())
         proc = subprocess.run(
-            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
-            cwd=self.root,
-            env=self.env(**env),
-            capture_output=True,
-            text=True,
-            timeout=timeout,
+            cmd, cwd=self.root, env=self.env(**env), capture_output=True, text=True, timeout=timeout
         )
         new = [p for p in self.runs() if p not in before]
         return ProjectRun(proc.returncode, proc.stdout + proc.stderr, new[-1] if new else None)
 
+    def pytest(self, *args: str, timeout: float = 600, **env: str) -> ProjectRun:
+        return self._run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args], timeout, env)
+
     def e2e(self, *args: str, timeout: float = 600, **env: str) -> ProjectRun:
-        before = set(self.runs())
-        proc = subprocess.run(
-            [str(Path(sys.executable).parent / "e2e"), *args],
-            cwd=self.root,
-            env=self.env(**env),
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
-        new = [p for p in self.runs() if p not in before]
-        return ProjectRun(proc.returncode, proc.stdout + proc.stderr, new[-1] if new else None)
+        return self._run([str(Path(sys.executable).parent / "e2e"), *args], timeout, env)
 
 
 @pytest.fixture
