@@ -18,6 +18,8 @@ def main() -> None:
 def _add_commands() -> None:
     from runner.codebuild_local import codebuild_local_command
     from runner.commands import browser_group, report_command, run_command
+    from runner.entrypoint import entrypoint_command
+    from runner.merge import merge_command, shard_stash_command
     from runner.publish import publish_command
 
     main.add_command(run_command)
@@ -25,6 +27,9 @@ def _add_commands() -> None:
     main.add_command(browser_group)
     main.add_command(publish_command)
     main.add_command(codebuild_local_command)
+    main.add_command(merge_command)
+    main.add_command(shard_stash_command)
+    main.add_command(entrypoint_command)
 
 
 _add_commands()

@@ -659,6 +659,14 @@ def codebuild_local_command(
         raise click.ClickException(str(exc)) from None
     for note in spec.unsupported:
         click.echo(f"codebuild-local: not applied locally: {note}", err=True)
+    for name, value in spec.variables.items():
+        if "$" in value:
+            # CodeBuild sets buildspec variables as they are written; a classic surprise.
+            click.echo(
+                f"codebuild-local: note: env.variables.{name} = {value!r} is set literally, as CodeBuild "
+                "does: the '$' is not expanded. Export it in a command instead if you meant expansion.",
+                err=True,
+            )
     if batch and spec.batch is None:
         raise click.ClickException(f"{path}: --batch given but the buildspec has no batch: section")
     if check_only:

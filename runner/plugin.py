@@ -45,6 +45,8 @@ from runner.steps_loader import load_step_modules
 
 log = logging.getLogger(__name__)
 
+pytest_plugins = ["runner.sharding"]
+
 # A run that could not start (bad settings, no browser, app unreachable) exits like any
 # pytest usage error.
 EXIT_SETUP_ERROR = int(pytest.ExitCode.USAGE_ERROR)

@@ -138,8 +138,12 @@ Dir::Cache::pkgcache "";
 Dir::Cache::srcpkgcache "";
 APT
 printf 'Acquire::Languages "none";\n' >"$rootfs/etc/apt/apt.conf.d/docker-no-languages"
-rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/*.bin "$rootfs"/usr/share/doc/* "$rootfs"/usr/share/man/* \
-  "$rootfs"/usr/share/locale/* "$rootfs"/usr/share/info/*
+# The same trimming for what debootstrap already installed (copyright files stay, as in
+# the official image).
+rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/*.bin "$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/*
+find "$rootfs/usr/share/doc" -mindepth 1 ! -type d ! -name copyright -delete 2>/dev/null || true
+find "$rootfs/usr/share/doc" -mindepth 1 -type d -empty -delete 2>/dev/null || true
+find "$rootfs/usr/share/locale" -mindepth 1 -maxdepth 1 ! -name locale.alias -exec rm -rf {} + 2>/dev/null || true
 
 log "importing as $image ..."
 tar --numeric-owner -C "$rootfs" -c . | docker import \

@@ -34,7 +34,7 @@ def require(condition: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
-def _tail(text: str, lines: int = 40) -> str:
+def tail(text: str, lines: int = 40) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
 
@@ -54,7 +54,8 @@ def extra_ca_certs() -> str:
         return Path(configured).read_text()
     if not LOCAL_CA_DIR.is_dir():
         return ""
-    return "".join(p.read_text() for p in sorted(LOCAL_CA_DIR.rglob("*.crt")) if p.is_file())
+    pems = [p.read_text().strip() for p in sorted(LOCAL_CA_DIR.rglob("*.crt")) if p.is_file()]
+    return "\n".join(pem for pem in pems if pem)
 
 
 def docker_run(
