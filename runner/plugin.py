@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -170,6 +171,9 @@ def pytest_configure(config: pytest.Config) -> None:
         if explicit:
             run_dir = Path(explicit).resolve()
             (run_dir / ALLURE_RESULTS).mkdir(parents=True, exist_ok=True)
+        elif config.option.collectonly:
+            # Listing tests produces no results: keep reports/ free of empty run folders.
+            run_dir = Path(tempfile.mkdtemp(prefix="e2e-collect-"))
         else:
             run_dir = create_run_dir(settings.reports_dir)
     if not getattr(config.option, "allure_report_dir", None):
