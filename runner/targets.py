@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from runner.content_policy import headers_for
 
@@ -323,30 +324,31 @@ class S3Target(Target):
             raise self.explain(exc, f"listing {under or 'the root'}") from exc
         return objects, folders
 
-    def stat(self, key: str) -> RemoteObject | None:
+    def _unless_missing(self, key: str, call: Callable[[], Any]) -> Any:
+        """``call()``, or None when the object does not exist; any other failure explained."""
         from botocore.exceptions import ClientError
 
         try:
-            head = self._client.head_object(Bucket=self.bucket, Key=self._full(key))
+            return call()
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
                 return None
             raise self.explain(exc, f"reading {key}") from exc
         except Exception as exc:
             raise self.explain(exc, f"reading {key}") from exc
+
+    def stat(self, key: str) -> RemoteObject | None:
+        head = self._unless_missing(
+            key, lambda: self._client.head_object(Bucket=self.bucket, Key=self._full(key))
+        )
+        if head is None:
+            return None
         return RemoteObject(key, head["ETag"].strip('"'), int(head["ContentLength"]))
 
     def read(self, key: str) -> bytes | None:
-        from botocore.exceptions import ClientError
-
-        try:
-            return self._client.get_object(Bucket=self.bucket, Key=self._full(key))["Body"].read()
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
-                return None
-            raise self.explain(exc, f"reading {key}") from exc
-        except Exception as exc:
-            raise self.explain(exc, f"reading {key}") from exc
+        return self._unless_missing(
+            key, lambda: self._client.get_object(Bucket=self.bucket, Key=self._full(key))["Body"].read()
+        )
 
     def put(self, uploads: list[Upload], on_bytes: ProgressCallback | None = None) -> UploadReport:
         from boto3.s3.transfer import TransferConfig, create_transfer_manager

@@ -18,6 +18,19 @@ REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 
 
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip locally, but FAIL in CI: a missing part there (Docker, an S3 server) is a broken setup."""
+    if condition:
+        return
+    if in_ci():
+        pytest.fail(f"{reason} (CI=true: required)", pytrace=False)
+    pytest.skip(reason)
+
+
 @dataclass
 class ProjectRun:
     returncode: int

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import in_ci, require
 from docker_helpers import (
     BASE_IMAGE,
     REPO,
@@ -25,9 +26,7 @@ from docker_helpers import (
     docker_answers,
     docker_run,
     extra_ca_certs,
-    in_ci,
     make_project,
-    require,
     run_folders,
     tail,
 )

@@ -11,27 +11,12 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
-
 REPO = Path(__file__).resolve().parents[1]
 BASE_IMAGE = "public.ecr.aws/docker/library/debian:bookworm-slim"
 TEST_IMAGE = os.environ.get("E2E_TEST_IMAGE", "e2e-runner:test")
 # Where Debian keeps locally added CA certificates (a TLS-inspecting proxy's, for example);
 # they are handed to the image build, which needs them for pip and npm over HTTPS.
 LOCAL_CA_DIR = Path("/usr/local/share/ca-certificates")
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
-
-
-def require(condition: bool, reason: str) -> None:
-    """Skip locally, fail in CI."""
-    if condition:
-        return
-    if in_ci():
-        pytest.fail(f"{reason} (CI=true: Docker is required)", pytrace=False)
-    pytest.skip(reason)
 
 
 def tail(text: str, lines: int = 40) -> str:

@@ -24,22 +24,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import require
 
 LOG_PATH = "/_e2e_test_requests"
 REGION = "us-east-1"
-
-
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
-
-
-def require(condition: bool, reason: str) -> None:
-    """Skip locally, but FAIL in CI: a missing part there is a broken image, not a choice."""
-    if condition:
-        return
-    if _in_ci():
-        pytest.fail(f"{reason} (CI=true: required)", pytrace=False)
-    pytest.skip(reason)
 
 
 # --------------------------------------------------------------------------- the server process

@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from conftest import require
 from publish_runs import real_run
-from s3_server import S3Server, aws_env, make_bucket, read_objects, require, start_server
+from s3_server import S3Server, aws_env, make_bucket, read_objects, start_server
 
 from runner.publish import PublishResult, publish_run
 from runner.settings import resolve
