@@ -61,6 +61,7 @@ class ScenarioEvidence:
     error: str | None = None
     failure_screenshot: str | None = None
     final_screenshot: str | None = None
+    attempt: int = 1
     _count: int = 0
 
     @property
@@ -73,7 +74,10 @@ class ScenarioEvidence:
 
     @property
     def folder(self) -> Path:
-        path = self.run_dir / EVIDENCE / slugify(self.item.nodeid.replace("::", "--"), limit=120)
+        name = slugify(self.item.nodeid.replace("::", "--"), limit=120)
+        if self.attempt > 1:  # a rerun (pytest-rerunfailures) keeps the evidence of earlier attempts
+            name = f"{name}-attempt{self.attempt}"
+        path = self.run_dir / EVIDENCE / name
         path.mkdir(parents=True, exist_ok=True)
         return path
 

@@ -22,7 +22,7 @@ import pytest
 
 from runner import app_under_test, browser_server, results, run_metadata
 from runner.chromium import ChromiumNotFound, find_chromium, playwright_ffmpeg
-from runner.evidence import first_line
+from runner.evidence import ScenarioEvidence, first_line
 from runner.feature_collection import collect_feature_file, has_features
 from runner.fixtures import (  # noqa: F401 - fixtures are found by name in this plugin module
     EVIDENCE_KEY,
@@ -295,6 +295,16 @@ def pytest_bdd_before_scenario(request, feature, scenario) -> None:
         return
     state = request.config.stash[RUN_STATE]
     results.before_scenario(request.node, feature, scenario, state.settings.project_root)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A rerun of a flaky scenario starts with fresh evidence (the earlier attempt's files stay)."""
+    previous = item.stash.get(EVIDENCE_KEY, None)
+    if previous is not None:
+        item.stash[EVIDENCE_KEY] = ScenarioEvidence(
+            item=item, state=previous.state, attempt=previous.attempt + 1
+        )
 
 
 def pytest_bdd_before_step(request, feature, scenario, step, step_func) -> None:

@@ -187,3 +187,32 @@ def test_each_run_gets_its_own_folder(e2e_project: E2EProject) -> None:
     assert first.returncode == second.returncode == 0
     assert first.run_dir != second.run_dir
     assert (first.run_dir / "run.json").is_file() and (second.run_dir / "run.json").is_file()
+
+
+def test_a_flaky_scenario_rerun_is_marked_flaky_and_keeps_both_attempts(e2e_project: E2EProject) -> None:
+    e2e_project.add_feature("flaky.feature")
+    e2e_project.add_steps(
+        "flaky.py",
+        """from pathlib import Path
+from pytest_bdd import then
+
+MARK = Path(__file__).with_name("attempted")
+
+
+@then("the first attempt fails")
+def _(page):
+    if not MARK.exists():
+        MARK.write_text("1")
+        raise AssertionError("first attempt fails on purpose")
+""",
+    )
+    run = e2e_project.pytest("--reruns", "1")
+    assert run.returncode == 0, run.output
+    scenario = run.run_json()["scenarios"][0]
+    assert scenario["status"] == "passed" and scenario["flaky"] is True and scenario["retries"] == 1
+    assert run.run_json()["counts"]["flaky"] == 1
+    folders = sorted(p.name for p in (run.run_dir / "evidence").iterdir())
+    assert len(folders) == 2 and folders[1].endswith("-attempt2"), folders
+    assert list((run.run_dir / "evidence" / folders[0]).glob("*failed-step*.png")), (
+        "first attempt's failure lost"
+    )

@@ -1,0 +1,5 @@
+Feature: A flaky scenario
+
+  Scenario: Passes on the second attempt
+    Given I open "/"
+    Then the first attempt fails
