@@ -216,3 +216,33 @@ def _(page):
     assert list((run.run_dir / "evidence" / folders[0]).glob("*failed-step*.png")), (
         "first attempt's failure lost"
     )
+
+
+def test_console_errors_and_viewport_are_in_the_evidence(e2e_project: E2EProject) -> None:
+    e2e_project.add_feature(
+        "console.feature",
+        """Feature: Console errors
+
+  Scenario: A page logs an error
+    Given I open "/"
+    When the page logs the error "payment widget failed to load"
+""",
+    )
+    e2e_project.add_steps(
+        "console.py",
+        """from pytest_bdd import parsers, when
+
+
+@when(parsers.parse('the page logs the error "{text}"'))
+def _(page, text):
+    page.evaluate("t => console.error(t)", text)
+""",
+    )
+    run = e2e_project.pytest("--viewport", "800x600")
+    assert run.returncode == 0, run.output
+    result = run.allure_results()[0]
+    console = next(a for a in result["attachments"] if a["name"] == "browser console errors")
+    assert "payment widget failed to load" in (run.run_dir / "allure-results" / console["source"]).read_text()
+    final = next(a for a in result["attachments"] if a["name"] == "final state")
+    png = (run.run_dir / "allure-results" / final["source"]).read_bytes()
+    assert int.from_bytes(png[16:20], "big") == 800 and int.from_bytes(png[20:24], "big") == 600
