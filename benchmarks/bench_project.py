@@ -136,6 +136,8 @@ def table(headers: list[str], rows: list[list[str]]) -> str:
     line = "  ".join("-" * w for w in widths)
 
     def fmt(cells: list[str]) -> str:
-        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+        return "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        )
 
     return "\n".join([fmt(headers), line, *(fmt(r) for r in rows)])

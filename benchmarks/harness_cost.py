@@ -15,7 +15,7 @@ browser context and page with a 1920x1080 viewport.
   ``steps/web.py``, a copy of ``steps/``) with the plugin's defaults: shared browser
   server, final screenshot per scenario, trace ``retain-on-failure`` (tracing is ON during
   every scenario; the trace of a passing scenario is discarded). Variants change one
-  setting: ``E2E_TRACE=off``, ``E2E_BROWSER_SERVER=private``.
+  setting: ``E2E_TRACE=off``, and with ``--private`` ``E2E_BROWSER_SERVER=private``.
 - **plain** runs a Playwright script (in its own process, like the runner) that starts the
   demo app, launches the same Chromium once with the runner's flags and loops over the
   scenarios; **plain+trace** also starts and stops tracing per context as the runner does.
@@ -30,7 +30,8 @@ included) and leaves out closing the context. The plain figure is one loop itera
 (Python start, imports, demo app, browser launch or server start, run folder, shutdown).
 
 Every figure is the median over --repeat runs (per-scenario figures: the median of all
-scenarios of all runs), after --warmup unmeasured runs of every variant. Variants are
+scenarios of all runs), after --warmup unmeasured runs of every variant (3 scenarios each,
+in a project of their own: they fill the disk and font caches and compile the bytecode). Variants are
 interleaved in each repeat so that slow phases of the machine hit them all alike.
 
 How to read it: the "per scenario vs plain" column is the target's ratio (<= 1.25 meets
@@ -176,7 +177,9 @@ def measure_plain(project: Project, scenarios: int, trace: bool, figures: Figure
         *(["--plain-trace"] if trace else []),
     ]
     started = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=project.root, env=project.env(), capture_output=True, text=True, timeout=900)
+    proc = subprocess.run(
+        cmd, cwd=project.root, env=project.env(), capture_output=True, text=True, timeout=900
+    )
     wall = time.perf_counter() - started
     if proc.returncode != 0:
         raise SystemExit(f"the plain Playwright script failed:\n{proc.stdout[-2000:]}{proc.stderr[-3000:]}")
@@ -194,11 +197,17 @@ def main() -> None:
     )
     parser.add_argument("--scenarios", type=int, default=20, help="scenarios per run (default 20)")
     parser.add_argument("--repeat", type=int, default=3, help="measured runs of every variant (default 3)")
-    parser.add_argument("--warmup", type=int, default=1, help="unmeasured runs of every variant first (default 1)")
     parser.add_argument(
-        "--no-private", action="store_true", help="skip the e2e variant with a private browser per process"
+        "--warmup", type=int, default=1, help="unmeasured runs of every variant first (default 1)"
     )
-    parser.add_argument("--keep", action="store_true", help="keep the temporary project (run folders, evidence)")
+    parser.add_argument(
+        "--private",
+        action="store_true",
+        help="also measure the e2e variant with a private browser per process (E2E_BROWSER_SERVER=private)",
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the temporary project (run folders, evidence)"
+    )
     parser.add_argument("--plain-child", metavar="PROJECT", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--plain-trace", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -216,16 +225,20 @@ def main() -> None:
     project = Project(work / "project", scenarios=args.scenarios)
     (project.root / "bench_timing.py").write_text(TIMING_PLUGIN)
 
-    e2e_variants = {k: v for k, v in E2E_VARIANTS.items() if not (args.no_private and "private" in k)}
+    # Warm-up runs use a small project of their own: they only have to fill caches.
+    warm = Project(work / "warm-up", scenarios=min(3, args.scenarios))
+    (warm.root / "bench_timing.py").write_text(TIMING_PLUGIN)
+    e2e_variants = {k: v for k, v in E2E_VARIANTS.items() if args.private or "private" not in k}
     names = [*e2e_variants, *PLAIN_VARIANTS]
     figures = {name: Figures() for name in names}
 
     def one(name: str, measured: bool) -> None:
-        target = figures[name] if measured else None
+        target, where = (figures[name], project) if measured else (None, warm)
         if name in e2e_variants:
-            measure_e2e(project, e2e_variants[name], target)
+            measure_e2e(where, e2e_variants[name], target)
         else:
-            measure_plain(project, args.scenarios, PLAIN_VARIANTS[name], target)
+            scenarios = args.scenarios if measured else min(3, args.scenarios)
+            measure_plain(where, scenarios, PLAIN_VARIANTS[name], target)
 
     print(
         f"{args.scenarios} scenarios per run; {args.warmup} warm-up and {args.repeat} measured run(s) "
@@ -299,7 +312,9 @@ def main() -> None:
         f"{median(figures['e2e (default)'].walls) - median(figures['e2e (default)'].totals):.2f}s vs "
         f"{plain_wall - plain_total:.2f}s (whole run {wall_gap:+.2f}s)"
     )
-    print("per-scenario figures: medians over all scenarios of all measured runs; totals and wall: medians of runs")
+    print(
+        "per-scenario figures: medians over all scenarios of all measured runs; totals and wall: medians of runs"
+    )
     if args.keep:
         print(f"project and run folders kept in {work}")
     else:

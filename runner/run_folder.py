@@ -10,6 +10,10 @@ Layout (the contract every later step reads)::
         cucumber.json       Cucumber JSON (complete under xdist, integer durations)
         report/index.html   the Allure HTML report (made by ``e2e run`` / ``runner.report``)
 
+    added by publishing (``runner.publish``):
+        history.jsonl       Allure history carried from the previous run of the branch
+        report-single-file/ the one-file report for presigned URLs and local sites
+
 A run id is ``YYYYMMDD-HHMMSS-xxxxxx`` (UTC time, then random hex), so ids sort by time
 and two runs started in the same second never share a folder.
 """
