@@ -31,8 +31,10 @@ included) and leaves out closing the context. The plain figure is one loop itera
 
 Every figure is the median over --repeat runs (per-scenario figures: the median of all
 scenarios of all runs), after --warmup unmeasured runs of every variant (3 scenarios each,
-in a project of their own: they fill the disk and font caches and compile the bytecode). Variants are
-interleaved in each repeat so that slow phases of the machine hit them all alike.
+in a project of their own: they fill the disk and font caches and compile the bytecode).
+Variants are interleaved in each repeat so that slow phases of the machine hit them all
+alike. Absolute figures still move between invocations on a busy machine (on a 2-core VM,
+by up to a quarter); compare the ratios of one invocation, and run it more than once.
 
 How to read it: the "per scenario vs plain" column is the target's ratio (<= 1.25 meets
 it). "e2e, trace off" against "plain" shows the harness without tracing; "e2e (default)"
@@ -44,6 +46,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -163,8 +167,6 @@ def measure_e2e(project: Project, env: dict[str, str], figures: Figures | None) 
 
 
 def measure_plain(project: Project, scenarios: int, trace: bool, figures: Figures | None) -> None:
-    import subprocess
-
     out = project.root / ".plain-timings.json"
     out.unlink(missing_ok=True)
     cmd = [
@@ -193,7 +195,7 @@ def measure_plain(project: Project, scenarios: int, trace: bool, figures: Figure
 
 def main() -> None:
     parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--scenarios", type=int, default=20, help="scenarios per run (default 20)")
     parser.add_argument("--repeat", type=int, default=3, help="measured runs of every variant (default 3)")
@@ -318,8 +320,6 @@ def main() -> None:
     if args.keep:
         print(f"project and run folders kept in {work}")
     else:
-        import shutil
-
         shutil.rmtree(work, ignore_errors=True)
 
 

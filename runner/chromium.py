@@ -14,13 +14,14 @@ from runner.settings import Settings, SettingsError
 
 # Chromium otherwise keeps calling Google's update and variation services; on a closed
 # build network every one of those calls fails and slows the first page loads.
+# No --disable-features here: Chromium keeps only the last one given, and Playwright passes
+# its own list (HTTPS upgrades off, so http:// staging apps stay on http, and more).
 QUIET_ARGS = (
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-default-apps",
     "--disable-sync",
     "--no-first-run",
-    "--disable-features=Translate,MediaRouter,OptimizationHints",
 )
 
 PATH_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -74,4 +75,11 @@ def playwright_ffmpeg() -> str | None:
 
 
 def launch_args(settings: Settings) -> list[str]:
+    for arg in settings.browser_args:
+        if arg.startswith(("--disable-features", "--enable-features")):
+            raise SettingsError(
+                f"{settings.source_of('browser_args')}: {arg.split('=')[0]} would replace the list Playwright "
+                "passes to Chromium (the last one given wins) and silently turn its protections back on. "
+                "Remove it; if a Chromium feature must change, say which in an issue."
+            )
     return [*QUIET_ARGS, *settings.browser_args]

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from runner import app_under_test, browser_server, results, run_metadata
-from runner.chromium import ChromiumNotFound, find_chromium, playwright_ffmpeg
+from runner.chromium import ChromiumNotFound, find_chromium, launch_args, playwright_ffmpeg
 from runner.evidence import ScenarioEvidence, first_line
 from runner.feature_collection import collect_feature_file, has_features
 from runner.fixtures import (  # noqa: F401 - fixtures are found by name in this plugin module
@@ -226,6 +226,7 @@ def _prepare_run(config: pytest.Config, state: RunState) -> None:
     settings = state.settings
     try:
         find_chromium(settings)
+        launch_args(settings)
     except (ChromiumNotFound, SettingsError) as exc:
         _fail_run(config, state, str(exc))
     if settings.video != "off" and playwright_ffmpeg() is None:

@@ -86,8 +86,8 @@ def test_a_run_reuses_a_browser_started_ahead_and_leaves_it_running(e2e_project:
     e2e_project.add_feature("two_scenarios.feature")
     env = e2e_project.env()
     started = subprocess.run([E2E, "browser", "start"], env=env, capture_output=True, text=True, timeout=120)
-    pid = started.stdout.split("pid=")[1].split()[0]
     try:
+        pid = started.stdout.split("pid=")[1].split()[0]
         run = e2e_project.pytest("-n", "2")
         assert run.returncode == 0, run.output
         status = subprocess.run([E2E, "browser", "status"], env=env, capture_output=True, text=True)
