@@ -7,6 +7,7 @@ instead of failing every remaining scenario.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
@@ -59,17 +60,17 @@ class BrowserSession:
         # A killed server is noticed by the connection only at its next message; ask the process.
         return not self.shared or self._server is None or browser_server.healthy(self._server)
 
-    def get(self) -> Browser:
-        if self._alive():
-            return self._browser
+    def _replace(self, reason: str) -> Browser:
         if self._browser is not None:
             self.restarts += 1
-            log.warning("The browser disconnected; starting a new one (restart %d).", self.restarts)
-        if self.shared:
-            self._browser = self._connect()
-        else:
-            self._browser = self.playwright.chromium.launch(**self.launch_args)
+            log.warning("The browser %s; starting a new one (restart %d).", reason, self.restarts)
+        self._browser = (
+            self._connect() if self.shared else self.playwright.chromium.launch(**self.launch_args)
+        )
         return self._browser
+
+    def get(self) -> Browser:
+        return self._browser if self._alive() else self._replace("disconnected")
 
     def new_context(self, browser: Browser, **options: Any) -> BrowserContext:
         """A new context; if ``browser`` turns out to be dead, once more on a fresh one."""
@@ -78,10 +79,7 @@ class BrowserSession:
         except PlaywrightError:
             if browser is not self._browser:
                 raise  # a browser of the user's own: not ours to replace
-            self.restarts += 1
-            log.warning("The browser did not answer; starting a new one (restart %d).", self.restarts)
-            self._browser = None
-            return self.get().new_context(**options)
+            return self._replace("did not answer").new_context(**options)
 
     @property
     def current(self) -> Browser | None:
@@ -89,8 +87,6 @@ class BrowserSession:
 
     def close(self) -> None:
         if self._browser is not None:
-            try:
+            with contextlib.suppress(PlaywrightError):
                 self._browser.close()
-            except PlaywrightError:
-                pass
             self._browser = None

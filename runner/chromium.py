@@ -31,12 +31,14 @@ class ChromiumNotFound(Exception):
     """No Chromium could be found; the message says what to install."""
 
 
+def _playwright_downloads() -> Path:
+    """Where `playwright install` puts browsers and tools."""
+    return Path(os.environ.get("PLAYWRIGHT_BROWSERS_PATH") or Path.home() / ".cache" / "ms-playwright")
+
+
 def _playwright_chromium() -> str | None:
-    """Where Playwright would put its own Chromium, if `playwright install chromium` was run."""
-    base = Path(os.environ.get("PLAYWRIGHT_BROWSERS_PATH") or Path.home() / ".cache" / "ms-playwright")
-    if not base.is_dir():
-        return None
-    for candidate in sorted(base.glob("chromium-*/chrome-linux*/chrome"), reverse=True):
+    """Playwright's own Chromium, if `playwright install chromium` was run."""
+    for candidate in sorted(_playwright_downloads().glob("chromium-*/chrome-linux*/chrome"), reverse=True):
         if os.access(candidate, os.X_OK):
             return str(candidate)
     return None
@@ -69,8 +71,7 @@ def find_chromium(settings: Settings) -> str:
 
 def playwright_ffmpeg() -> str | None:
     """Playwright records video only with its own ffmpeg build (``playwright install ffmpeg``)."""
-    base = Path(os.environ.get("PLAYWRIGHT_BROWSERS_PATH") or Path.home() / ".cache" / "ms-playwright")
-    found = sorted(base.glob("ffmpeg-*/ffmpeg-linux"))
+    found = sorted(_playwright_downloads().glob("ffmpeg-*/ffmpeg-linux"))
     return str(found[-1]) if found else None
 
 

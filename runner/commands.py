@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -12,7 +14,7 @@ import click
 from runner import browser_server
 from runner.chromium import ChromiumNotFound
 from runner.report import ReportError, generate_report
-from runner.run_folder import NotARunFolder, create_run_dir, read_run_json
+from runner.run_folder import NotARunFolder, create_run_dir, point_latest, read_run_json
 from runner.settings import Settings, SettingsError, resolve
 
 
@@ -24,15 +26,10 @@ def load_settings(**overrides: object) -> Settings:
 
 
 def _point_latest(run_dir: Path) -> None:
-    """``reports/latest`` -> the newest run, for tools that want a fixed path (CodeBuild's reports:)."""
-    link = run_dir.parent / "latest"
-    tmp = run_dir.parent / f".latest.{os.getpid()}"
     try:
-        tmp.unlink(missing_ok=True)
-        tmp.symlink_to(run_dir.name, target_is_directory=True)
-        os.replace(tmp, link)
+        point_latest(run_dir)
     except OSError as exc:  # e.g. a file system without symlinks: the run itself is fine
-        click.echo(f"note: could not update {link}: {exc}", err=True)
+        click.echo(f"note: could not update {run_dir.parent / 'latest'}: {exc}", err=True)
 
 
 @click.command(
@@ -123,27 +120,28 @@ def browser_group() -> None:
     """The shared headless Chromium that all test processes use."""
 
 
-def _browser_settings() -> Settings:
-    return load_settings()
+@contextlib.contextmanager
+def _browser_errors() -> Iterator[None]:
+    """Every browser command reports a missing or broken browser the same way."""
+    try:
+        yield
+    except (ChromiumNotFound, browser_server.BrowserServerError, SettingsError) as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @browser_group.command("start")
 def browser_start() -> None:
     """Start the shared browser if it is not running (idempotent); print its endpoint."""
-    try:
-        info, started = browser_server.ensure(_browser_settings())
-    except (ChromiumNotFound, browser_server.BrowserServerError, SettingsError) as exc:
-        raise click.ClickException(str(exc)) from None
+    with _browser_errors():
+        info, started = browser_server.ensure(load_settings())
     click.echo(f"{'started' if started else 'running'} pid={info.pid} {info.ws_endpoint}")
 
 
 @browser_group.command("status")
 def browser_status() -> None:
     """Exit 0 and print the endpoint if the shared browser answers, else exit 1."""
-    try:
-        info = browser_server.status(_browser_settings())
-    except ChromiumNotFound as exc:
-        raise click.ClickException(str(exc)) from None
+    with _browser_errors():
+        info = browser_server.status(load_settings())
     if info is None:
         click.echo("not running")
         sys.exit(1)
@@ -153,8 +151,6 @@ def browser_status() -> None:
 @browser_group.command("stop")
 def browser_stop() -> None:
     """Stop the shared browser (Node server and Chromium together)."""
-    try:
-        stopped = browser_server.stop(_browser_settings())
-    except ChromiumNotFound as exc:
-        raise click.ClickException(str(exc)) from None
+    with _browser_errors():
+        stopped = browser_server.stop(load_settings())
     click.echo("stopped" if stopped else "not running")

@@ -31,6 +31,7 @@ from runner.run_folder import EVIDENCE
 
 if TYPE_CHECKING:
     from runner.run_state import RunState
+    from runner.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ class ScenarioEvidence:
         return self.state.run_dir
 
     @property
-    def settings(self):
+    def settings(self) -> Settings:
         return self.state.settings
 
     @property

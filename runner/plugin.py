@@ -129,20 +129,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def _overrides(config: pytest.Config) -> dict[str, object]:
-    names = (
-        "base_url",
-        "headed",
-        "chromium",
-        "viewport",
-        "slow_mo",
-        "expect_timeout",
-        "screenshots",
-        "trace",
-        "video",
-        "browser_server",
-        "reports_dir",
-    )
-    return {name: config.getoption(f"e2e_{name}") for name in names}
+    """The flags of the option group above, by setting name (each flag's dest is ``e2e_<setting>``)."""
+    return {
+        dest[len("e2e_") :]: value for dest, value in vars(config.option).items() if dest.startswith("e2e_")
+    }
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -195,7 +185,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(state.writer, "e2e-result-writer")
     config.stash[RUN_STATE] = state
     if is_controller and not (config.option.collectonly or config.option.help):
-        _prepare_run(config, state)
+        _prepare_run(state)
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -213,7 +203,7 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector):
     return None
 
 
-def _fail_run(config: pytest.Config, state: RunState, message: str) -> None:
+def _fail_run(state: RunState, message: str) -> None:
     """The run cannot start: record it in run.json, say it once, stop before collecting anything."""
     if state.writer is not None:
         state.writer.session_error = message
@@ -221,17 +211,16 @@ def _fail_run(config: pytest.Config, state: RunState, message: str) -> None:
     raise pytest.UsageError(message)
 
 
-def _prepare_run(config: pytest.Config, state: RunState) -> None:
+def _prepare_run(state: RunState) -> None:
     """Controller only, before any worker starts: browser found, app reachable, shared browser up."""
     settings = state.settings
     try:
         find_chromium(settings)
         launch_args(settings)
     except (ChromiumNotFound, SettingsError) as exc:
-        _fail_run(config, state, str(exc))
+        _fail_run(state, str(exc))
     if settings.video != "off" and playwright_ffmpeg() is None:
         _fail_run(
-            config,
             state,
             f"{settings.source_of('video')} = {settings.video!r}: recording video needs Playwright's ffmpeg build, "
             "which is not installed. Run `python -m playwright install ffmpeg`, or turn video off "
@@ -240,14 +229,14 @@ def _prepare_run(config: pytest.Config, state: RunState) -> None:
     try:
         state.app = app_under_test.start(settings)
     except app_under_test.AppUnreachable as exc:
-        _fail_run(config, state, str(exc))
+        _fail_run(state, str(exc))
     state.base_url = state.app.url
     if settings.browser_server == "shared" and not settings.headed:
         try:
             info, started = browser_server.ensure(settings)
         except browser_server.BrowserServerError as exc:
             state.app.stop()
-            _fail_run(config, state, str(exc))
+            _fail_run(state, str(exc))
         if started:
             state.started_server_pid = info.pid
 

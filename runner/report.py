@@ -102,7 +102,8 @@ def generate_report(
             f"No Allure results in {', '.join(missing)}: is that a run folder made by `e2e run`?"
         )
     out = Path(output) if output else run_dirs[0] / REPORT_DIR
-    name = report_name or _default_name(run_dirs[0])
+    meta = _read_meta(run_dirs[0])
+    name = report_name or _default_name(run_dirs[0], meta)
     config = {
         "name": name,
         "output": str(out.resolve()),
@@ -146,29 +147,23 @@ def generate_report(
         metrics.write_text('{"current": [], "history": []}', encoding="utf-8")
     for page in out.rglob("*.html"):
         strip_analytics(page)
-    _record_report(run_dirs[0], index)
+    if meta is not None and out.resolve() == (run_dirs[0] / REPORT_DIR).resolve():
+        # run.json names the run's own report (not one written elsewhere, e.g. a merge or a site)
+        meta["report"] = f"{REPORT_DIR}/index.html"
+        write_json_atomic(run_dirs[0] / RUN_JSON, meta)
     return index
 
 
-def _default_name(run_dir: Path) -> str:
+def _read_meta(run_dir: Path) -> dict | None:
     try:
         meta = json.loads((run_dir / RUN_JSON).read_text(encoding="utf-8"))
     except (OSError, ValueError):
+        return None
+    return meta if isinstance(meta, dict) else None
+
+
+def _default_name(run_dir: Path, meta: dict | None) -> str:
+    if meta is None:
         return f"E2E run {run_dir.name}"
     branch = (meta.get("metadata") or {}).get("branch")
     return f"E2E run {meta.get('run_id', run_dir.name)}" + (f" ({branch})" if branch else "")
-
-
-def _record_report(run_dir: Path, index: Path) -> None:
-    meta_path = run_dir / RUN_JSON
-    if not meta_path.is_file():
-        return
-    try:
-        rel = index.resolve().relative_to(run_dir.resolve()).as_posix()
-    except ValueError:
-        return
-    if rel != f"{REPORT_DIR}/index.html":
-        return
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    meta["report"] = rel
-    write_json_atomic(meta_path, meta)

@@ -121,6 +121,14 @@ def step_done(
     record.step_started_ns = 0
 
 
+def _error_line(report: pytest.TestReport) -> str:
+    """The line a person reads first: the crash message, else the end of the failure text."""
+    crash = getattr(report.longrepr, "reprcrash", None)
+    text = (crash.message if crash is not None else "") or report.longreprtext
+    lines = text.strip().splitlines()
+    return lines[-1][:500] if lines else "failed"
+
+
 def attach_to_report(item: pytest.Item, report: pytest.TestReport, evidence: Any) -> None:
     """Put what the controller needs on the report, which xdist carries across processes."""
     record = item.stash.get(RECORD_KEY, None)
@@ -145,16 +153,13 @@ def attach_to_report(item: pytest.Item, report: pytest.TestReport, evidence: Any
             "final_screenshot": getattr(evidence, "final_screenshot", None),
         }
         if status in {"failed", "broken"} and not summary["error"] and report.longrepr is not None:
-            text = str(
-                getattr(report.longrepr, "reprcrash", None) and report.longrepr.reprcrash.message or ""
-            )
-            summary["error"] = (text or str(report.longrepr)).strip().splitlines()[-1][:500]
+            summary["error"] = _error_line(report)
         payload: dict[str, Any] = {"scenario": summary}
         if record is not None:
             payload["cucumber"] = {"feature": record.feature, "element": record.element}
         setattr(report, REPORT_ATTR, payload)
     elif report.when == "teardown" and report.failed:
-        setattr(report, REPORT_ATTR, {"teardown_error": str(report.longrepr).strip().splitlines()[-1][:500]})
+        setattr(report, REPORT_ATTR, {"teardown_error": _error_line(report)})
 
 
 class ResultWriter:

@@ -89,3 +89,12 @@ def write_json_atomic(path: Path, data: Any) -> None:
 def latest_run_dir(reports_dir: Path) -> Path | None:
     runs = sorted(p for p in reports_dir.glob("*") if p.is_dir() and RUN_ID_PATTERN.match(p.name))
     return runs[-1] if runs else None
+
+
+def point_latest(run_dir: Path) -> None:
+    """``<reports>/latest`` -> ``run_dir``, replaced atomically (tools that want a fixed path read it)."""
+    link = run_dir.parent / "latest"
+    tmp = run_dir.parent / f".latest.{os.getpid()}"
+    tmp.unlink(missing_ok=True)
+    tmp.symlink_to(run_dir.name, target_is_directory=True)
+    os.replace(tmp, link)

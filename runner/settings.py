@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -202,11 +202,3 @@ def resolve(
         sources=sources,
         **values,
     )
-
-
-def setting_names() -> list[str]:
-    return [f.name for f in fields(Settings) if f.name not in {"project_root", "sources"}]
-
-
-def env_name(name: str) -> str:
-    return _SPEC[name][0]

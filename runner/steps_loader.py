@@ -21,17 +21,16 @@ def load_step_modules(config: pytest.Config, project_root: Path) -> list[str]:
     root = str(project_root)
     if root not in sys.path:
         sys.path.insert(0, root)
-    names = ["steps"] + [
-        f"steps.{p.stem}" for p in sorted(steps_dir.glob("*.py")) if not p.stem.startswith("_")
+    modules = [("steps", steps_dir / "__init__.py")] + [
+        (f"steps.{p.stem}", p) for p in sorted(steps_dir.glob("*.py")) if not p.stem.startswith("_")
     ]
     loaded = []
-    for name in names:
+    for name, path in modules:
         try:
             module = importlib.import_module(name)
         except Exception as exc:  # a user's syntax or import error, shown with its origin
             raise pytest.UsageError(
-                f"{steps_dir / (name.split('.')[-1] + '.py' if '.' in name else '__init__.py')}: "
-                f"could not import step module {name!r}: {type(exc).__name__}: {exc}"
+                f"{path}: could not import step module {name!r}: {type(exc).__name__}: {exc}"
             ) from exc
         if module.__file__ and not Path(module.__file__).resolve().is_relative_to(steps_dir.resolve()):
             raise pytest.UsageError(
