@@ -11,7 +11,11 @@ browser. It is written by hand because no library manages a launch-server's life
 - the server runs in its own process group, so stopping it ends Node *and* Chromium
   (killing only the Python wrapper would leave both running);
 - the state file is keyed by the launch configuration, so a headed debugging session
-  never hijacks a headless CI browser.
+  never hijacks a headless CI browser;
+- a server a test run started is stopped by the LAST run holding it (each run leaves a
+  per-process hold file), so two runs in two terminals never pull the browser from under
+  each other; one started ahead (``e2e browser start``, the image's ENTRYPOINT) is
+  persistent and left running.
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ class ServerInfo:
     headless: bool
     started_at: float
     log_file: str
+    persistent: bool = False
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2)
@@ -147,7 +152,7 @@ def _stop_process_group(pid: int, grace_s: float = 5.0) -> None:
         os.killpg(pid, signal.SIGKILL)
 
 
-def _start(config: dict, log_path: Path) -> ServerInfo:
+def _start(config: dict, log_path: Path, persistent: bool) -> ServerInfo:
     port = _free_port()
     ws_path = "/" + secrets.token_hex(16)
     cfg = {**config, "host": "127.0.0.1", "port": port, "wsPath": ws_path}
@@ -186,6 +191,7 @@ def _start(config: dict, log_path: Path) -> ServerInfo:
                 headless=config["headless"],
                 started_at=time.time(),
                 log_file=str(log_path),
+                persistent=persistent,
             )
         time.sleep(0.05)
     _stop_process_group(proc.pid)
@@ -194,23 +200,54 @@ def _start(config: dict, log_path: Path) -> ServerInfo:
     )
 
 
-def ensure(settings: Settings) -> tuple[ServerInfo, bool]:
-    """The running shared server for these settings, started if needed. Returns (info, started_now)."""
+def _holds(state_path: Path) -> Path:
+    return state_path.with_suffix(".holds")
+
+
+def ensure(settings: Settings, *, persistent: bool = False, hold: bool = False) -> tuple[ServerInfo, bool]:
+    """The running shared server for these settings, started if needed. Returns (info, started_now).
+
+    ``persistent``: a server started now is never stopped by ``release`` (only by ``stop``).
+    ``hold``: this process uses the server until it calls ``release``.
+    """
     config = _launch_config(settings)
     state_path, lock_path, log_path = _paths(config)
     with _locked(lock_path):
         info = _read(state_path)
-        if info is not None and healthy(info):
-            return info, False
-        if info is not None:
-            # Dead or hung: make sure nothing of it is left before starting a new one.
-            _stop_process_group(info.pid, grace_s=1.0)
-            state_path.unlink(missing_ok=True)
-        info = _start(config, log_path)
-        tmp = state_path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(info.to_json())
-        os.replace(tmp, state_path)
-        return info, True
+        started = info is None or not healthy(info)
+        if started:
+            if info is not None:
+                # Dead or hung: make sure nothing of it is left before starting a new one.
+                _stop_process_group(info.pid, grace_s=1.0)
+                state_path.unlink(missing_ok=True)
+            info = _start(config, log_path, persistent)
+            tmp = state_path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(info.to_json())
+            os.replace(tmp, state_path)
+        if hold:
+            _holds(state_path).mkdir(exist_ok=True)
+            (_holds(state_path) / str(os.getpid())).touch()
+        return info, started
+
+
+def release(settings: Settings) -> bool:
+    """Drop this process's hold; the last holder of a non-persistent server stops it. True if stopped."""
+    state_path, lock_path, _ = _paths(_launch_config(settings))
+    with _locked(lock_path):
+        holds = _holds(state_path)
+        (holds / str(os.getpid())).unlink(missing_ok=True)
+        others = False
+        for path in holds.glob("*") if holds.is_dir() else ():
+            if path.name.isdigit() and _alive(int(path.name)):
+                others = True
+            else:
+                path.unlink(missing_ok=True)  # a run that died without releasing
+        info = _read(state_path)
+        if info is None or info.persistent or others:
+            return False
+        _stop_process_group(info.pid)
+        state_path.unlink(missing_ok=True)
+        return True
 
 
 def status(settings: Settings) -> ServerInfo | None:

@@ -133,7 +133,7 @@ def _browser_errors() -> Iterator[None]:
 def browser_start() -> None:
     """Start the shared browser if it is not running (idempotent); print its endpoint."""
     with _browser_errors():
-        info, started = browser_server.ensure(load_settings())
+        info, started = browser_server.ensure(load_settings(), persistent=True)
     click.echo(f"{'started' if started else 'running'} pid={info.pid} {info.ws_endpoint}")
 
 

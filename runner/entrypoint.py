@@ -23,7 +23,7 @@ def start_browser() -> str | None:
     try:
         from runner import browser_server, settings
 
-        info, started = browser_server.ensure(settings.resolve())
+        info, started = browser_server.ensure(settings.resolve(), persistent=True)
     except Exception as exc:  # noqa: BLE001 - any failure is reported, the command still runs
         return f"{type(exc).__name__}: {exc}"
     verb = "started" if started else "already running"

@@ -233,12 +233,11 @@ def _prepare_run(state: RunState) -> None:
     state.base_url = state.app.url
     if settings.browser_server == "shared" and not settings.headed:
         try:
-            info, started = browser_server.ensure(settings)
+            browser_server.ensure(settings, hold=True)
         except browser_server.BrowserServerError as exc:
             state.app.stop()
             _fail_run(state, str(exc))
-        if started:
-            state.started_server_pid = info.pid
+        state.holds_server = True
 
 
 @pytest.hookimpl(trylast=True)
@@ -250,9 +249,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         if state.writer is not None and not session.config.option.collectonly:
             state.writer.write(int(exitstatus))
     finally:
-        if state.started_server_pid is not None:
-            # Ours to stop, even if a worker had to replace a browser that died meanwhile.
-            browser_server.stop(state.settings)
+        if state.holds_server:
+            # Stopped only if this run started it and no other run still holds it; a browser a
+            # worker started to replace one that died is covered by the same hold.
+            browser_server.release(state.settings)
         if state.app is not None:
             state.app.stop()
 

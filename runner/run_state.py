@@ -23,7 +23,7 @@ class RunState:
     is_controller: bool
     base_url: str | None = None
     app: AppUnderTest | None = None
-    started_server_pid: int | None = None
+    holds_server: bool = False
     writer: ResultWriter | None = None
     browsers: BrowserSession | None = None
 

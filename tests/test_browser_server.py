@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -128,3 +129,74 @@ def test_video_of_failures_or_a_clear_message_without_ffmpeg(e2e_project: E2EPro
     assert run.returncode == 1, run.output
     videos = list((run.run_dir / "evidence").rglob("video.webm"))
     assert len(videos) == 1 and "login_shows" in videos[0].parent.name, videos
+
+
+def test_two_runs_at_once_share_the_browser_and_the_first_to_end_leaves_it_to_the_other(
+    e2e_project: E2EProject,
+) -> None:
+    """The run that started the shared browser ends while another run is mid-scenario on it."""
+    e2e_project.add_steps(
+        "signals.py",
+        """import time
+from pathlib import Path
+from pytest_bdd import parsers, when
+
+HERE = Path(__file__).parent.parent
+
+
+@when(parsers.parse('I signal "{name}"'))
+def _(name):
+    (HERE / name).touch()
+
+
+@when(parsers.parse('I wait for the signal "{name}"'))
+def _(page, name):
+    deadline = time.monotonic() + 120
+    while not (HERE / name).exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert (HERE / name).exists(), f"no signal {name}"
+""",
+    )
+    e2e_project.add_feature(
+        "short.feature",
+        """Feature: The run that starts the browser
+  Scenario: Ends while the other run is still on its page
+    Given I open "/"
+    When I wait for the signal "long-run-started"
+""",
+    )
+    e2e_project.add_feature(
+        "long.feature",
+        """Feature: The run that outlives it
+  Scenario: Still on the page after the other run ended
+    Given I open "/login"
+    When I signal "long-run-started"
+    And I wait for the signal "short-run-ended"
+    Then I see the heading "Sign in"
+""",
+    )
+    env = e2e_project.env()
+    cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider"]
+
+    def start(feature: str) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [*cmd, f"features/{feature}"],
+            cwd=e2e_project.root,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+
+    short = start("short.feature")
+    state_dir = Path(env["E2E_STATE_DIR"])
+    deadline = time.monotonic() + 120
+    while not list(state_dir.glob("browser-*.json")) and time.monotonic() < deadline:
+        time.sleep(0.05)  # the long run must find the browser the short run started
+    long = start("long.feature")
+    short_out, _ = short.communicate(timeout=300)
+    (e2e_project.root / "short-run-ended").touch()
+    long_out, _ = long.communicate(timeout=300)
+    assert short.returncode == 0, short_out
+    assert long.returncode == 0, long_out
+    assert not list(state_dir.glob("browser-*.json")), "the last run out left the browser running"
