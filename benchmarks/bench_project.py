@@ -141,3 +141,11 @@ def table(headers: list[str], rows: list[list[str]]) -> str:
         )
 
     return "\n".join([fmt(headers), line, *(fmt(r) for r in rows)])
+
+
+def clean_up(work: Path, keep: bool) -> None:
+    """End of a successful benchmark: remove its temporary folder, or say where it was kept."""
+    if keep:
+        print(f"project and run folders kept in {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)

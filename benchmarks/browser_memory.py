@@ -42,7 +42,6 @@ import argparse
 import contextlib
 import json
 import os
-import shutil
 import signal
 import statistics
 import tempfile
@@ -51,7 +50,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench_project import Project, median, run_pytest, table
+from bench_project import Project, clean_up, median, run_pytest, table
 
 CHROMIUM_NAMES = ("chrom", "headless_shell")
 
@@ -424,10 +423,7 @@ def main() -> None:
     print(
         "MiB = 1024 KiB of PSS (RSS where smaps_rollup is unreadable); figures are medians over --repeat runs"
     )
-    if args.keep:
-        print(f"project and run folders kept in {work}")
-    else:
-        shutil.rmtree(work, ignore_errors=True)
+    clean_up(work, args.keep)
 
 
 if __name__ == "__main__":

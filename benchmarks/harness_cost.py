@@ -46,14 +46,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench_project import HEADING, PASSWORD, ROOT, USERNAME, Project, median, run_pytest, table
+from bench_project import HEADING, PASSWORD, ROOT, USERNAME, Project, clean_up, median, run_pytest, table
 
 # Loaded into the measured pytest runs with `-p bench_timing`; it only reads clocks.
 TIMING_PLUGIN = '''"""Benchmark instrument: how long pytest spends on each item, written at the end of the session."""
@@ -225,11 +224,11 @@ def main() -> None:
         parser.error("--scenarios and --repeat must be >= 1, --warmup >= 0")
     work = Path(tempfile.mkdtemp(prefix="e2e-bench-harness-"))
     project = Project(work / "project", scenarios=args.scenarios)
-    (project.root / "bench_timing.py").write_text(TIMING_PLUGIN)
-
     # Warm-up runs use a small project of their own: they only have to fill caches.
-    warm = Project(work / "warm-up", scenarios=min(3, args.scenarios))
-    (warm.root / "bench_timing.py").write_text(TIMING_PLUGIN)
+    warm_scenarios = min(3, args.scenarios)
+    warm = Project(work / "warm-up", scenarios=warm_scenarios)
+    for where in (project, warm):
+        (where.root / "bench_timing.py").write_text(TIMING_PLUGIN)
     e2e_variants = {k: v for k, v in E2E_VARIANTS.items() if args.private or "private" not in k}
     names = [*e2e_variants, *PLAIN_VARIANTS]
     figures = {name: Figures() for name in names}
@@ -239,7 +238,7 @@ def main() -> None:
         if name in e2e_variants:
             measure_e2e(where, e2e_variants[name], target)
         else:
-            scenarios = args.scenarios if measured else min(3, args.scenarios)
+            scenarios = args.scenarios if measured else warm_scenarios
             measure_plain(where, scenarios, PLAIN_VARIANTS[name], target)
 
     print(
@@ -308,19 +307,16 @@ def main() -> None:
         f"  tracing costs {(default - trace_off) * 1000:.0f} ms per scenario in e2e, "
         f"{(plain_trace - plain) * 1000:.0f} ms in plain Playwright"
     )
-    wall_gap = median(figures["e2e (default)"].walls) - plain_wall
+    default_wall = median(figures["e2e (default)"].walls)
     print(
         f"  fixed cost per run (wall minus scenarios), e2e defaults vs plain: "
-        f"{median(figures['e2e (default)'].walls) - median(figures['e2e (default)'].totals):.2f}s vs "
-        f"{plain_wall - plain_total:.2f}s (whole run {wall_gap:+.2f}s)"
+        f"{default_wall - median(figures['e2e (default)'].totals):.2f}s vs "
+        f"{plain_wall - plain_total:.2f}s (whole run {default_wall - plain_wall:+.2f}s)"
     )
     print(
         "per-scenario figures: medians over all scenarios of all measured runs; totals and wall: medians of runs"
     )
-    if args.keep:
-        print(f"project and run folders kept in {work}")
-    else:
-        shutil.rmtree(work, ignore_errors=True)
+    clean_up(work, args.keep)
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from publish_runs import synthetic_run  # noqa: E402
 from s3_server import client_env, make_bucket, start_server  # noqa: E402
 
+from runner.publish import collect_files  # noqa: E402
 from runner.run_folder import latest_run_dir, read_run_json  # noqa: E402
 
 E2E = [sys.executable, "-c", "from runner.cli import main; main()"]
@@ -49,7 +50,8 @@ def timed(cmd: list[str], env: dict[str, str]) -> float:
 
 
 def folder_size(folder: Path) -> tuple[int, int]:
-    files = [p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")]
+    """Files and bytes of what publishing uploads from ``folder``."""
+    files = collect_files(folder).values()
     return len(files), sum(p.stat().st_size for p in files)
 
 
@@ -105,8 +107,9 @@ def main() -> None:
 
         server.reset()
         again = timed([*E2E, "publish", str(prepared), "--bucket", bucket], env)
-        publish_puts = [r for r in server.requests() if r["method"] in {"PUT", "POST"}]
-        publish_requests = len(server.requests())
+        requests = server.requests()
+        publish_puts = [r for r in requests if r["method"] in {"PUT", "POST"}]
+        publish_requests = len(requests)
         server.reset()
         sync_again = timed(sync, env)
         sync_puts = [r for r in server.requests() if r["method"] in {"PUT", "POST"}]

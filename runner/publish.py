@@ -20,6 +20,7 @@ and ``latest`` is overwritten in place (never deleted first), so there is no mom
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -30,14 +31,16 @@ from pathlib import Path
 
 import click
 
-from runner.content_policy import headers_for, third_party_urls
+from runner.content_policy import headers_for
 from runner.progress import Progress
-from runner.run_folder import NotARunFolder, latest_run_dir, read_run_json
+from runner.report import generate_report
+from runner.run_folder import ALLURE_RESULTS, NotARunFolder, latest_run_dir, read_run_json
 from runner.run_index import (
     ENTRIES_DIR,
     INDEX_JSON,
     INDEX_PAGE,
     LATEST_DIR,
+    LATEST_PAGE,
     RunEntry,
     RunIndex,
     entry_from_run,
@@ -130,15 +133,6 @@ def _truncate_history(data: bytes) -> bytes:
     return b"".join(line + b"\n" for line in lines[-HISTORY_KEEP:])
 
 
-def _third_party_warning(path: Path, log: Log) -> None:
-    try:
-        urls = third_party_urls(path.read_text(encoding="utf-8", errors="replace"))
-    except OSError:
-        return
-    if urls:
-        log(f"warning: {path} loads from third parties: {', '.join(urls)}")
-
-
 def prepare_reports(
     run_dir: Path,
     target: Target,
@@ -162,13 +156,9 @@ def prepare_reports(
             raise PublishError(message) from exc
         log(f"warning: {message}; publishing the run as it is")
 
-    results = run_dir / "allure-results"
+    results = run_dir / ALLURE_RESULTS
     if not results.is_dir() or not any(results.iterdir()):
-        return give_up(f"{run_dir}: no allure-results, so no report can be made")
-    try:
-        from runner.report import generate_report
-    except ImportError as exc:  # a partial install; the raw results still get published
-        return give_up(f"report generation unavailable ({exc})", exc)
+        return give_up(f"{run_dir}: no {ALLURE_RESULTS}, so no report can be made")
 
     history = run_dir / HISTORY_FILE
     before = run_dir / HISTORY_BEFORE
@@ -188,7 +178,6 @@ def prepare_reports(
             working.unlink(missing_ok=True)
             return give_up(f"generating the report of {run_dir} failed: {exc}", exc)
         os.replace(working, history)
-        _third_party_warning(run_dir / "report" / "index.html", log)
 
     single = run_dir / SINGLE_FILE_DIR / "index.html"
     if single_file and not single.exists():
@@ -203,24 +192,27 @@ def prepare_reports(
             return give_up(f"generating the single-file report of {run_dir} failed: {exc}", exc)
         finally:
             working.unlink(missing_ok=True)
-        _third_party_warning(single, log)
     return None
 
 
 # --------------------------------------------------------------------------- the index
 
 
-def load_index(target: Target) -> tuple[RunIndex, dict[str, str]]:
-    """Every committed run: a LIST of entries/, the cached runs/index.json, and a GET of each
-    entry the cache does not know (in parallel)."""
-    objects, _ = target.list(ENTRIES_DIR)
-    listing = {run_id: objects[key].etag for run_id, key in listed_run_ids(objects).items()}
+def _list_entries(target: Target) -> dict[str, str]:
+    """Run id -> ETag of its entry object, from a LIST of entries/."""
+    objects = target.list(ENTRIES_DIR)
+    return {run_id: objects[key].etag for run_id, key in listed_run_ids(objects).items()}
+
+
+def load_index(target: Target, listing: dict[str, str] | None = None) -> tuple[RunIndex, dict[str, str]]:
+    """Every committed run: a LIST of entries/ (unless ``listing`` is one just taken), the
+    cached runs/index.json, and a GET of each entry the cache does not know (in parallel)."""
+    if listing is None:
+        listing = _list_entries(target)
     cached = parse_index_json(target.read(INDEX_JSON))
     missing = stale_ids(listing, cached)
 
     def fetch(run_id: str) -> tuple[str, tuple[str, RunEntry] | None]:
-        import json
-
         data = target.read(entry_key(run_id))
         if data is None:
             return run_id, None
@@ -262,11 +254,11 @@ def publish_site(target: Target, *, log: Log, rounds: int = SITE_ROUNDS) -> tupl
     """
     writes = 0
     index = RunIndex()
+    listing: dict[str, str] | None = None
     for _ in range(rounds):
-        index, listing = load_index(target)
+        index, listing = load_index(target, listing)
         pages = _site_pages(index, single_file=_opened_from_disk(target))
-        latest, _ = target.list(LATEST_DIR)
-        remote = {key: obj.etag for key, obj in latest.items()}
+        remote = {key: obj.etag for key, obj in target.list(LATEST_DIR).items()}
         for key in (INDEX_PAGE, INDEX_JSON):
             found = target.stat(key)
             if found is not None:
@@ -275,9 +267,11 @@ def publish_site(target: Target, *, log: Log, rounds: int = SITE_ROUNDS) -> tupl
         if changed:
             _put_all(target, changed, log=None)
             writes += len(changed)
-        after, _ = target.list(ENTRIES_DIR)
-        if {run_id: after[key].etag for run_id, key in listed_run_ids(after).items()} == listing:
+        # This LIST is also the next round's: nothing happens in between to make it stale.
+        after = _list_entries(target)
+        if after == listing:
             return index, writes
+        listing = after
         log("index: another publish committed meanwhile; rebuilding")
     log(f"warning: index still changing after {rounds} rounds; the next publish will complete it")
     return index, writes
@@ -286,13 +280,13 @@ def publish_site(target: Target, *, log: Log, rounds: int = SITE_ROUNDS) -> tupl
 # --------------------------------------------------------------------------- uploading
 
 
-def _put_all(target: Target, uploads: list[Upload], *, log: Log | None, label: str = "upload") -> int:
+def _put_all(target: Target, uploads: list[Upload], *, log: Log | None) -> int:
     if not uploads:
         return 0
     total = sum(u.size for u in uploads)
     progress = None
     if log is not None:
-        progress = Progress(label, len(uploads), total, log=None if log is _stderr else log)
+        progress = Progress("upload", len(uploads), total, log=None if log is _stderr else log)
     report = target.put(uploads, progress.add_bytes if progress else None)
     if report.failed:
         key, exc = next(iter(report.failed.items()))
@@ -309,7 +303,7 @@ def _put_all(target: Target, uploads: list[Upload], *, log: Log | None, label: s
 def plan_uploads(target: Target, run_id: str, files: dict[str, Path]) -> tuple[list[Upload], list[str]]:
     """What to upload: every file whose content differs from the object already there."""
     root = run_root(run_id)
-    remote, _ = target.list(root)
+    remote = target.list(root)
     uploads: list[Upload] = []
     skipped: list[str] = []
     for rel, path in files.items():
@@ -369,6 +363,7 @@ def publish_run(
 
     files = collect_files(run_dir)
     uploads, skipped = plan_uploads(target, run_id, files)
+    # Read again: generating the report records it in run.json.
     entry = entry_from_run(read_run_json(run_dir), published_files=set(files))
     entry_upload = Upload.from_bytes(entry_key(run_id), entry.to_bytes())
     entry_changed = listing.get(run_id) != entry_upload.etag
@@ -410,13 +405,12 @@ def publish_run(
     else:
         report = report_of(entry, single_file=_opened_from_disk(target))
         url = target.url(report) if report else None
-    latest_key = f"{LATEST_DIR}index.html"
     return PublishResult(
         run_id=run_id,
         target=target.description,
         url=url,
         index_url=target.url(INDEX_PAGE),
-        latest_url=target.url(latest_key),
+        latest_url=target.url(LATEST_PAGE),
         uploaded=len(uploads) + int(entry_changed),
         skipped=len(skipped),
         bytes_uploaded=sent,

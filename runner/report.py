@@ -20,14 +20,12 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from runner.content_policy import third_party_urls
 from runner.run_folder import ALLURE_RESULTS, REPORT_DIR, RUN_JSON, write_json_atomic
 
 ANALYTICS_BLOCK = re.compile(
     r"<script[^>]*googletagmanager\.com[^>]*>\s*</script>\s*<script>\s*window\.dataLayer.*?</script>",
     re.DOTALL,
-)
-EXTERNAL_RESOURCE = re.compile(
-    r"""<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)\s*=\s*["']?(?:https?:)?//""", re.I
 )
 
 
@@ -73,10 +71,10 @@ def strip_analytics(html_path: Path) -> None:
     cleaned = ANALYTICS_BLOCK.sub("", text)
     if cleaned != text:
         html_path.write_text(cleaned, encoding="utf-8")
-    match = EXTERNAL_RESOURCE.search(cleaned)
-    if match:
+    urls = third_party_urls(cleaned)
+    if urls:
         raise ReportError(
-            f"{html_path}: the generated report loads a third-party resource ({match.group(0)[:120]}...). "
+            f"{html_path}: the generated report loads from third parties ({', '.join(urls)[:300]}). "
             "Reports must open offline; this Allure version needs a new filter in runner/report.py."
         )
 

@@ -31,6 +31,7 @@ ENTRIES_DIR = "entries/"
 INDEX_PAGE = "index.html"
 INDEX_JSON = "runs/index.json"
 LATEST_DIR = "latest/"
+LATEST_PAGE = f"{LATEST_DIR}index.html"
 INDEX_VERSION = 1
 
 # Triage details (failures with thumbnails) are shown for the newest runs only, so the
@@ -212,10 +213,6 @@ class RunIndex:
 
     entries: dict[str, tuple[str, RunEntry]] = field(default_factory=dict)
 
-    @property
-    def etags(self) -> dict[str, str]:
-        return {run_id: etag for run_id, (etag, _) in self.entries.items()}
-
     def newest_first(self) -> list[RunEntry]:
         return sorted((e for _, e in self.entries.values()), key=lambda e: e.sort_key, reverse=True)
 
@@ -228,13 +225,11 @@ class RunIndex:
         return None
 
     def to_bytes(self) -> bytes:
-        runs = [{"etag": etag, **entry.to_dict()} for etag, entry in self._sorted_pairs()]
+        pairs = sorted(self.entries.values(), key=lambda pair: pair[1].sort_key, reverse=True)
+        runs = [{"etag": etag, **entry.to_dict()} for etag, entry in pairs]
         return (
             json.dumps({"version": INDEX_VERSION, "runs": runs}, indent=1, sort_keys=True) + "\n"
         ).encode()
-
-    def _sorted_pairs(self) -> list[tuple[str, RunEntry]]:
-        return sorted(self.entries.values(), key=lambda pair: pair[1].sort_key, reverse=True)
 
 
 def parse_index_json(data: bytes | None) -> dict[str, tuple[str, RunEntry]]:
@@ -258,7 +253,7 @@ def parse_index_json(data: bytes | None) -> dict[str, tuple[str, RunEntry]]:
 
 
 def listed_run_ids(keys: Iterable[str]) -> dict[str, str]:
-    """Run ids from the keys of a LIST of ``entries/`` (mapping key -> etag handled by caller)."""
+    """Run id -> key, for the keys of a LIST of ``entries/`` that are run entries."""
     found = {}
     for key in keys:
         name = PurePosixPath(key).name
@@ -324,14 +319,17 @@ def run_target(entry: RunEntry, *, single_file: bool = False) -> str:
     return report_of(entry, single_file=single_file) or f"{INDEX_PAGE}#run-{entry.run_id}"
 
 
+def branch_latest_page(branch: str) -> str:
+    return f"{LATEST_DIR}{branch_slug(branch)}/index.html"
+
+
 def latest_pages(index: RunIndex) -> dict[str, RunEntry]:
     """``latest/index.html`` for the newest run, and one page per branch."""
     pages: dict[str, RunEntry] = {}
     for entry in index.newest_first():
-        if f"{LATEST_DIR}index.html" not in pages:
-            pages[f"{LATEST_DIR}index.html"] = entry
+        pages.setdefault(LATEST_PAGE, entry)
         if entry.branch:
-            pages.setdefault(f"{LATEST_DIR}{branch_slug(entry.branch)}/index.html", entry)
+            pages.setdefault(branch_latest_page(entry.branch), entry)
     return pages
 
 
@@ -396,9 +394,7 @@ def render_index(index: RunIndex, *, title: str, single_file: bool = False) -> b
     """The run index page. Deterministic (no "generated at"), so an unchanged index is not
     re-uploaded."""
     entries = index.newest_first()
-    branches = sorted(
-        {e.branch for e in entries if e.branch},
-    )
+    branches = sorted({e.branch for e in entries if e.branch})
     html = (
         _environment()
         .get_template("index.html.j2")
@@ -407,8 +403,8 @@ def render_index(index: RunIndex, *, title: str, single_file: bool = False) -> b
             entries=entries,
             reports={e.run_id: report_of(e, single_file=single_file) for e in entries},
             triage_runs=TRIAGE_RUNS,
-            branches=[(b, f"{LATEST_DIR}{branch_slug(b)}/index.html") for b in branches],
-            latest=f"{LATEST_DIR}index.html" if entries else None,
+            branches=[(b, branch_latest_page(b)) for b in branches],
+            latest=LATEST_PAGE if entries else None,
         )
     )
     return html.encode("utf-8")

@@ -131,9 +131,8 @@ class Target(ABC):
         """Read-only check that publishing can work at all; raises PublishError if not."""
 
     @abstractmethod
-    def list(self, under: str, *, recursive: bool = True) -> tuple[dict[str, RemoteObject], list[str]]:
-        """Objects under ``under`` (a folder key ending in '/', or '') and, if not recursive,
-        the sub-folders directly below it."""
+    def list(self, under: str) -> dict[str, RemoteObject]:
+        """Every object under ``under`` (a folder key ending in '/', or ''), by key."""
 
     @abstractmethod
     def stat(self, key: str) -> RemoteObject | None: ...
@@ -151,8 +150,9 @@ class Target(ABC):
     @abstractmethod
     def presigned_url(self, key: str, seconds: int) -> str: ...
 
+    @abstractmethod
     def explain(self, exc: BaseException, action: str) -> PublishError:
-        return PublishError(f"{action} on {self.description} failed: {exc}")
+        """The error to raise for ``exc``, met while doing ``action``, in words a user can act on."""
 
 
 # --------------------------------------------------------------------------- S3
@@ -307,22 +307,19 @@ class S3Target(Target):
         except Exception as exc:
             raise self.explain(exc, "checking bucket") from exc
 
-    def list(self, under: str, *, recursive: bool = True) -> tuple[dict[str, RemoteObject], list[str]]:
-        kwargs = {"Bucket": self.bucket, "Prefix": self._full(under)}
-        if not recursive:
-            kwargs["Delimiter"] = "/"
+    def list(self, under: str) -> dict[str, RemoteObject]:
         objects: dict[str, RemoteObject] = {}
-        folders: list[str] = []
         try:
-            for page in self._client.get_paginator("list_objects_v2").paginate(**kwargs):
+            pages = self._client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=self._full(under)
+            )
+            for page in pages:
                 for item in page.get("Contents", []):
                     key = self._relative(item["Key"])
                     objects[key] = RemoteObject(key, item["ETag"].strip('"'), int(item["Size"]))
-                for common in page.get("CommonPrefixes", []):
-                    folders.append(self._relative(common["Prefix"]))
         except Exception as exc:
             raise self.explain(exc, f"listing {under or 'the root'}") from exc
-        return objects, folders
+        return objects
 
     def _unless_missing(self, key: str, call: Callable[[], Any]) -> Any:
         """``call()``, or None when the object does not exist; any other failure explained."""
@@ -442,22 +439,17 @@ class LocalTarget(Target):
         if not os.access(self.root, os.W_OK):
             raise PublishError(f"--to {self.root}: not writable. Pass a folder you may write.")
 
-    def list(self, under: str, *, recursive: bool = True) -> tuple[dict[str, RemoteObject], list[str]]:
+    def list(self, under: str) -> dict[str, RemoteObject]:
         base = self._path(under) if under else self.root
         objects: dict[str, RemoteObject] = {}
-        folders: list[str] = []
         if not base.is_dir():
-            return objects, folders
-        entries = base.rglob("*") if recursive else base.iterdir()
-        for path in sorted(entries):
-            rel = path.relative_to(self.root).as_posix()
-            if path.name.startswith("."):
+            return objects
+        for path in sorted(base.rglob("*")):
+            if path.name.startswith(".") or not path.is_file():
                 continue
-            if path.is_file():
-                objects[rel] = RemoteObject(rel, etag_of_file(path), path.stat().st_size)
-            elif path.is_dir() and not recursive:
-                folders.append(rel + "/")
-        return objects, folders
+            rel = path.relative_to(self.root).as_posix()
+            objects[rel] = RemoteObject(rel, etag_of_file(path), path.stat().st_size)
+        return objects
 
     def stat(self, key: str) -> RemoteObject | None:
         path = self._path(key)

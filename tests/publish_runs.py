@@ -43,6 +43,13 @@ def png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
     )
 
 
+def tree_digest(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` with its bytes, by relative path."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
 def synthetic_run(
     reports_dir: Path,
     *,

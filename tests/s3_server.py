@@ -187,10 +187,8 @@ def aws_env(monkeypatch: pytest.MonkeyPatch, endpoint: str, **kwargs: str) -> It
 def make_bucket(endpoint: str, *, public: bool, name: str | None = None) -> str:
     """A fresh bucket; ``public`` grants anonymous GET by bucket policy (how a team site or a
     CloudFront origin is opened), otherwise it stays private."""
-    import boto3
-
     name = name or f"e2e-{uuid.uuid4().hex[:12]}"
-    client = boto3.client("s3", endpoint_url=endpoint, region_name=REGION, **_keys())
+    client = _client(endpoint)
     client.create_bucket(Bucket=name)
     if public:
         policy = {
@@ -208,15 +206,22 @@ def make_bucket(endpoint: str, *, public: bool, name: str | None = None) -> str:
     return name
 
 
-def _keys() -> dict[str, str]:
-    return {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+def _client(endpoint: str) -> Any:
+    """An S3 client for the loopback server with the test keys, whatever the environment says."""
+    import boto3
+
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
 
 
 def read_objects(endpoint: str, bucket: str, prefix: str = "") -> dict[str, bytes]:
     """Every object under ``prefix`` with its bytes (for byte-for-byte comparisons)."""
-    import boto3
-
-    client = boto3.client("s3", endpoint_url=endpoint, region_name=REGION, **_keys())
+    client = _client(endpoint)
     found: dict[str, bytes] = {}
     for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         for item in page.get("Contents", []):
@@ -225,10 +230,7 @@ def read_objects(endpoint: str, bucket: str, prefix: str = "") -> dict[str, byte
 
 
 def head(endpoint: str, bucket: str, key: str) -> dict[str, Any]:
-    import boto3
-
-    client = boto3.client("s3", endpoint_url=endpoint, region_name=REGION, **_keys())
-    return client.head_object(Bucket=bucket, Key=key)
+    return _client(endpoint).head_object(Bucket=bucket, Key=key)
 
 
 # --------------------------------------------------------------------------- pytest fixtures

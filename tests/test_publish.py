@@ -16,7 +16,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from publish_runs import synthetic_run
+from publish_runs import synthetic_run, tree_digest
 from s3_server import S3Server, aws_env, head, make_bucket, read_objects, start_server
 from s3_server import s3 as s3  # noqa: F401 - fixture
 from s3_server import s3_server as s3_server  # noqa: F401 - fixture
@@ -26,7 +26,7 @@ from runner import targets as targets_module
 from runner.content_policy import IMMUTABLE, NO_CACHE, headers_for, third_party_urls
 from runner.progress import Progress
 from runner.publish import PublishError, publish_run, publish_site
-from runner.run_index import branch_slug, entry_from_run, latest_pages, render_index
+from runner.run_index import RunIndex, branch_slug, entry_from_run, latest_pages, render_index
 from runner.settings import resolve
 from runner.targets import LocalTarget, S3Target
 
@@ -42,12 +42,6 @@ def quiet(_: str) -> None:
     pass
 
 
-def tree_digest(folder: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
-    }
-
-
 # --------------------------------------------------------------------------- pure parts
 
 
@@ -61,9 +55,7 @@ def test_headers_are_a_function_of_the_key() -> None:
     assert headers_for(run + "report/index.html").cache_control == NO_CACHE
     assert headers_for(run + "report/app-b3323b2606f19801ef1b.js").cache_control == IMMUTABLE
     assert headers_for(run + "report/app-b3323b2606f19801ef1b.js").content_type.startswith("text/javascript")
-    assert headers_for(run + "report/data/attachments/ab.png") == headers_for(
-        run + "report/data/attachments/ab.png"
-    )
+    assert headers_for(run + "report/data/attachments/ab.png").cache_control == IMMUTABLE
     assert headers_for(run + "evidence/x/failed.png").content_type == "image/png"
     assert headers_for(run + "history.jsonl").content_type.startswith("application/x-ndjson")
     assert headers_for(run + "evidence/x/trace.zip").content_type == "application/zip"
@@ -117,8 +109,6 @@ def test_index_escapes_everything_and_drops_unsafe_links() -> None:
     entry = entry_from_run(_run_json(), published_files={"evidence/x/failed.png"})
     assert entry.failures[0].screenshot is None, "a path out of the run folder is never linked"
     assert entry.failures[0].error == "AssertionError: <svg onload=alert(3)>"
-    from runner.run_index import RunIndex
-
     html = render_index(RunIndex({entry.run_id: ("etag", entry)}), title="runs").decode()
     for raw in ("<script>alert(1)", "<img src=x", "<svg onload", "<b>main</b>", "javascript:"):
         assert raw not in html
