@@ -36,7 +36,7 @@ Phrase                                                English twin
 
 from __future__ import annotations
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
 from pytest_bdd import given, step, then, when
 
 from runner.demo_app import USERS
@@ -81,14 +81,13 @@ def choose_genre(page: Page, genre: str) -> None:
 
 
 def review_shows(page: Page, rows: list[list[str]]) -> None:
-    if rows and [cell.strip().lower() for cell in rows[0]] == ["field", "value"]:
-        rows = rows[1:]
-    for label, value in rows:
+    """Check the review step of the wizard from ``| field | value |`` rows."""
+    for label, value in web.field_value_rows(rows, "review"):
         test_id = _REVIEW_TEST_IDS.get(label.strip().lower())
         if test_id is None:
             known = ", ".join(sorted(_REVIEW_TEST_IDS))
             raise ValueError(f'the review has no row "{label}"; it has: {known}')
-        expect(page.get_by_test_id(test_id)).to_have_text(value)
+        web.element_has_text(page, test_id, value)
 
 
 # -- English ---------------------------------------------------------------------------

@@ -67,6 +67,7 @@ __all__ = [
     "element_is_hidden",
     "element_is_visible",
     "field_has_value",
+    "field_value_rows",
     "fill_by_label",
     "fill_by_placeholder",
     "fill_form",
@@ -208,14 +209,21 @@ def _set_field(field: Locator, label: str, value: str) -> None:
         field.fill(value)
 
 
-def fill_form(page: Page, rows: list[list[str]]) -> None:
-    """Fill fields by label from ``| field | value |`` rows; a header row is optional."""
+def field_value_rows(rows: list[list[str]], table: str = "form") -> list[tuple[str, str]]:
+    """The ``(field, value)`` pairs of a ``| field | value |`` data table; a header row is optional."""
     if rows and [cell.strip().lower() for cell in rows[0]] == ["field", "value"]:
         rows = rows[1:]
+    pairs = []
     for row in rows:
         if len(row) != 2:
-            raise ValueError(f"each row of the form table needs two cells, field and value; got {row}")
-        label, value = row
+            raise ValueError(f"each row of the {table} table needs two cells, field and value; got {row}")
+        pairs.append((row[0], row[1]))
+    return pairs
+
+
+def fill_form(page: Page, rows: list[list[str]]) -> None:
+    """Fill fields by label from ``| field | value |`` rows; a header row is optional."""
+    for label, value in field_value_rows(rows):
         _set_field(page.get_by_label(label.strip(), exact=True), label, value)
 
 

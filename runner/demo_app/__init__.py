@@ -265,11 +265,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _get_static(self, name: str) -> None:
         suffix = name[name.rfind(".") :] if "." in name else ""
-        if "/" in name or name.startswith(".") or suffix not in _STATIC_TYPES:
-            self._send(HTTPStatus.NOT_FOUND, pages.not_found(self.path))
-            return
         resource = resources.files(__package__).joinpath("static", name)
-        if not resource.is_file():
+        # Only plain files of the static folder itself, of a known type: no escape from it.
+        if "/" in name or name.startswith(".") or suffix not in _STATIC_TYPES or not resource.is_file():
             self._send(HTTPStatus.NOT_FOUND, pages.not_found(self.path))
             return
         self._send(HTTPStatus.OK, resource.read_bytes(), _STATIC_TYPES[suffix])
