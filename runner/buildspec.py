@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import yaml
 
@@ -395,14 +394,3 @@ def load_buildspec(path: Path) -> Buildspec:
     except OSError as exc:
         raise BuildspecError(Path(path), None, f"cannot read the buildspec ({exc.strerror})") from None
     return parse_buildspec(text, Path(path))
-
-
-def as_data(spec: Buildspec) -> dict[str, Any]:
-    """A plain summary, for --dry-run output."""
-    return {
-        "version": spec.version,
-        "variables": sorted(spec.variables),
-        "phases": {name: len(p.commands) for name, p in spec.phases.items()},
-        "reports": {name: r.file_format for name, r in spec.reports.items()},
-        "batch": spec.batch.kind if spec.batch else None,
-    }

@@ -39,9 +39,11 @@ __cb_save() {
       case "${__cb_f%% *}" in *r*) continue ;; esac
       printf '%s\n' "$__cb_d"
     done
-    declare -f | grep -v '^declare -f __cb_' || true
+    # The build's functions carry over too; the driver's own (__cb_*) are defined anew each time.
+    while read -r _ _ __cb_fn; do
+      case "$__cb_fn" in __cb_*) ;; *) declare -f "$__cb_fn" ;; esac
+    done < <(declare -F)
   } >"$CB_STATE_DIR/vars.tmp" 2>/dev/null
-  # Functions come from `declare -f`; drop ours so they are not duplicated.
   mv -f "$CB_STATE_DIR/vars.tmp" "$CB_STATE_DIR/vars.sh"
   pwd >"$CB_STATE_DIR/cwd" 2>/dev/null
   exit "$__cb_rc"

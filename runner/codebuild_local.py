@@ -28,14 +28,13 @@ import os
 import random
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,13 +43,14 @@ import click
 
 from runner.buildspec import PHASES, Batch, BatchTask, Buildspec, BuildspecError, ReportGroup, load_buildspec
 from runner.codebuild_driver import DRIVER
+from runner.run_folder import RUN_ID_PATTERN, write_json_atomic
+from runner.run_metadata import build_url, git
 
 DEFAULT_IMAGE = "e2e-runner:latest"
 DEFAULT_REGION = "us-east-1"
 LOCAL_ACCOUNT = "000000000000"
 BOOTSTRAP_DIR = "/codebuild/bootstrap"
 SHARDS_DIR = "/codebuild/shards"
-RUN_ID = re.compile(r"^\d{8}-\d{6}-[0-9a-f]{6}$")
 # Host variables that stand in for the project's service role and region.
 PASS_THROUGH = (
     "AWS_ACCESS_KEY_ID",
@@ -95,27 +95,13 @@ class BuildResult:
 # --------------------------------------------------------------------------- source & env
 
 
-def _git(source: Path, *args: str) -> str | None:
-    try:
-        out = subprocess.run(
-            ["git", *args], cwd=source, capture_output=True, text=True, timeout=10, check=True
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None
-
-
 def source_files(source: Path) -> list[str]:
     """Files a CodeBuild checkout would hold: git's tracked files plus untracked, non-ignored ones."""
-    listed = _git(source, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+    listed = git(source, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
     if listed is not None:
         names = [n for n in listed.split("\0") if n]
     else:
-        names = [
-            str(p.relative_to(source))
-            for p in source.rglob("*")
-            if (p.is_file() or p.is_symlink()) and not (set(p.relative_to(source).parts) & ALWAYS_SKIP)
-        ]
+        names = [str(p.relative_to(source)) for p in source.rglob("*") if p.is_file() or p.is_symlink()]
     return sorted(n for n in names if not (set(Path(n).parts) & ALWAYS_SKIP))
 
 
@@ -151,7 +137,7 @@ def next_build_number(project: str) -> int:
             counters = {}
         number = int(counters.get(project, 0)) + 1
         counters[project] = number
-        path.write_text(json.dumps(counters, indent=2))
+        write_json_atomic(path, counters)
     return number
 
 
@@ -170,19 +156,16 @@ def codebuild_variables(
     build_uuid = str(uuid.uuid4())
     build_id = f"{project}:{build_uuid}"
     arn = f"arn:aws:codebuild:{region}:{LOCAL_ACCOUNT}:build/{build_id}"
-    commit = _git(source, "rev-parse", "HEAD") or ""
-    branch = _git(source, "rev-parse", "--abbrev-ref", "HEAD")
-    remote = _git(source, "config", "--get", "remote.origin.url") or ""
+    commit = git(source, "rev-parse", "HEAD") or ""
+    branch = git(source, "rev-parse", "--abbrev-ref", "HEAD")
+    remote = git(source, "config", "--get", "remote.origin.url") or ""
     env = {
         "CODEBUILD_BUILD_ID": build_id,
         "CODEBUILD_BUILD_NUMBER": str(build_number),
         "CODEBUILD_BUILD_ARN": arn,
         "CODEBUILD_BUILD_IMAGE": image,
         "CODEBUILD_BUILD_SUCCEEDING": "1",
-        "CODEBUILD_BUILD_URL": (
-            f"https://{region}.console.aws.amazon.com/codesuite/codebuild/{LOCAL_ACCOUNT}/projects/"
-            f"{project}/build/{build_id.replace(':', '%3A')}/?region={region}"
-        ),
+        "CODEBUILD_BUILD_URL": build_url({"CODEBUILD_BUILD_ARN": arn}) or "",
         "CODEBUILD_PROJECT_ARN": f"arn:aws:codebuild:{region}:{LOCAL_ACCOUNT}:project/{project}",
         "CODEBUILD_INITIATOR": f"codebuild-local/{_user()}",
         "CODEBUILD_SRC_DIR": src_dir,
@@ -235,10 +218,7 @@ def make_plan(spec: Buildspec) -> str:
 
 def check_reports(spec: Buildspec, workspace: Path) -> list[ReportCheck]:
     """The ``reports:`` files the build left, checked as CodeBuild's Test Reports would read them."""
-    checks = []
-    for group in spec.reports.values():
-        checks.append(_check_group(group, workspace))
-    return checks
+    return [_check_group(group, workspace) for group in spec.reports.values()]
 
 
 def _check_group(group: ReportGroup, workspace: Path) -> ReportCheck:
@@ -262,6 +242,17 @@ def _check_group(group: ReportGroup, workspace: Path) -> ReportCheck:
     )
 
 
+def _step_durations(features: list) -> Iterator[object]:
+    """Every step's ``result.duration`` in a Cucumber JSON document, skipping malformed parts."""
+    for feature in features:
+        elements = feature.get("elements", []) if isinstance(feature, dict) else []
+        for element in elements:
+            steps = element.get("steps", []) if isinstance(element, dict) else []
+            for step in steps:
+                if isinstance(step, dict):
+                    yield (step.get("result") or {}).get("duration")
+
+
 def _check_file(path: Path, file_format: str) -> str | None:
     if file_format == "CUCUMBERJSON":
         try:
@@ -270,12 +261,8 @@ def _check_file(path: Path, file_format: str) -> str | None:
             return f"not valid JSON ({exc})"
         if not isinstance(data, list):
             return "Cucumber JSON must be a list of features"
-        for feature in data:
-            for element in feature.get("elements", []) if isinstance(feature, dict) else []:
-                for step in element.get("steps", []) if isinstance(element, dict) else []:
-                    duration = (step.get("result") or {}).get("duration") if isinstance(step, dict) else None
-                    if isinstance(duration, float):
-                        return "a step duration is a float; CodeBuild rejects the file (it needs integer nanoseconds)"
+        if any(isinstance(duration, float) for duration in _step_durations(data)):
+            return "a step duration is a float; CodeBuild rejects the file (it needs integer nanoseconds)"
         return None
     if file_format.endswith("XML"):
         try:
@@ -466,7 +453,7 @@ def _collect_run_dirs(src_host: Path, dest: Path | None) -> list[Path]:
     moved = []
     dest.mkdir(parents=True, exist_ok=True)
     for run_dir in sorted(produced.iterdir()):
-        if run_dir.is_dir() and not run_dir.is_symlink() and RUN_ID.match(run_dir.name):
+        if run_dir.is_dir() and not run_dir.is_symlink() and RUN_ID_PATTERN.match(run_dir.name):
             target = dest / run_dir.name
             if not target.exists():
                 shutil.move(str(run_dir), target)

@@ -90,7 +90,9 @@ def headers_for(key: str) -> ObjectHeaders:
     return ObjectHeaders(content_type=content_type, cache_control=cache)
 
 
-_EXTERNAL_SCRIPT = re.compile(r"<(?:script|img|iframe)\b[^>]*\bsrc\s*=\s*[\"']?((?:https?:)?//[^\"'\s>]+)", re.IGNORECASE)
+_EXTERNAL_SCRIPT = re.compile(
+    r"<(?:script|img|iframe)\b[^>]*\bsrc\s*=\s*[\"']?((?:https?:)?//[^\"'\s>]+)", re.IGNORECASE
+)
 _EXTERNAL_LINK = re.compile(r"<link\b[^>]*\bhref\s*=\s*[\"']?((?:https?:)?//[^\"'\s>]+)", re.IGNORECASE)
 
 

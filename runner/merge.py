@@ -24,6 +24,7 @@ import shutil
 import sys
 import tempfile
 import xml.etree.ElementTree as ET
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -40,6 +41,7 @@ from runner.run_folder import (
     RUN_JSON,
     NotARunFolder,
     create_run_dir,
+    point_latest,
     read_run_json,
     write_json_atomic,
 )
@@ -191,10 +193,7 @@ def merge_run_json(runs: list[dict[str, Any]], run_id: str, shard_names: list[st
     scenarios: list[dict[str, Any]] = []
     for run in runs:
         scenarios.extend(run.get("scenarios") or [])
-    seen: dict[str, int] = {}
-    for scenario in scenarios:
-        sid = str(scenario.get("id"))
-        seen[sid] = seen.get(sid, 0) + 1
+    seen = Counter(str(scenario.get("id")) for scenario in scenarios)
     twice = sorted(s for s, n in seen.items() if n > 1)
     if twice:
         raise MergeError(f"scenario(s) ran in more than one shard: {', '.join(twice[:5])}")
@@ -309,15 +308,6 @@ def merge_runs(
     return run_dir, merged
 
 
-def point_latest(run_dir: Path) -> None:
-    """``reports/latest`` -> the merged run, the fixed path buildspec.yml publishes from."""
-    link = run_dir.parent / "latest"
-    tmp = run_dir.parent / f".latest.{os.getpid()}"
-    tmp.unlink(missing_ok=True)
-    tmp.symlink_to(run_dir.name, target_is_directory=True)
-    os.replace(tmp, link)
-
-
 # --------------------------------------------------------------------------- CLI
 
 
@@ -341,6 +331,7 @@ def _reports_dir() -> Path:
 )
 @click.option(
     "--shards-url",
+    "shards_location",
     default=None,
     help="Where shards are stashed: a folder or s3://bucket/prefix "
     "(env E2E_SHARDS_URL; default: under the report bucket, keyed by commit).",
@@ -349,16 +340,18 @@ def _reports_dir() -> Path:
     "--report/--no-report", default=True, show_default=True, help="Generate the merged HTML report."
 )
 def merge_command(
-    run_dirs: tuple[Path, ...], shard_ids: str | None, shards_url: str | None, report: bool
+    run_dirs: tuple[Path, ...], shard_ids: str | None, shards_location: str | None, report: bool
 ) -> None:
     """Merge shard run folders (RUN_DIRS, or --shards) into one new run folder and report.
 
     Exits 1 when any merged scenario failed (the batch's status), 0 when all passed.
     """
-    _merge(run_dirs, shard_ids, shards_url, report)
+    _merge(run_dirs, shard_ids, shards_location, report)
 
 
-def _merge(run_dirs: tuple[Path, ...], shard_ids: str | None, shards_url: str | None, report: bool) -> None:
+def _merge(
+    run_dirs: tuple[Path, ...], shard_ids: str | None, shards_location: str | None, report: bool
+) -> None:
     names = [n for n in (shard_ids or "").replace(",", " ").split() if n]
     if not run_dirs and not names:
         raise click.UsageError("give run folders to merge, or --shards 'ID ID...'")
@@ -368,7 +361,7 @@ def _merge(run_dirs: tuple[Path, ...], shard_ids: str | None, shards_url: str | 
             dirs = [Path(d) for d in run_dirs]
             labels = [d.name for d in dirs]
             if names:
-                location = shards_url or shards_url_default()
+                location = shards_location or shards_url()
                 click.echo(f"e2e merge: shards {', '.join(names)} from {location}", err=True)
                 for name in names:
                     dirs.append(fetch(location, name, Path(tmp)))
@@ -390,11 +383,6 @@ def _merge(run_dirs: tuple[Path, ...], shard_ids: str | None, shards_url: str | 
     sys.exit(0 if merged["status"] in ("passed", "no-tests") else 1)
 
 
-def shards_url_default() -> str:
-    """The default stash location (a function of the environment; see ``shards_url``)."""
-    return shards_url()
-
-
 @click.command("shard-stash")
 @click.argument("run_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
 @click.option(
@@ -404,16 +392,19 @@ def shards_url_default() -> str:
     help="The shard's name (default: CODEBUILD_BATCH_BUILD_IDENTIFIER, else 'shard' + the index of E2E_SHARD).",
 )
 @click.option(
-    "--shards-url", default=None, help="Where to stash (env E2E_SHARDS_URL; default as for `e2e merge`)."
+    "--shards-url",
+    "shards_location",
+    default=None,
+    help="Where to stash (env E2E_SHARDS_URL; default as for `e2e merge`).",
 )
-def shard_stash_command(run_dir: Path, identifier: str | None, shards_url: str | None) -> None:
+def shard_stash_command(run_dir: Path, identifier: str | None, shards_location: str | None) -> None:
     """Copy a shard's run folder where the batch's merge build will find it."""
     name = identifier or os.environ.get("CODEBUILD_BATCH_BUILD_IDENTIFIER")
     if not name and os.environ.get("E2E_SHARD"):
         name = "shard" + os.environ["E2E_SHARD"].split("/", 1)[0].strip()
     if not name:
         raise click.UsageError("no shard name: pass --as NAME (CODEBUILD_BATCH_BUILD_IDENTIFIER is not set)")
-    location = shards_url or shards_url_default()
+    location = shards_location or shards_url()
     try:
         target = stash(run_dir.resolve(), location, name)
     except (NotARunFolder, OSError) as exc:

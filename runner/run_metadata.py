@@ -8,10 +8,11 @@ from collections.abc import Mapping
 from pathlib import Path
 
 
-def _git(root: Path, *args: str) -> str | None:
+def git(root: Path, *args: str) -> str | None:
+    """A git command's output in ``root``, or None when git or the repository is not there."""
     try:
         out = subprocess.run(
-            ["git", *args], cwd=root, capture_output=True, text=True, timeout=5, check=True
+            ["git", *args], cwd=root, capture_output=True, text=True, timeout=10, check=True
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None
@@ -53,13 +54,13 @@ def collect(project_root: Path, env: Mapping[str, str] | None = None) -> dict[st
         env.get("E2E_BRANCH")
         or _branch_from_ref(env.get("CODEBUILD_WEBHOOK_HEAD_REF"))
         or _branch_from_ref(env.get("CODEBUILD_SOURCE_VERSION"))
-        or _git(project_root, "rev-parse", "--abbrev-ref", "HEAD")
+        or git(project_root, "rev-parse", "--abbrev-ref", "HEAD")
     )
     if branch == "HEAD":
         branch = None
     return {
         "branch": branch,
-        "commit": env.get("CODEBUILD_RESOLVED_SOURCE_VERSION") or _git(project_root, "rev-parse", "HEAD"),
+        "commit": env.get("CODEBUILD_RESOLVED_SOURCE_VERSION") or git(project_root, "rev-parse", "HEAD"),
         "build_id": env.get("CODEBUILD_BUILD_ID"),
         "build_number": env.get("CODEBUILD_BUILD_NUMBER"),
         "build_url": build_url(env),

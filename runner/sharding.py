@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections import defaultdict
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -63,14 +63,12 @@ def _file_key(item: pytest.Item, rootpath: Path) -> str:
 
 def select(items: list[pytest.Item], rootpath: Path, index: int, total: int) -> tuple[list, list]:
     """(kept, deselected) items for shard ``index`` of ``total``."""
-    by_file: dict[str, list[pytest.Item]] = defaultdict(list)
-    for item in items:
-        by_file[_file_key(item, rootpath)].append(item)
-    assignment = assign_files({key: len(group) for key, group in by_file.items()}, total)
+    keys = [_file_key(item, rootpath) for item in items]
+    assignment = assign_files(Counter(keys), total)
     kept: list[pytest.Item] = []
     deselected: list[pytest.Item] = []
-    for item in items:
-        (kept if assignment[_file_key(item, rootpath)] == index else deselected).append(item)
+    for item, key in zip(items, keys, strict=True):
+        (kept if assignment[key] == index else deselected).append(item)
     return kept, deselected
 
 

@@ -10,11 +10,12 @@ Locally a test that needs Docker is skipped when the engine cannot start; in CI
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -101,10 +102,10 @@ def entrypoint_run(e2e_image: str, tmp_path_factory: pytest.TempPathFactory) -> 
 
 
 @pytest.fixture
-def project_factory(tmp_path: Path) -> Iterator:
-    counter = iter(range(1000))
+def project_factory(tmp_path: Path) -> Callable[..., Path]:
+    counter = itertools.count()
 
     def make(**kwargs) -> Path:
         return make_project(tmp_path / f"project{next(counter)}", **kwargs)
 
-    yield make
+    return make

@@ -5,7 +5,6 @@ Plain functions (no fixtures); the session fixtures that use them are in docker_
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -74,7 +73,9 @@ def run_folders(reports: Path) -> list[Path]:
 
 
 def read_run(run_dir: Path) -> dict:
-    return json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
+    from runner.run_folder import read_run_json
+
+    return read_run_json(run_dir)
 
 
 def scenario_names(run: dict) -> list[str]:

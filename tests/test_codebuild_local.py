@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from docker_helpers import make_project, read_run, run_folders, scenario_names
 
-from runner.buildspec import BuildspecError, parse_buildspec
+from runner.buildspec import BuildspecError, load_buildspec, parse_buildspec
 
 # The shared Docker fixtures: engine, base image, the image built once per session.
 pytest_plugins = ["docker_fixtures"]
@@ -76,32 +76,39 @@ def test_unknown_phase_is_named_with_a_suggestion() -> None:
     assert "did you mean 'pre_build'" in str(info.value)
 
 
-def test_wrong_types_are_reported() -> None:
-    with pytest.raises(BuildspecError) as info:
-        parse(
+@pytest.mark.parametrize(
+    ("text", "line", "fragment"),
+    [
+        pytest.param(
             """\
             version: 0.2
             phases:
               build:
                 commands: echo hi
-            """
-        )
-    assert info.value.line == 4 and "must be a list" in str(info.value)
-    with pytest.raises(BuildspecError) as info:
-        parse(
+            """,
+            4,
+            "must be a list",
+            id="commands-not-a-list",
+        ),
+        pytest.param(
             """\
             version: 0.2
             phases:
               build:
                 commands:
                   - echo note: this is a mapping in YAML
-            """
-        )
-    assert info.value.line == 5 and "quote a command" in str(info.value)
-    with pytest.raises(BuildspecError, match="version '0.1' is not supported"):
-        parse("version: 0.1\nphases: {build: {commands: [x]}}\n")
-    with pytest.raises(BuildspecError, match="depend-on names unknown task"):
-        parse(
+            """,
+            5,
+            "quote a command",
+            id="command-parsed-as-mapping",
+        ),
+        pytest.param(
+            "version: 0.1\nphases: {build: {commands: [x]}}\n",
+            None,
+            "version '0.1' is not supported",
+            id="old-version",
+        ),
+        pytest.param(
             """\
             version: 0.2
             phases: {build: {commands: [x]}}
@@ -109,16 +116,27 @@ def test_wrong_types_are_reported() -> None:
               build-graph:
                 - identifier: a
                   depend-on: [b]
-            """
-        )
+            """,
+            None,
+            "depend-on names unknown task",
+            id="unknown-dependency",
+        ),
+    ],
+)
+def test_wrong_types_are_reported(text: str, line: int | None, fragment: str) -> None:
+    with pytest.raises(BuildspecError) as info:
+        parse(text)
+    assert fragment in str(info.value)
+    if line is not None:
+        assert info.value.line == line
 
 
 def test_the_projects_buildspecs_are_valid() -> None:
     repo = Path(__file__).resolve().parents[1]
-    for name in ("buildspec.yml", "buildspec-merge.yml"):
-        spec = parse_buildspec((repo / name).read_text(), repo / name)
+    specs = {name: load_buildspec(repo / name) for name in ("buildspec.yml", "buildspec-merge.yml")}
+    for name, spec in specs.items():
         assert "install" not in spec.phases, f"{name}: the image has everything; nothing to install"
-    main = parse_buildspec((repo / "buildspec.yml").read_text(), repo / "buildspec.yml")
+    main = specs["buildspec.yml"]
     assert {r.file_format for r in main.reports.values()} == {"JUNITXML", "CUCUMBERJSON"}
     assert main.batch is not None and main.batch.kind == "build-graph"
 

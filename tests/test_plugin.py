@@ -119,7 +119,9 @@ def test_bad_setting_names_its_source(e2e_project: E2EProject) -> None:
 
     run = e2e_project.pytest(E2E_BROWSER_ARGS="--mute-audio --disable-features=Translate")
     assert run.returncode == 4, run.output
-    assert "E2E_BROWSER_ARGS (environment): --disable-features would replace the list Playwright" in run.output
+    assert (
+        "E2E_BROWSER_ARGS (environment): --disable-features would replace the list Playwright" in run.output
+    )
 
     pyproject = e2e_project.root / "pyproject.toml"
     pyproject.write_text(pyproject.read_text() + 'screenshot = "always"\n')

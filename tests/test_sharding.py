@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import random
 import subprocess
 import sys
@@ -46,10 +47,8 @@ def test_more_shards_than_files_leaves_some_empty() -> None:
     assert sorted(assignment.values()) == [1, 2]
 
 
-def _collect(*args: str, env: dict[str, str] | None = None) -> list[str]:
-    import os
-
-    proc = subprocess.run(
+def _pytest_collect(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
         [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "runner.sharding", *args],
         cwd=REPO,
         capture_output=True,
@@ -57,6 +56,10 @@ def _collect(*args: str, env: dict[str, str] | None = None) -> list[str]:
         env={**os.environ, **(env or {})},
         timeout=120,
     )
+
+
+def _collect(*args: str, env: dict[str, str] | None = None) -> list[str]:
+    proc = _pytest_collect(*args, env=env)
     assert proc.returncode in (0, 5), proc.stdout + proc.stderr
     return [line for line in proc.stdout.splitlines() if "::" in line]
 
@@ -75,23 +78,6 @@ def test_shards_of_the_example_suite_cover_it_exactly_once() -> None:
 
 
 def test_bad_shard_is_a_usage_error() -> None:
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "--collect-only",
-            "-q",
-            "-p",
-            "runner.sharding",
-            "features",
-            "--shard",
-            "3/2",
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    proc = _pytest_collect("features", "--shard", "3/2")
     assert proc.returncode == 4
     assert "--shard" in proc.stderr and "between 1 and TOTAL" in proc.stderr
