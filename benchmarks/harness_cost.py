@@ -102,7 +102,7 @@ def plain_playwright(project_root: Path, scenarios: int, trace: bool, shots: Pat
     from playwright.sync_api import expect, sync_playwright
 
     from runner import demo_app
-    from runner.chromium import find_chromium, launch_args
+    from runner.browser.chromium import find_chromium, launch_args
     from runner.settings import resolve
 
     settings = resolve(project_root)

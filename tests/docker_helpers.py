@@ -73,7 +73,7 @@ def run_folders(reports: Path) -> list[Path]:
 
 
 def read_run(run_dir: Path) -> dict:
-    from runner.run_folder import read_run_json
+    from runner.run import read_run_json
 
     return read_run_json(run_dir)
 
@@ -90,7 +90,7 @@ def make_project(
     ``features`` keeps only those feature files; ``extra_files`` adds or replaces files.
     Committed, so CodeBuild's commit and branch variables have real values.
     """
-    from runner.codebuild_local import copy_source
+    from runner.codebuild.local import copy_source
 
     copy_source(REPO, dest)
     if features is not None:

@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from runner.run_folder import create_run_dir, read_run_json, write_json_atomic
+from runner.run import create_run_dir, read_run_json, write_json_atomic
 
 
 def png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:

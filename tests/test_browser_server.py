@@ -114,7 +114,7 @@ def test_private_browsers_run_without_a_server(e2e_project: E2EProject) -> None:
 
 
 def test_video_of_failures_or_a_clear_message_without_ffmpeg(e2e_project: E2EProject) -> None:
-    from runner.chromium import playwright_ffmpeg
+    from runner.browser.chromium import playwright_ffmpeg
 
     e2e_project.add_feature("failing.feature")
     run = e2e_project.pytest("--video", "retain-on-failure", E2E_EXPECT_TIMEOUT="1500")

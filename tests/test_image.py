@@ -103,7 +103,7 @@ def test_docker_run_with_entrypoint_passes(entrypoint_run: dict) -> None:
     assert pngs, "no screenshot evidence"
 
 
-ENTRYPOINT = [sys.executable, "-m", "runner.entrypoint"]
+ENTRYPOINT = [sys.executable, "-m", "runner.cli.entrypoint"]
 
 
 def test_entrypoint_execs_the_command_in_its_place() -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from runner.merge import MergeError, fetch, merge_runs, shards_url, stash
-from runner.run_folder import new_run_id
+from runner.shards.merge import MergeError, fetch, merge_runs, shards_url, stash
+from runner.run import new_run_id
 
 
 def make_shard(root: Path, name: str, scenarios: list[tuple[str, str]], *, started: str) -> Path:

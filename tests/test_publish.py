@@ -23,12 +23,13 @@ from s3_server import s3_server as s3_server  # noqa: F401 - fixture
 
 from runner import publish as publish_module
 from runner import targets as targets_module
-from runner.content_policy import IMMUTABLE, NO_CACHE, headers_for, third_party_urls
-from runner.progress import Progress
-from runner.publish import PublishError, publish_run, publish_site
-from runner.run_index import RunIndex, branch_slug, entry_from_run, latest_pages, render_index
+from runner.publish.headers import IMMUTABLE, NO_CACHE, headers_for
+from runner.report.offline import third_party_urls
+from runner.publish.progress import Progress
+from runner.publish.publisher import PublishError, publish_run, publish_site
+from runner.publish.index import RunIndex, branch_slug, entry_from_run, latest_pages, render_index
 from runner.settings import resolve
-from runner.targets import LocalTarget, S3Target
+from runner.publish.targets import LocalTarget, S3Target
 
 ROOT = Path(__file__).resolve().parents[1]
 E2E = [sys.executable, "-c", "from runner.cli import main; main()"]

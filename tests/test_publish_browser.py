@@ -21,7 +21,7 @@ from conftest import require
 from publish_runs import real_run
 from s3_server import S3Server, aws_env, make_bucket, read_objects, start_server
 
-from runner.publish import PublishResult, publish_run
+from runner.publish.publisher import PublishResult, publish_run
 from runner.settings import resolve
 
 pytestmark = pytest.mark.slow
@@ -89,7 +89,7 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Published]:
 def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
-    from runner.chromium import ChromiumNotFound, find_chromium
+    from runner.browser.chromium import ChromiumNotFound, find_chromium
 
     try:
         executable = find_chromium(resolve(ROOT))

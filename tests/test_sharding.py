@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from runner.sharding import ShardSpecError, assign_files, parse_shard
+from runner.plugin.sharding import ShardSpecError, assign_files, parse_shard
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -49,7 +49,7 @@ def test_more_shards_than_files_leaves_some_empty() -> None:
 
 def _pytest_collect(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "runner.sharding", *args],
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "runner.plugin.sharding", *args],
         cwd=REPO,
         capture_output=True,
         text=True,

@@ -3,7 +3,7 @@
 ``browser_type_launch_args`` -> ``browser`` (the live shared browser, reconnected if it
 died) and ``browser_context_args`` -> ``context`` -> ``page``; plus ``base_url``,
 ``e2e_settings`` and ``evidence`` (screenshots into the run folder and the report).
-Evidence itself does not depend on these fixtures: see ``runner.evidence``.
+Evidence itself does not depend on these fixtures: see ``runner.plugin.evidence``.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
-from runner.browser_session import BrowserSession, launch_options
-from runner.evidence import ScenarioEvidence
-from runner.run_state import get_run_state
+from runner.browser.session import BrowserSession, launch_options
+from runner.plugin.evidence import ScenarioEvidence
+from runner.plugin.state import get_run_state
 from runner.settings import Settings
 
 EVIDENCE_KEY = pytest.StashKey[ScenarioEvidence]()

@@ -14,8 +14,8 @@ from typing import Any
 from playwright.sync_api import Browser, BrowserContext, Playwright
 from playwright.sync_api import Error as PlaywrightError
 
-from runner import browser_server
-from runner.chromium import find_chromium, launch_args
+from runner.browser import server as browser_server
+from runner.browser.chromium import find_chromium, launch_args
 from runner.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -1,12 +1,4 @@
-"""The build driver that ``e2e codebuild-local`` runs in place of the image's ENTRYPOINT.
-
-Kept as a Python string (not a data file) so it ships with the package wherever the
-package is installed, including the image.
-"""
-
-from __future__ import annotations
-
-DRIVER = r"""#!/bin/bash
+#!/bin/bash
 # The build driver `e2e codebuild-local` puts in place of the image's ENTRYPOINT, as
 # CodeBuild puts its own agent there. It runs the phases of one build with CodeBuild's
 # rules and prints CodeBuild-style "[Container]" lines.
@@ -146,4 +138,3 @@ if [ "$succeeding" = 1 ]; then
 fi
 cb_log "Build failed"
 exit 1
-"""

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from runner.content_policy import headers_for
+from runner.publish.headers import headers_for
 
 # Uploads at or above this size are multipart; the ETag S3 gives them is then computed
 # here the same way, so an unchanged large trace or video is skipped like a small file.

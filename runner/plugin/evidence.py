@@ -27,10 +27,10 @@ import pytest
 from playwright.sync_api import BrowserContext, Page
 from playwright.sync_api import Error as PlaywrightError
 
-from runner.run_folder import EVIDENCE
+from runner.run import EVIDENCE
 
 if TYPE_CHECKING:
-    from runner.run_state import RunState
+    from runner.plugin.state import RunState
     from runner.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -32,7 +32,7 @@ from typing import Any
 
 import click
 
-from runner.run_folder import (
+from runner.run import (
     ALLURE_RESULTS,
     CUCUMBER_JSON,
     EVIDENCE,
@@ -301,7 +301,7 @@ def merge_runs(
         shutil.rmtree(run_dir, ignore_errors=True)
         raise
     if report:
-        from runner.report import generate_report
+        from runner.report.allure import generate_report
 
         generate_report(run_dir, single_file=True, report_name=f"e2e (merged: {', '.join(names)})")
         merged = read_run_json(run_dir)

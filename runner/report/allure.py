@@ -20,8 +20,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from runner.content_policy import third_party_urls
-from runner.run_folder import ALLURE_RESULTS, REPORT_DIR, RUN_JSON, write_json_atomic
+from runner.report.offline import third_party_urls
+from runner.run import ALLURE_RESULTS, REPORT_DIR, RUN_JSON, write_json_atomic
 
 ANALYTICS_BLOCK = re.compile(
     r"<script[^>]*googletagmanager\.com[^>]*>\s*</script>\s*<script>\s*window\.dataLayer.*?</script>",

@@ -25,7 +25,7 @@ from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Any
 
-from runner.run_folder import RUN_ID_PATTERN
+from runner.run import RUN_ID_PATTERN
 
 ENTRIES_DIR = "entries/"
 INDEX_PAGE = "index.html"
@@ -347,7 +347,7 @@ def _environment():  # noqa: ANN202 - jinja2 is imported lazily to keep `e2e --h
     from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
     env = Environment(
-        loader=PackageLoader("runner", "templates"),
+        loader=PackageLoader("runner.publish", "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
         trim_blocks=True,

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import click
 
-from runner import browser_server
-from runner.chromium import ChromiumNotFound
-from runner.report import ReportError, generate_report
-from runner.run_folder import NotARunFolder, create_run_dir, point_latest, read_run_json
+from runner.browser import server as browser_server
+from runner.browser.chromium import ChromiumNotFound
+from runner.report.allure import ReportError, generate_report
+from runner.run import NotARunFolder, create_run_dir, point_latest, read_run_json
 from runner.settings import Settings, SettingsError, resolve
 
 
@@ -72,7 +72,7 @@ def run_command(
             click.echo(f"e2e: report not generated: {exc}", err=True)
             tool_failed = True
     if publish or (publish is None and settings.report_bucket):
-        from runner.publish import publish_run
+        from runner.publish.publisher import publish_run
 
         try:
             result = publish_run(settings, run_dir)

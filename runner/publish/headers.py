@@ -88,18 +88,3 @@ def headers_for(key: str) -> ObjectHeaders:
     else:
         cache = RUN_CONTENT
     return ObjectHeaders(content_type=content_type, cache_control=cache)
-
-
-_EXTERNAL_SCRIPT = re.compile(
-    r"<(?:script|img|iframe)\b[^>]*\bsrc\s*=\s*[\"']?((?:https?:)?//[^\"'\s>]+)", re.IGNORECASE
-)
-_EXTERNAL_LINK = re.compile(r"<link\b[^>]*\bhref\s*=\s*[\"']?((?:https?:)?//[^\"'\s>]+)", re.IGNORECASE)
-
-
-def third_party_urls(html: str) -> list[str]:
-    """Scripts, stylesheets, images and frames an HTML page would load from another host.
-
-    A report must not make its viewers' browsers call third parties (test evidence of a
-    private app stays private): ``runner.report`` refuses a generated page that has any.
-    """
-    return sorted(set(_EXTERNAL_SCRIPT.findall(html)) | set(_EXTERNAL_LINK.findall(html)))

@@ -16,11 +16,11 @@ def main() -> None:
 
 
 def _add_commands() -> None:
-    from runner.codebuild_local import codebuild_local_command
-    from runner.commands import browser_group, report_command, run_command
-    from runner.entrypoint import entrypoint_command
-    from runner.merge import merge_command, shard_stash_command
-    from runner.publish import publish_command
+    from runner.codebuild.local import codebuild_local_command
+    from runner.cli.run import browser_group, report_command, run_command
+    from runner.cli.entrypoint import entrypoint_command
+    from runner.shards.merge import merge_command, shard_stash_command
+    from runner.publish.publisher import publish_command
 
     main.add_command(run_command)
     main.add_command(report_command)

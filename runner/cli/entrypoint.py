@@ -21,7 +21,8 @@ DEFAULT_COMMAND = ("e2e", "run")
 def start_browser() -> str | None:
     """Start (or find) the shared browser server; returns an error message instead of raising."""
     try:
-        from runner import browser_server, settings
+        from runner.browser import server as browser_server
+        from runner import settings
 
         info, started = browser_server.ensure(settings.resolve(), persistent=True)
     except Exception as exc:  # noqa: BLE001 - any failure is reported, the command still runs
@@ -64,5 +65,5 @@ def entrypoint_command(no_browser: bool, command: tuple[str, ...]) -> None:
     os.execv(executable, argv)
 
 
-if __name__ == "__main__":  # `python -m runner.entrypoint`, for images built before the CLI knew it
+if __name__ == "__main__":  # `python -m runner.cli.entrypoint`, for images built before the CLI knew it
     entrypoint_command()

@@ -8,9 +8,9 @@ Layout (the contract every later step reads)::
         evidence/<test>/    screenshots, traces and videos, by scenario
         junit.xml           pytest's JUnit XML
         cucumber.json       Cucumber JSON (complete under xdist, integer durations)
-        report/index.html   the Allure HTML report (made by ``e2e run`` / ``runner.report``)
+        report/index.html   the Allure HTML report (made by ``e2e run`` / ``runner.report.allure``)
 
-    added by publishing (``runner.publish``):
+    added by publishing (``runner.publish.publisher``):
         history.jsonl       Allure history carried from the previous run of the branch
         report-single-file/ the one-file report for presigned URLs and local sites
 

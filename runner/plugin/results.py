@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from runner.run_folder import CUCUMBER_JSON, RUN_JSON, write_json_atomic
+from runner.run import CUCUMBER_JSON, RUN_JSON, write_json_atomic
 
 RECORD_KEY = pytest.StashKey["ScenarioRecord"]()
 REPORT_ATTR = "e2e"

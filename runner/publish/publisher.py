@@ -31,11 +31,11 @@ from pathlib import Path
 
 import click
 
-from runner.content_policy import headers_for
-from runner.progress import Progress
-from runner.report import generate_report
-from runner.run_folder import ALLURE_RESULTS, NotARunFolder, latest_run_dir, read_run_json
-from runner.run_index import (
+from runner.publish.headers import headers_for
+from runner.publish.progress import Progress
+from runner.report.allure import generate_report
+from runner.run import ALLURE_RESULTS, NotARunFolder, latest_run_dir, read_run_json
+from runner.publish.index import (
     ENTRIES_DIR,
     INDEX_JSON,
     INDEX_PAGE,
@@ -57,7 +57,7 @@ from runner.run_index import (
     stale_ids,
 )
 from runner.settings import Settings, SettingsError, resolve
-from runner.targets import LocalTarget, PublishError, S3Target, Target, Upload
+from runner.publish.targets import LocalTarget, PublishError, S3Target, Target, Upload
 
 __all__ = ["PublishError", "PublishResult", "publish_command", "publish_run", "open_target"]
 

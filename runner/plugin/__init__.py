@@ -20,11 +20,14 @@ from pathlib import Path
 
 import pytest
 
-from runner import app_under_test, browser_server, results, run_metadata
-from runner.chromium import ChromiumNotFound, find_chromium, launch_args, playwright_ffmpeg
-from runner.evidence import ScenarioEvidence, first_line
-from runner.feature_collection import collect_feature_file, has_features
-from runner.fixtures import (  # noqa: F401 - fixtures are found by name in this plugin module
+from runner.plugin import app_under_test
+from runner.browser import server as browser_server
+from runner.plugin import results
+from runner import metadata as run_metadata
+from runner.browser.chromium import ChromiumNotFound, find_chromium, launch_args, playwright_ffmpeg
+from runner.plugin.evidence import ScenarioEvidence, first_line
+from runner.plugin.collection import collect_feature_file, has_features
+from runner.plugin.fixtures import (  # noqa: F401 - fixtures are found by name in this plugin module
     EVIDENCE_KEY,
     base_url,
     browser,
@@ -38,15 +41,15 @@ from runner.fixtures import (  # noqa: F401 - fixtures are found by name in this
     page,
     playwright,
 )
-from runner.run_folder import ALLURE_RESULTS, JUNIT_XML, create_run_dir
-from runner.run_state import RUN_STATE, RunState
+from runner.run import ALLURE_RESULTS, JUNIT_XML, create_run_dir
+from runner.plugin.state import RUN_STATE, RunState
 from runner.settings import SettingsError, resolve
-from runner.step_errors import MissingStepDefinition, missing_step
-from runner.steps_loader import load_step_modules
+from runner.plugin.step_errors import MissingStepDefinition, missing_step
+from runner.plugin.steps_loader import load_step_modules
 
 log = logging.getLogger(__name__)
 
-pytest_plugins = ["runner.sharding"]
+pytest_plugins = ["runner.plugin.sharding"]
 
 # A run that could not start (bad settings, no browser, app unreachable) exits like any
 # pytest usage error.

@@ -41,10 +41,9 @@ from pathlib import Path
 
 import click
 
-from runner.buildspec import PHASES, Batch, BatchTask, Buildspec, BuildspecError, ReportGroup, load_buildspec
-from runner.codebuild_driver import DRIVER
-from runner.run_folder import RUN_ID_PATTERN, write_json_atomic
-from runner.run_metadata import build_url, git
+from runner.codebuild.buildspec import PHASES, Batch, BatchTask, Buildspec, BuildspecError, ReportGroup, load_buildspec
+from runner.run import RUN_ID_PATTERN, write_json_atomic
+from runner.metadata import build_url, git
 
 DEFAULT_IMAGE = "e2e-runner:latest"
 DEFAULT_REGION = "us-east-1"
@@ -62,6 +61,10 @@ PASS_THROUGH = (
 # Never copied into a build's source: CodeBuild's checkout has none of them either.
 ALWAYS_SKIP = {".git", ".venv", "node_modules", "reports", "__pycache__", ".pytest_cache", ".ruff_cache"}
 _PHASE_LINE = re.compile(r"Phase complete: (\w+) State: (\w+)")
+
+# The build driver put in place of the image's ENTRYPOINT (as CodeBuild puts its agent there),
+# shipped as package data beside this module.
+DRIVER = Path(__file__).with_name("driver.sh")
 
 
 class CodebuildLocalError(Exception):
@@ -356,7 +359,7 @@ def run_build(client, request: BuildRequest, printer: _Printer) -> BuildResult:
     container = None
     try:
         copy_source(request.source, src_host)
-        (bootstrap_host / "driver.sh").write_text(DRIVER)
+        (bootstrap_host / "driver.sh").write_bytes(DRIVER.read_bytes())
         (bootstrap_host / "plan.tsv").write_text(make_plan(spec))
         src_dir = f"/codebuild/output/src{random.randint(100_000_000, 999_999_999)}/src"
         number = next_build_number(request.project)

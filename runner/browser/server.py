@@ -36,7 +36,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from runner.chromium import find_chromium, launch_args
+from runner.browser.chromium import find_chromium, launch_args
 from runner.settings import Settings
 
 START_TIMEOUT_S = 60.0

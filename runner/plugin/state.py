@@ -11,9 +11,9 @@ import pytest
 from runner.settings import Settings
 
 if TYPE_CHECKING:
-    from runner.app_under_test import AppUnderTest
-    from runner.browser_session import BrowserSession
-    from runner.results import ResultWriter
+    from runner.plugin.app_under_test import AppUnderTest
+    from runner.browser.session import BrowserSession
+    from runner.plugin.results import ResultWriter
 
 
 @dataclass
