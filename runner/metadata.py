@@ -47,11 +47,14 @@ def build_url(env: Mapping[str, str]) -> str | None:
     )
 
 
-def collect(project_root: Path, env: Mapping[str, str] | None = None) -> dict[str, str | None]:
+def collect(
+    project_root: Path, *, branch: str | None = None, env: Mapping[str, str] | None = None
+) -> dict[str, str | None]:
+    """Branch, commit and build of this run; ``branch`` (the ``E2E_BRANCH`` setting) wins."""
     env = os.environ if env is None else env
     in_codebuild = bool(env.get("CODEBUILD_BUILD_ID"))
     branch = (
-        env.get("E2E_BRANCH")
+        branch
         or _branch_from_ref(env.get("CODEBUILD_WEBHOOK_HEAD_REF"))
         or _branch_from_ref(env.get("CODEBUILD_SOURCE_VERSION"))
         or git(project_root, "rev-parse", "--abbrev-ref", "HEAD")

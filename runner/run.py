@@ -1,4 +1,4 @@
-"""The run folder: one directory per run under ``reports/``, never reused.
+"""The run folder and its summary: one directory per run under ``reports/``, never reused.
 
 Layout (the contract every later step reads)::
 
@@ -8,11 +8,12 @@ Layout (the contract every later step reads)::
         evidence/<test>/    screenshots, traces and videos, by scenario
         junit.xml           pytest's JUnit XML
         cucumber.json       Cucumber JSON (complete under xdist, integer durations)
-        report/index.html   the Allure HTML report (made by ``e2e run`` / ``runner.report.allure``)
+        report/index.html   the run's own HTML report, one self-contained file (made once, by
+                            ``e2e run`` or ``e2e merge``; nothing else writes into a run folder)
 
-    added by publishing (``runner.publish.publisher``):
-        history.jsonl       Allure history carried from the previous run of the branch
-        report-single-file/ the one-file report for presigned URLs and local sites
+``RunSummary`` is the one model of ``run.json``: the plugin's result writer and the shard
+merge build it, everything else reads it with ``RunSummary.read``; counts and status come
+from ``roll_up`` alone.
 
 A run id is ``YYYYMMDD-HHMMSS-xxxxxx`` (UTC time, then random hex), so ids sort by time
 and two runs started in the same second never share a folder.
@@ -24,6 +25,7 @@ import json
 import os
 import re
 import secrets
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -61,7 +63,10 @@ def create_run_dir(reports_dir: Path) -> Path:
 
 
 def read_run_json(run_dir: Path) -> dict[str, Any]:
-    """The run's metadata; raises NotARunFolder with a reason when the folder is not a run."""
+    """The raw ``run.json`` document; raises NotARunFolder with a reason when the folder is not a run.
+
+    Code reads ``RunSummary.read`` instead; this is its parser.
+    """
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise NotARunFolder(f"{run_dir}: no such folder. Pass a folder under reports/ made by `e2e run`.")
@@ -98,3 +103,184 @@ def point_latest(run_dir: Path) -> None:
     tmp.unlink(missing_ok=True)
     tmp.symlink_to(run_dir.name, target_is_directory=True)
     os.replace(tmp, link)
+
+
+# --------------------------------------------------------------------------- the run summary
+
+# A scenario's status, worst first: the order in which they decide a run's status.
+SCENARIO_STATUSES = ("broken", "failed", "skipped", "passed")
+# A run's status: "error" (could not start), "interrupted", "failed", "no-tests", "passed".
+PASSING_RUN_STATUSES = ("passed", "no-tests")
+
+
+@dataclass
+class ScenarioResult:
+    """One scenario's outcome, as the index, the merge and people read it."""
+
+    id: str
+    name: str
+    feature: str | None = None
+    status: str = "passed"
+    duration_seconds: float = 0.0
+    failed_step: str | None = None
+    error: str | None = None
+    screenshot: str | None = None  # the failing step's screenshot, run-relative
+    final_screenshot: str | None = None
+    retries: int = 0
+    flaky: bool = False
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ScenarioResult:
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        values["id"] = str(values.get("id", ""))
+        values["name"] = str(values.get("name") or values["id"])
+        return cls(**values)
+
+
+@dataclass
+class Counts:
+    total: int = 0
+    passed: int = 0
+    failed: int = 0
+    broken: int = 0
+    skipped: int = 0
+    flaky: int = 0
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> Counts:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: int(v or 0) for k, v in (data or {}).items() if k in known})
+
+
+def roll_up(
+    scenarios: list[ScenarioResult],
+    *,
+    exit_code: int,
+    error: str | None = None,
+    part_statuses: tuple[str, ...] = (),
+) -> tuple[Counts, str]:
+    """Counts and status of a run from its scenarios: the only place a run's status is decided.
+
+    ``exit_code`` is pytest's (5: no tests collected, not a failure); ``part_statuses`` are
+    the statuses of the shards a merged run is made of (any shard in error makes it an error).
+    """
+    counts = Counts(total=len(scenarios))
+    for scenario in scenarios:
+        if scenario.status in SCENARIO_STATUSES:
+            setattr(counts, scenario.status, getattr(counts, scenario.status) + 1)
+        counts.flaky += int(scenario.flaky)
+    if error or "error" in part_statuses:
+        status = "error"
+    elif "interrupted" in part_statuses or exit_code == 2:
+        status = "interrupted"
+    elif counts.failed or counts.broken or exit_code not in (0, 5) or "failed" in part_statuses:
+        status = "failed"
+    elif counts.total == 0:
+        status = "no-tests"
+    else:
+        status = "passed"
+    return counts, status
+
+
+@dataclass
+class RunSummary:
+    """``run.json``: the run's identity, timing, status, counts, metadata and every scenario."""
+
+    run_id: str
+    started_at: str | None = None
+    finished_at: str | None = None
+    duration_seconds: float | None = None
+    exit_code: int = 0
+    status: str = "no-tests"
+    error: str | None = None
+    counts: Counts = field(default_factory=Counts)
+    metadata: dict[str, Any] = field(default_factory=dict)
+    scenarios: list[ScenarioResult] = field(default_factory=list)
+    report: str | None = None  # run-relative path of the run's own HTML report
+    merged_from: list[str] | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.status in PASSING_RUN_STATUSES
+
+    @property
+    def branch(self) -> str | None:
+        return self.metadata.get("branch")
+
+    @classmethod
+    def build(
+        cls,
+        run_id: str,
+        scenarios: list[ScenarioResult],
+        *,
+        started: datetime | str | None,
+        finished: datetime | str | None,
+        exit_code: int,
+        error: str | None = None,
+        metadata: dict[str, Any] | None = None,
+        part_statuses: tuple[str, ...] = (),
+        merged_from: list[str] | None = None,
+    ) -> RunSummary:
+        """A summary with counts and status rolled up from ``scenarios`` (sorted by id)."""
+        scenarios = sorted(scenarios, key=lambda s: s.id)
+        counts, status = roll_up(scenarios, exit_code=exit_code, error=error, part_statuses=part_statuses)
+        start, end = _moment(started), _moment(finished)
+        duration = round((end - start).total_seconds(), 3) if start and end else None
+        return cls(
+            run_id=run_id,
+            started_at=start.isoformat(timespec="seconds") if start else None,
+            finished_at=end.isoformat(timespec="seconds") if end else None,
+            duration_seconds=duration,
+            exit_code=int(exit_code),
+            status=status,
+            error=error,
+            counts=counts,
+            metadata=dict(metadata or {}),
+            scenarios=scenarios,
+            merged_from=merged_from,
+        )
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunSummary:
+        return cls(
+            run_id=str(data["run_id"]),
+            started_at=data.get("started_at"),
+            finished_at=data.get("finished_at"),
+            duration_seconds=data.get("duration_seconds"),
+            exit_code=int(data.get("exit_code") or 0),
+            status=str(data.get("status") or "unknown"),
+            error=data.get("error"),
+            counts=Counts.from_dict(data.get("counts")),
+            metadata=dict(data.get("metadata") or {}),
+            scenarios=[ScenarioResult.from_dict(s) for s in data.get("scenarios") or [] if isinstance(s, dict)],
+            report=data.get("report"),
+            merged_from=data.get("merged_from"),
+        )
+
+    @classmethod
+    def read(cls, run_dir: Path) -> RunSummary:
+        """The summary of a run folder; NotARunFolder (saying why) when it is not one."""
+        data = read_run_json(run_dir)
+        try:
+            return cls.from_dict(data)
+        except (TypeError, ValueError) as exc:
+            raise NotARunFolder(f"{Path(run_dir) / RUN_JSON}: not a run summary this tool wrote ({exc}).") from exc
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        if data["merged_from"] is None:
+            del data["merged_from"]
+        return data
+
+    def write(self, run_dir: Path) -> None:
+        write_json_atomic(Path(run_dir) / RUN_JSON, self.to_dict())
+
+
+def _moment(value: datetime | str | None) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None

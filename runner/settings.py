@@ -71,6 +71,20 @@ def _args(text: str | list[str]) -> tuple[str, ...]:
     return tuple(a for a in str(text).split() if a)
 
 
+def shard_spec(text: str) -> tuple[int, int] | None:
+    """``"2/3"`` -> ``(2, 3)``; indexes count from 1, like Playwright's ``--shard``; empty: none."""
+    value = str(text).strip()
+    if not value:
+        return None
+    parts = value.replace(" ", "").split("/")
+    if len(parts) != 2 or not all(p.isdigit() for p in parts):
+        raise ValueError("expected INDEX/TOTAL, for example 1/2")
+    index, total = int(parts[0]), int(parts[1])
+    if total < 1 or not 1 <= index <= total:
+        raise ValueError("INDEX must be between 1 and TOTAL (TOTAL >= 1)")
+    return index, total
+
+
 def _prefix(text: str) -> str:
     value = str(text).strip().strip("/")
     if ".." in value.split("/"):
@@ -95,6 +109,20 @@ _SPEC: dict[str, tuple[str, Callable[[Any], Any], Any]] = {
     "report_bucket": ("E2E_REPORT_BUCKET", _optional_str, None),
     "report_prefix": ("E2E_REPORT_PREFIX", _prefix, "e2e"),
     "report_url": ("E2E_REPORT_URL", _optional_str, None),
+    # Where a run's branch comes from when git and CodeBuild cannot say (a copied checkout).
+    "branch": ("E2E_BRANCH", _optional_str, None),
+    # The shared browser's state folder (default: per user, in the temp folder).
+    "state_dir": ("E2E_STATE_DIR", _optional_str, None),
+    # Report tooling: a folder holding node_modules/allure, and the Node binary to run it.
+    "tools_dir": ("E2E_TOOLS_DIR", _optional_str, None),
+    "node": ("E2E_NODE", _optional_str, None),
+    # Batch builds: this build's shard, where shards meet, and what keys a batch.
+    "shard": ("E2E_SHARD", shard_spec, None),
+    "shards_url": ("E2E_SHARDS_URL", _optional_str, None),
+    "batch_key": ("E2E_BATCH_KEY", _optional_str, None),
+    # The image: its name for `e2e codebuild-local`, and whether its ENTRYPOINT starts a browser.
+    "image": ("E2E_IMAGE", _optional_str, "e2e-runner:latest"),
+    "entrypoint_no_browser": ("E2E_ENTRYPOINT_NO_BROWSER", _parse_bool, False),
 }
 
 
@@ -119,6 +147,15 @@ class Settings:
     report_prefix: str = "e2e"
     # Public base URL of the publish root (CloudFront, website endpoint) for printed links.
     report_url: str | None = None
+    branch: str | None = None
+    state_dir: str | None = None
+    tools_dir: str | None = None
+    node: str | None = None
+    shard: tuple[int, int] | None = None
+    shards_url: str | None = None
+    batch_key: str | None = None
+    image: str = "e2e-runner:latest"
+    entrypoint_no_browser: bool = False
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property

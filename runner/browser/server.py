@@ -61,8 +61,8 @@ class ServerInfo:
         return json.dumps(asdict(self), indent=2)
 
 
-def state_dir() -> Path:
-    configured = os.environ.get("E2E_STATE_DIR")
+def state_dir(settings: Settings) -> Path:
+    configured = settings.state_dir
     path = Path(configured) if configured else Path(tempfile.gettempdir()) / f"e2e-runner-{os.getuid()}"
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path
@@ -80,8 +80,8 @@ def _key(config: dict) -> str:
     return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:12]
 
 
-def _paths(config: dict) -> tuple[Path, Path, Path]:
-    base = state_dir() / f"browser-{_key(config)}"
+def _paths(settings: Settings, config: dict) -> tuple[Path, Path, Path]:
+    base = state_dir(settings) / f"browser-{_key(config)}"
     return base.with_suffix(".json"), base.with_suffix(".lock"), base.with_suffix(".log")
 
 
@@ -211,7 +211,7 @@ def ensure(settings: Settings, *, persistent: bool = False, hold: bool = False) 
     ``hold``: this process uses the server until it calls ``release``.
     """
     config = _launch_config(settings)
-    state_path, lock_path, log_path = _paths(config)
+    state_path, lock_path, log_path = _paths(settings, config)
     with _locked(lock_path):
         info = _read(state_path)
         started = info is None or not healthy(info)
@@ -232,7 +232,7 @@ def ensure(settings: Settings, *, persistent: bool = False, hold: bool = False) 
 
 def release(settings: Settings) -> bool:
     """Drop this process's hold; the last holder of a non-persistent server stops it. True if stopped."""
-    state_path, lock_path, _ = _paths(_launch_config(settings))
+    state_path, lock_path, _ = _paths(settings, _launch_config(settings))
     with _locked(lock_path):
         holds = _holds(state_path)
         (holds / str(os.getpid())).unlink(missing_ok=True)
@@ -251,13 +251,13 @@ def release(settings: Settings) -> bool:
 
 
 def status(settings: Settings) -> ServerInfo | None:
-    info = _read(_paths(_launch_config(settings))[0])
+    info = _read(_paths(settings, _launch_config(settings))[0])
     return info if info is not None and healthy(info) else None
 
 
 def stop(settings: Settings, only_pid: int | None = None) -> bool:
     """Stop the shared server (only if it is still ``only_pid``, when given). True if one was stopped."""
-    state_path, lock_path, _ = _paths(_launch_config(settings))
+    state_path, lock_path, _ = _paths(settings, _launch_config(settings))
     with _locked(lock_path):
         info = _read(state_path)
         if info is None or (only_pid is not None and info.pid != only_pid):

@@ -1,12 +1,20 @@
-"""The `e2e` command: composes the pipeline steps (run, report, publish, codebuild-local).
+"""The `e2e` command: composes the pipeline's stages; the only package that imports click.
 
-Each subcommand lives in the module of its concern and is added here, so this file stays a
-table of contents.
+One module per command group (`run`, `browser`, `publish`, `shards`, `codebuild`,
+`entrypoint`), each a thin layer: settings resolved once (``common.load_settings``), a
+stage called, its errors turned into messages. This file is the table of contents.
 """
 
 from __future__ import annotations
 
 import click
+
+from runner.cli.browser import browser_group
+from runner.cli.codebuild import codebuild_local_command
+from runner.cli.entrypoint import entrypoint_command
+from runner.cli.publish import publish_command
+from runner.cli.run import report_command, run_command
+from runner.cli.shards import merge_command, shard_stash_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -15,21 +23,14 @@ def main() -> None:
     """End-to-end UI tests: Gherkin on headless Chromium, reports on S3."""
 
 
-def _add_commands() -> None:
-    from runner.codebuild.local import codebuild_local_command
-    from runner.cli.run import browser_group, report_command, run_command
-    from runner.cli.entrypoint import entrypoint_command
-    from runner.shards.merge import merge_command, shard_stash_command
-    from runner.publish.publisher import publish_command
-
-    main.add_command(run_command)
-    main.add_command(report_command)
-    main.add_command(browser_group)
-    main.add_command(publish_command)
-    main.add_command(codebuild_local_command)
-    main.add_command(merge_command)
-    main.add_command(shard_stash_command)
-    main.add_command(entrypoint_command)
-
-
-_add_commands()
+for _command in (
+    run_command,
+    report_command,
+    browser_group,
+    publish_command,
+    codebuild_local_command,
+    merge_command,
+    shard_stash_command,
+    entrypoint_command,
+):
+    main.add_command(_command)

@@ -15,16 +15,17 @@ import sys
 
 import click
 
+from runner.settings import Settings, SettingsError, resolve
+
 DEFAULT_COMMAND = ("e2e", "run")
 
 
-def start_browser() -> str | None:
+def start_browser(settings: Settings) -> str | None:
     """Start (or find) the shared browser server; returns an error message instead of raising."""
     try:
-        from runner.browser import server as browser_server
-        from runner import settings
+        from runner.browser import server
 
-        info, started = browser_server.ensure(settings.resolve(), persistent=True)
+        info, started = server.ensure(settings, persistent=True)
     except Exception as exc:  # noqa: BLE001 - any failure is reported, the command still runs
         return f"{type(exc).__name__}: {exc}"
     verb = "started" if started else "already running"
@@ -39,11 +40,11 @@ def start_browser() -> str | None:
 @click.option(
     "--no-browser",
     is_flag=True,
-    envvar="E2E_ENTRYPOINT_NO_BROWSER",
-    help="Do not start the shared browser first (env: E2E_ENTRYPOINT_NO_BROWSER).",
+    default=None,
+    help="Do not start the shared browser first [E2E_ENTRYPOINT_NO_BROWSER].",
 )
 @click.argument("command", nargs=-1, type=click.UNPROCESSED)
-def entrypoint_command(no_browser: bool, command: tuple[str, ...]) -> None:
+def entrypoint_command(no_browser: bool | None, command: tuple[str, ...]) -> None:
     """Start the shared browser, then run COMMAND (default: `e2e run`) in its place.
 
     The image's ENTRYPOINT. A browser that cannot start is reported but does not stop
@@ -51,8 +52,14 @@ def entrypoint_command(no_browser: bool, command: tuple[str, ...]) -> None:
     gives the full error when it needs the browser.
     """
     argv = list(command) or list(DEFAULT_COMMAND)
-    if not no_browser:
-        error = start_browser()
+    try:
+        settings = resolve(None, {"entrypoint_no_browser": no_browser})
+    except SettingsError as exc:
+        # A shell or `e2e doctor` must still start in a misconfigured container.
+        click.echo(f"e2e entrypoint: {exc} Not starting the shared browser; going on.", err=True)
+        settings = None
+    if settings is not None and not settings.entrypoint_no_browser:
+        error = start_browser(settings)
         if error:
             click.echo(f"e2e entrypoint: could not start the shared browser ({error}); going on.", err=True)
     executable = shutil.which(argv[0])
@@ -65,5 +72,5 @@ def entrypoint_command(no_browser: bool, command: tuple[str, ...]) -> None:
     os.execv(executable, argv)
 
 
-if __name__ == "__main__":  # `python -m runner.cli.entrypoint`, for images built before the CLI knew it
+if __name__ == "__main__":  # `python -m runner.cli.entrypoint`
     entrypoint_command()

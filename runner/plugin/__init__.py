@@ -1,34 +1,30 @@
-"""The pytest plugin (``pytest11`` entry point ``e2e``): it only wires the modules together.
+"""The pytest plugin (``pytest11`` entry point ``e2e``): it only wires the stages together.
 
-- ``feature_collection``: every ``.feature`` file is collected with no Python glue;
+- ``collection``: every ``.feature`` file is collected with no Python glue;
 - ``steps_loader``: ``steps/*.py`` are registered as plugins (their step definitions are global);
 - ``app_under_test``: ``E2E_BASE_URL`` checked once, or the demo app started;
-- ``browser_server`` / ``browser_session``: one shared Chromium, reconnected if it dies;
+- ``runner.browser``: one shared Chromium, reconnected if it dies;
 - ``fixtures``: browser/context/page ladder; ``evidence``: screenshots, traces, console;
-- ``results``: Cucumber JSON and run.json, complete under xdist.
+- ``results``: Cucumber JSON and run.json, complete under xdist;
+- ``sharding``: ``--shard INDEX/TOTAL`` by feature file;
+- ``listener``: the hooks of a run, on one object.
 
 The plugin is active when the run includes ``.feature`` files (or ``--e2e-run-dir`` is
-given); a plain unit-test run is left alone.
+given). Only then is the listener registered (and unregistered at cleanup), as
+allure-pytest-bdd does with its own: a plain unit-test run is left alone and no hook has
+to ask whether it is active.
 """
 
 from __future__ import annotations
 
-import logging
-import os
 import tempfile
 from pathlib import Path
 
 import pytest
 
-from runner.plugin import app_under_test
-from runner.browser import server as browser_server
-from runner.plugin import results
-from runner import metadata as run_metadata
-from runner.browser.chromium import ChromiumNotFound, find_chromium, launch_args, playwright_ffmpeg
-from runner.plugin.evidence import ScenarioEvidence, first_line
-from runner.plugin.collection import collect_feature_file, has_features
+from runner.metadata import collect as collect_metadata
+from runner.plugin.collection import has_features
 from runner.plugin.fixtures import (  # noqa: F401 - fixtures are found by name in this plugin module
-    EVIDENCE_KEY,
     base_url,
     browser,
     browser_context_args,
@@ -37,23 +33,17 @@ from runner.plugin.fixtures import (  # noqa: F401 - fixtures are found by name 
     e2e_browser_session,
     e2e_settings,
     evidence,
-    evidence_for,
     page,
     playwright,
 )
-from runner.run import ALLURE_RESULTS, JUNIT_XML, create_run_dir
+from runner.plugin.listener import RunListener
+from runner.plugin.results import ResultWriter
 from runner.plugin.state import RUN_STATE, RunState
-from runner.settings import SettingsError, resolve
-from runner.plugin.step_errors import MissingStepDefinition, missing_step
 from runner.plugin.steps_loader import load_step_modules
-
-log = logging.getLogger(__name__)
+from runner.run import ALLURE_RESULTS, JUNIT_XML, create_run_dir
+from runner.settings import SettingsError, resolve
 
 pytest_plugins = ["runner.plugin.sharding"]
-
-# A run that could not start (bad settings, no browser, app unreachable) exits like any
-# pytest usage error.
-EXIT_SETUP_ERROR = int(pytest.ExitCode.USAGE_ERROR)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -138,224 +128,64 @@ def _overrides(config: pytest.Config) -> dict[str, object]:
     }
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_configure(config: pytest.Config) -> None:
+def _refuse_pytest_playwright(config: pytest.Config) -> None:
     if config.pluginmanager.hasplugin("pytest_playwright") or config.pluginmanager.hasplugin("playwright"):
         raise pytest.UsageError(
             "pytest-playwright is installed beside the e2e runner; both define the browser/page fixtures. "
             "Uninstall it (pip uninstall pytest-playwright): the e2e runner provides the same fixture names."
         )
+
+
+def _active_run_dir(config: pytest.Config) -> tuple[bool, Path | None]:
+    """(active, run folder already chosen): a worker gets its folder from the controller."""
     workerinput = getattr(config, "workerinput", None)
     if workerinput is not None:
         if "e2e_run_dir" not in workerinput:
-            return
-        run_dir = Path(workerinput["e2e_run_dir"])
-    elif config.getoption("e2e_run_dir") or has_features(config.args, list(config.getini("norecursedirs"))):
-        run_dir = None
-    else:
+            return False, None
+        return True, Path(workerinput["e2e_run_dir"])
+    if config.getoption("e2e_run_dir"):
+        run_dir = Path(config.getoption("e2e_run_dir")).resolve()
+        (run_dir / ALLURE_RESULTS).mkdir(parents=True, exist_ok=True)
+        return True, run_dir
+    return has_features(config.args, list(config.getini("norecursedirs"))), None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    _refuse_pytest_playwright(config)
+    active, run_dir = _active_run_dir(config)
+    if not active:
         return
     try:
         settings = resolve(config.rootpath, _overrides(config))
     except SettingsError as exc:
         raise pytest.UsageError(str(exc)) from None
-    is_controller = workerinput is None
+    workerinput = getattr(config, "workerinput", None)
     if run_dir is None:
-        explicit = config.getoption("e2e_run_dir")
-        if explicit:
-            run_dir = Path(explicit).resolve()
-            (run_dir / ALLURE_RESULTS).mkdir(parents=True, exist_ok=True)
-        elif config.option.collectonly:
-            # Listing tests produces no results: keep reports/ free of empty run folders.
-            run_dir = Path(tempfile.mkdtemp(prefix="e2e-collect-"))
-        else:
-            run_dir = create_run_dir(settings.reports_dir)
+        # Listing tests produces no results: keep reports/ free of empty run folders.
+        collecting = config.option.collectonly
+        run_dir = Path(tempfile.mkdtemp(prefix="e2e-collect-")) if collecting else create_run_dir(settings.reports_dir)
     if not getattr(config.option, "allure_report_dir", None):
         config.option.allure_report_dir = str(run_dir / ALLURE_RESULTS)
-    if is_controller and not config.option.xmlpath:
+    if workerinput is None and not config.option.xmlpath:
         config.option.xmlpath = str(run_dir / JUNIT_XML)
     load_step_modules(config, settings.project_root)
 
     from playwright.sync_api import expect
 
     expect.set_options(timeout=settings.expect_timeout)
-    state = RunState(settings=settings, run_dir=run_dir, is_controller=is_controller)
+    state = RunState(settings=settings, run_dir=run_dir, is_controller=workerinput is None)
     if workerinput is not None:
         state.base_url = workerinput.get("e2e_base_url")
     else:
-        state.writer = results.ResultWriter(
-            run_dir, run_dir.name, run_metadata.collect(settings.project_root)
-        )
-        config.pluginmanager.register(state.writer, "e2e-result-writer")
+        metadata = collect_metadata(settings.project_root, branch=settings.branch)
+        state.writer = ResultWriter(run_dir, run_dir.name, metadata)
     config.stash[RUN_STATE] = state
-    if is_controller and not (config.option.collectonly or config.option.help):
-        _prepare_run(state)
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_configure_node(node) -> None:
-    """xdist: hand the run folder and app URL to each worker."""
-    state = node.config.stash.get(RUN_STATE, None)
-    if state is not None:
-        node.workerinput["e2e_run_dir"] = str(state.run_dir)
-        node.workerinput["e2e_base_url"] = state.base_url
-
-
-def pytest_collect_file(file_path: Path, parent: pytest.Collector):
-    if parent.config.stash.get(RUN_STATE, None) is not None:
-        return collect_feature_file(file_path, parent)
-    return None
-
-
-def _fail_run(state: RunState, message: str) -> None:
-    """The run cannot start: record it in run.json, say it once, stop before collecting anything."""
+    listener = RunListener(state)
+    config.pluginmanager.register(listener, "e2e-run-listener")
+    config.add_cleanup(lambda: config.pluginmanager.unregister(listener))
     if state.writer is not None:
-        state.writer.session_error = message
-        state.writer.write(EXIT_SETUP_ERROR)
-    raise pytest.UsageError(message)
-
-
-def _prepare_run(state: RunState) -> None:
-    """Controller only, before any worker starts: browser found, app reachable, shared browser up."""
-    settings = state.settings
-    try:
-        find_chromium(settings)
-        launch_args(settings)
-    except (ChromiumNotFound, SettingsError) as exc:
-        _fail_run(state, str(exc))
-    if settings.video != "off" and playwright_ffmpeg() is None:
-        _fail_run(
-            state,
-            f"{settings.source_of('video')} = {settings.video!r}: recording video needs Playwright's ffmpeg build, "
-            "which is not installed. Run `python -m playwright install ffmpeg`, or turn video off "
-            "(traces of failures already show every step).",
-        )
-    try:
-        state.app = app_under_test.start(settings)
-    except app_under_test.AppUnreachable as exc:
-        _fail_run(state, str(exc))
-    state.base_url = state.app.url
-    if settings.browser_server == "shared" and not settings.headed:
-        try:
-            browser_server.ensure(settings, hold=True)
-        except browser_server.BrowserServerError as exc:
-            state.app.stop()
-            _fail_run(state, str(exc))
-        state.holds_server = True
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    state = session.config.stash.get(RUN_STATE, None)
-    if state is None or not state.is_controller:
-        return
-    try:
-        if state.writer is not None and not session.config.option.collectonly:
-            state.writer.write(int(exitstatus))
-    finally:
-        if state.holds_server:
-            # Stopped only if this run started it and no other run still holds it; a browser a
-            # worker started to replace one that died is covered by the same hold.
-            browser_server.release(state.settings)
-        if state.app is not None:
-            state.app.stop()
-
-
-def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
-    state = config.stash.get(RUN_STATE, None)
-    if state is None or not state.is_controller or config.option.collectonly:
-        return
-    rel = os.path.relpath(state.run_dir)
-    terminalreporter.write_sep("-", "e2e results")
-    terminalreporter.write_line(f"run folder: {rel}  (allure-results/, junit.xml, cucumber.json, evidence/)")
-    terminalreporter.write_line(f"HTML report: e2e report {rel}   (e2e run does this for you)")
-
-
-# --- pytest-bdd hooks: evidence and Cucumber records ------------------------------------------
-def _active(request: pytest.FixtureRequest) -> bool:
-    return request.config.stash.get(RUN_STATE, None) is not None
-
-
-def _safely(what: str, func, *args) -> None:
-    """Evidence is best effort: a failed capture is logged, never turned into a test failure."""
-    try:
-        func(*args)
-    except Exception as exc:  # noqa: BLE001
-        log.warning("e2e: could not capture %s: %s: %s", what, type(exc).__name__, exc)
-
-
-def pytest_bdd_before_scenario(request, feature, scenario) -> None:
-    if not _active(request):
-        return
-    state = request.config.stash[RUN_STATE]
-    results.before_scenario(request.node, feature, scenario, state.settings.project_root)
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_runtest_setup(item: pytest.Item) -> None:
-    """A rerun of a flaky scenario starts with fresh evidence (the earlier attempt's files stay)."""
-    previous = item.stash.get(EVIDENCE_KEY, None)
-    if previous is not None:
-        item.stash[EVIDENCE_KEY] = ScenarioEvidence(
-            item=item, state=previous.state, attempt=previous.attempt + 1
-        )
-
-
-def pytest_bdd_before_step(request, feature, scenario, step, step_func) -> None:
-    if _active(request):
-        results.before_step(request.node, step, step_func)
-
-
-def pytest_bdd_before_step_call(request, feature, scenario, step, step_func, step_func_args) -> None:
-    """Fixtures are resolved by now: adopt contexts made by a user's own fixtures (trace, console)."""
-    if not _active(request):
-        return
-    scenario_evidence = evidence_for(request.node)
-    for ctx in scenario_evidence.contexts():
-        _safely("console and trace", scenario_evidence.adopt, ctx)
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_bdd_after_step(request, feature, scenario, step, step_func, step_func_args) -> None:
-    if not _active(request):
-        return
-    results.step_done(request.node, step)
-    if request.config.stash[RUN_STATE].settings.screenshots == "every-step":
-        _safely("step screenshot", evidence_for(request.node).screenshot, f"{step.keyword} {step.name}")
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_bdd_step_error(request, feature, scenario, step, step_func, step_func_args, exception) -> None:
-    if not _active(request):
-        return
-    results.step_done(request.node, step, error=exception)
-    _safely(
-        "failure evidence", evidence_for(request.node).step_failed, f"{step.keyword} {step.name}", exception
-    )
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_bdd_step_func_lookup_error(request, feature, scenario, step, exception) -> None:
-    if not _active(request):
-        return
-    error = missing_step(feature, scenario, step)
-    results.step_done(request.node, step, error=error, status="undefined")
-    scenario_evidence = evidence_for(request.node)
-    scenario_evidence.failed, scenario_evidence.failed_step = True, f"{step.keyword} {step.name}"
-    scenario_evidence.error = first_line(error)
-    raise error
-
-
-def pytest_bdd_after_scenario(request, feature, scenario) -> None:
-    if _active(request):
-        _safely("final evidence", evidence_for(request.node).scenario_finished)
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
-    outcome = yield
-    if item.config.stash.get(RUN_STATE, None) is None:
-        return
-    report = outcome.get_result()
-    if call.excinfo is not None and call.excinfo.errisinstance(MissingStepDefinition):
-        report.longrepr = str(call.excinfo.value)  # the message is the whole story; no traceback
-    results.attach_to_report(item, report, item.stash.get(EVIDENCE_KEY, None))
+        config.pluginmanager.register(state.writer, "e2e-result-writer")
+        config.add_cleanup(lambda: config.pluginmanager.unregister(state.writer))
+    if state.is_controller and not (config.option.collectonly or config.option.help):
+        listener.prepare_run()

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from runner.run import CUCUMBER_JSON, RUN_JSON, write_json_atomic
+from runner.run import CUCUMBER_JSON, RunSummary, ScenarioResult, write_json_atomic
 
 RECORD_KEY = pytest.StashKey["ScenarioRecord"]()
 REPORT_ATTR = "e2e"
@@ -206,37 +206,19 @@ class ResultWriter:
             feature["elements"].sort(key=lambda e: (e["line"], e["id"]))
         return [features[uri] for uri in sorted(features)]
 
-    def summary(self, exit_code: int) -> dict[str, Any]:
-        finished = datetime.now(UTC)
-        scenarios = sorted(self.scenarios.values(), key=lambda s: s["id"])
-        counts = {"total": len(scenarios), "passed": 0, "failed": 0, "broken": 0, "skipped": 0, "flaky": 0}
-        for scenario in scenarios:
-            counts[scenario["status"]] = counts.get(scenario["status"], 0) + 1
-            counts["flaky"] += 1 if scenario.get("flaky") else 0
-        if self.session_error:
-            status = "error"
-        elif counts["failed"] or counts["broken"] or exit_code not in (0, 5):
-            status = "failed"
-        elif counts["total"] == 0:
-            status = "no-tests"
-        else:
-            status = "passed"
-        return {
-            "run_id": self.run_id,
-            "started_at": self.started.isoformat(timespec="seconds"),
-            "finished_at": finished.isoformat(timespec="seconds"),
-            "duration_seconds": round((finished - self.started).total_seconds(), 3),
-            "exit_code": int(exit_code),
-            "status": status,
-            "error": self.session_error,
-            "counts": counts,
-            "metadata": self.metadata,
-            "scenarios": scenarios,
-            "report": None,
-        }
+    def summary(self, exit_code: int) -> RunSummary:
+        return RunSummary.build(
+            self.run_id,
+            [ScenarioResult.from_dict(s) for s in self.scenarios.values()],
+            started=self.started,
+            finished=datetime.now(UTC),
+            exit_code=exit_code,
+            error=self.session_error,
+            metadata=self.metadata,
+        )
 
-    def write(self, exit_code: int) -> dict[str, Any]:
+    def write(self, exit_code: int) -> RunSummary:
         write_json_atomic(self.run_dir / CUCUMBER_JSON, self.cucumber_document())
         summary = self.summary(exit_code)
-        write_json_atomic(self.run_dir / RUN_JSON, summary)
+        summary.write(self.run_dir)
         return summary

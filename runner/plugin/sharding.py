@@ -13,15 +13,13 @@ most scenarios, which a plain round-robin or a path hash does not.
 
 from __future__ import annotations
 
-import os
-import re
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
-ENV_NAME = "E2E_SHARD"
-_SHARD_PATTERN = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
+from runner.plugin.state import RUN_STATE
+from runner.settings import SettingsError, resolve, shard_spec
 
 
 class ShardSpecError(ValueError):
@@ -30,13 +28,13 @@ class ShardSpecError(ValueError):
 
 def parse_shard(text: str) -> tuple[int, int]:
     """``"2/3"`` -> ``(2, 3)``; indexes count from 1, like Playwright's ``--shard``."""
-    match = _SHARD_PATTERN.match(text or "")
-    if not match:
+    try:
+        spec = shard_spec(text or "")
+    except ValueError as exc:
+        raise ShardSpecError(f"{text!r}: {exc}") from None
+    if spec is None:
         raise ShardSpecError(f"{text!r}: expected INDEX/TOTAL, for example 1/2")
-    index, total = int(match.group(1)), int(match.group(2))
-    if total < 1 or not 1 <= index <= total:
-        raise ShardSpecError(f"{text!r}: INDEX must be between 1 and TOTAL (TOTAL >= 1)")
-    return index, total
+    return spec
 
 
 def assign_files(weights: dict[str, int], total: int) -> dict[str, int]:
@@ -79,22 +77,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         dest="e2e_shard",
         default=None,
         metavar="INDEX/TOTAL",
-        help=f"run only shard INDEX of TOTAL, whole feature files per shard (env: {ENV_NAME}).",
+        help="run only shard INDEX of TOTAL, whole feature files per shard [E2E_SHARD]",
     )
 
 
+_SPEC = pytest.StashKey[tuple[int, int] | None]()
+
+
 def _shard_spec(config: pytest.Config) -> tuple[int, int] | None:
-    raw = config.getoption("e2e_shard", default=None)
-    origin = "--shard"
-    if raw is None:
-        raw = os.environ.get(ENV_NAME) or None
-        origin = f"{ENV_NAME} (environment)"
-    if raw is None:
-        return None
-    try:
-        return parse_shard(str(raw))
-    except ShardSpecError as exc:
-        raise pytest.UsageError(f"{origin} = {exc}") from None
+    """The shard of this run, from the run's settings (flag, E2E_SHARD, pyproject)."""
+    if _SPEC not in config.stash:
+        state = config.stash.get(RUN_STATE, None)
+        if state is not None:
+            config.stash[_SPEC] = state.settings.shard
+        else:
+            try:
+                settings = resolve(config.rootpath, {"shard": config.getoption("e2e_shard", default=None)})
+            except SettingsError as exc:
+                raise pytest.UsageError(str(exc)) from None
+            config.stash[_SPEC] = settings.shard
+    return config.stash[_SPEC]
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -11,8 +11,8 @@ import pytest
 from runner.settings import Settings
 
 if TYPE_CHECKING:
-    from runner.plugin.app_under_test import AppUnderTest
     from runner.browser.session import BrowserSession
+    from runner.plugin.app_under_test import AppUnderTest
     from runner.plugin.results import ResultWriter
 
 

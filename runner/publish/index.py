@@ -25,7 +25,7 @@ from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Any
 
-from runner.run import RUN_ID_PATTERN
+from runner.run import RUN_ID_PATTERN, RunSummary
 
 ENTRIES_DIR = "entries/"
 INDEX_PAGE = "index.html"
@@ -147,14 +147,13 @@ def _first_line(text: Any) -> str | None:
     return lines[0][:_TEXT_LIMIT] if lines else None
 
 
-def entry_from_run(run: Mapping[str, Any], *, published_files: set[str]) -> RunEntry:
-    """The index entry of a run from its ``run.json``.
+def entry_from_run(run: RunSummary, *, published_files: set[str]) -> RunEntry:
+    """The index entry of a run from its summary.
 
-    ``published_files`` are the run-relative paths uploaded, so a screenshot or report named
-    in run.json is linked only when it really is there (and never outside the run).
+    ``published_files`` are the run-relative paths on the target, so a screenshot or report
+    named in run.json is linked only when it really is there (and never outside the run).
     """
-    run_id = str(run["run_id"])
-    root = run_root(run_id)
+    root = run_root(run.run_id)
 
     def key_of(rel: Any) -> str | None:
         if not rel:
@@ -162,40 +161,29 @@ def entry_from_run(run: Mapping[str, Any], *, published_files: set[str]) -> RunE
         normal = posixpath.normpath(str(rel).replace("\\", "/"))
         return root + normal if normal in published_files else None
 
-    failures = []
-    failed = [
-        s
-        for s in run.get("scenarios") or []
-        if isinstance(s, Mapping) and s.get("status") in {"failed", "broken"}
-    ]
-    for scenario in failed[:FAILURES_PER_RUN]:
-        failures.append(
-            Failure(
-                name=str(scenario.get("name") or scenario.get("id") or "?")[:_TEXT_LIMIT],
-                feature=_opt(scenario.get("feature")),
-                failed_step=_opt(scenario.get("failed_step")),
-                error=_first_line(scenario.get("error")),
-                screenshot=key_of(scenario.get("screenshot")),
-            )
+    failed = [s for s in run.scenarios if s.status in {"failed", "broken"}]
+    failures = [
+        Failure(
+            name=str(scenario.name or scenario.id or "?")[:_TEXT_LIMIT],
+            feature=_opt(scenario.feature),
+            failed_step=_opt(scenario.failed_step),
+            error=_first_line(scenario.error),
+            screenshot=key_of(scenario.screenshot),
         )
-    meta = run.get("metadata") or {}
-    report = key_of(run.get("report")) or key_of("report/index.html")
+        for scenario in failed[:FAILURES_PER_RUN]
+    ]
+    meta = run.metadata
     return RunEntry.from_dict(
         {
-            "run_id": run_id,
-            "status": run.get("status"),
-            "counts": run.get("counts") or {},
-            "started_at": run.get("started_at"),
-            "finished_at": run.get("finished_at"),
-            "duration_seconds": run.get("duration_seconds"),
-            "exit_code": run.get("exit_code"),
-            "branch": meta.get("branch"),
-            "commit": meta.get("commit"),
-            "build_number": meta.get("build_number"),
-            "build_url": meta.get("build_url"),
-            "initiator": meta.get("initiator"),
-            "source": meta.get("source"),
-            "report": report,
+            "run_id": run.run_id,
+            "status": run.status,
+            "counts": asdict(run.counts),
+            "started_at": run.started_at,
+            "finished_at": run.finished_at,
+            "duration_seconds": run.duration_seconds,
+            "exit_code": run.exit_code,
+            **{name: meta.get(name) for name in ("branch", "commit", "build_number", "build_url", "initiator", "source")},
+            "report": key_of("report/index.html"),
             "report_single_file": key_of("report-single-file/index.html"),
             "history": key_of("history.jsonl"),
             "failures": [asdict(f) for f in failures],

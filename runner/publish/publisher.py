@@ -7,34 +7,34 @@ The layout under the publish root (``s3://<bucket>/<prefix>/`` or a local folder
     latest/<branch>/index.html     ... and to the newest run of each branch
     entries/<run-id>.json          one small immutable entry per run: the index's source of truth
     runs/index.json                cache of all entries (derived; rebuilt from a LIST of entries/)
-    runs/<run-id>/...              the run folder as it is on disk: run.json, allure-results,
-                                   evidence, junit.xml, cucumber.json, report/, history.jsonl
+    runs/<run-id>/...              the run folder: run.json, allure-results, evidence,
+                                   junit.xml, cucumber.json; and, made for the site:
+      report/                      the multi-file Allure report with the branch's history
+      history.jsonl                Allure history including this run (the next run carries it)
+      report-single-file/          the run's own one-file report (``report/`` in the run folder)
 
 Order of a publish, chosen so a crash at any point leaves a consistent site: check the
 target (read only) -> carry Allure history from the previous run of the same branch and
-(re)generate the report -> upload the run's changed files in parallel -> write the run's
-entry (the commit point: before it the run is invisible) -> rebuild the shared pages until
-no other publish has committed meanwhile. Nothing of another run is ever written or deleted,
-and ``latest`` is overwritten in place (never deleted first), so there is no moment without one.
+generate the site's report into a staging folder (once: skipped when the target has it) ->
+upload the run's changed files in parallel -> write the run's entry (the commit point:
+before it the run is invisible) -> rebuild the shared pages until no other publish has
+committed meanwhile. Nothing of another run is ever written or deleted, ``latest`` is
+overwritten in place (never deleted first), so there is no moment without one, and the
+run folder is only read: it opens from disk exactly as before.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
+import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import click
-
 from runner.publish.headers import headers_for
-from runner.publish.progress import Progress
-from runner.report.allure import generate_report
-from runner.run import ALLURE_RESULTS, NotARunFolder, latest_run_dir, read_run_json
 from runner.publish.index import (
     ENTRIES_DIR,
     INDEX_JSON,
@@ -56,15 +56,16 @@ from runner.publish.index import (
     run_target,
     stale_ids,
 )
-from runner.settings import Settings, SettingsError, resolve
-from runner.publish.targets import LocalTarget, PublishError, S3Target, Target, Upload
+from runner.publish.progress import Progress
+from runner.publish.targets import LocalTarget, PublishError, RemoteObject, Target, Upload, open_target
+from runner.report.allure import generate_report
+from runner.run import ALLURE_RESULTS, REPORT_DIR, NotARunFolder, RunSummary
+from runner.settings import Settings
 
-__all__ = ["PublishError", "PublishResult", "publish_command", "publish_run", "open_target"]
+__all__ = ["PublishError", "PublishResult", "publish_run", "open_target"]
 
 HISTORY_FILE = "history.jsonl"
-# The history as it was before this run was added, kept so a single-file report made later
-# (``--presign`` on an already published run) shows the same trends as the normal one.
-HISTORY_BEFORE = ".history-before.jsonl"
+SITE_REPORT_DIR = "report"
 SINGLE_FILE_DIR = "report-single-file"
 # Allure's trend charts show the last runs; carrying an unbounded file from run to run would
 # make every publish slower than the last.
@@ -94,25 +95,16 @@ class PublishResult:
     dry_run: bool = False
 
 
-def open_target(settings: Settings, to: Path | None = None) -> Target:
-    """S3 when a bucket is configured, else (or with ``to``) a local folder, ``reports/site``."""
-    if to is not None or not settings.report_bucket:
-        return LocalTarget(Path(to) if to is not None else settings.reports_dir / "site")
-    return S3Target(
-        settings.report_bucket,
-        settings.report_prefix,
-        # The settings layer names overrides after the field; this command's flag is --bucket.
-        bucket_source=settings.source_of("report_bucket").replace("--report-bucket", "--bucket"),
-        public_url=settings.report_url,
-    )
-
-
 # --------------------------------------------------------------------------- the run's files
 
 
 def collect_files(run_dir: Path) -> dict[str, Path]:
-    """Run-relative path -> file. Hidden files (temporary ones) and links leading out of the
-    run folder are not published."""
+    """Run-relative path -> file of what the run folder publishes as it is.
+
+    Its own ``report/`` is published as ``report-single-file/`` (the site's ``report/`` is the
+    multi-file one). Hidden files (temporary ones) and links leading out of the run folder
+    are not published.
+    """
     root = run_dir.resolve()
     files: dict[str, Path] = {}
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
@@ -124,7 +116,10 @@ def collect_files(run_dir: Path) -> dict[str, Path]:
             real = path.resolve()
             if not real.is_file() or (real != root and root not in real.parents):
                 continue
-            files[path.relative_to(root).as_posix()] = path
+            rel = path.relative_to(root).as_posix()
+            if rel.startswith(f"{REPORT_DIR}/"):
+                rel = SINGLE_FILE_DIR + rel[len(REPORT_DIR) :]
+            files[rel] = path
     return files
 
 
@@ -133,65 +128,79 @@ def _truncate_history(data: bytes) -> bytes:
     return b"".join(line + b"\n" for line in lines[-HISTORY_KEEP:])
 
 
-def prepare_reports(
-    run_dir: Path,
+@dataclass
+class _Staging:
+    """Reports made for this target, in a folder of their own (never in the run folder)."""
+
+    run_dir: Path
+    folder: Path
+    settings: Settings
+    required: bool
+    log: Log
+    files: dict[str, Path] = field(default_factory=dict)
+
+    def give_up(self, message: str, exc: BaseException | None = None) -> None:
+        if self.required:
+            raise PublishError(message) from exc
+        self.log(f"warning: {message}; publishing the run without it")
+
+    def site_report(self, history: bytes) -> None:
+        """The multi-file report with the branch's history, and the history with this run."""
+        history_path = self.folder / HISTORY_FILE
+        history_path.write_bytes(history)
+        try:
+            generate_report(
+                self.run_dir, self.settings, output=self.folder / SITE_REPORT_DIR, history_path=history_path
+            )
+        except Exception as exc:  # noqa: BLE001 - the run is still worth publishing without it
+            return self.give_up(f"generating the site report of {self.run_dir} failed: {exc}", exc)
+        self._add(SITE_REPORT_DIR)
+        self.files[HISTORY_FILE] = history_path
+        return None
+
+    def single_file_report(self) -> None:
+        try:
+            generate_report(
+                self.run_dir, self.settings, output=self.folder / SINGLE_FILE_DIR, single_file=True
+            )
+        except Exception as exc:  # noqa: BLE001
+            return self.give_up(f"generating the single-file report of {self.run_dir} failed: {exc}", exc)
+        self._add(SINGLE_FILE_DIR)
+        return None
+
+    def _add(self, sub: str) -> None:
+        for path in sorted((self.folder / sub).rglob("*")):
+            if path.is_file():
+                self.files[path.relative_to(self.folder).as_posix()] = path
+
+
+def stage_reports(
+    staging: _Staging,
     target: Target,
     previous: RunEntry | None,
+    remote: dict[str, RemoteObject],
     *,
+    run_files: dict[str, Path],
     single_file: bool,
-    required: bool,
-    log: Log,
 ) -> None:
-    """Regenerate the run's report with the history of the previous run of its branch, and
-    make the single-file report when asked.
-
-    Done once per run folder: ``history.jsonl`` marks it done, so publishing the same run
-    again changes no byte and uploads nothing. With ``required`` (``--presign``, which is
-    useless without a single-file report) a failure is an error; otherwise the run is
-    published as it is, with a warning.
-    """
-
-    def give_up(message: str, exc: BaseException | None = None) -> None:
-        if required:
-            raise PublishError(message) from exc
-        log(f"warning: {message}; publishing the run as it is")
-
-    results = run_dir / ALLURE_RESULTS
+    """Make the reports this target lacks: the site report (once per run and target: the
+    history it was made with is on the target) and, when needed and the run has none of its
+    own, a single-file report."""
+    results = staging.run_dir / ALLURE_RESULTS
     if not results.is_dir() or not any(results.iterdir()):
-        return give_up(f"{run_dir}: no {ALLURE_RESULTS}, so no report can be made")
-
-    history = run_dir / HISTORY_FILE
-    before = run_dir / HISTORY_BEFORE
-    if not history.exists():
+        return staging.give_up(f"{staging.run_dir}: no {ALLURE_RESULTS}, so no report can be made")
+    root = run_root(staging.run_dir.name)
+    if f"{root}{HISTORY_FILE}" not in remote:
         carried = b""
         if previous is not None and previous.history:
             carried = _truncate_history(target.read(previous.history) or b"")
-            log(f"history: carried from run {previous.run_id} ({len(carried.splitlines())} earlier runs)")
+            staging.log(f"history: carried from run {previous.run_id} ({len(carried.splitlines())} earlier runs)")
         else:
-            log("history: no earlier run of this branch with history; trends start here")
-        before.write_bytes(carried)
-        working = run_dir / ".history.jsonl.tmp"
-        shutil.copyfile(before, working)
-        try:
-            generate_report(run_dir, history_path=working)
-        except Exception as exc:
-            working.unlink(missing_ok=True)
-            return give_up(f"generating the report of {run_dir} failed: {exc}", exc)
-        os.replace(working, history)
-
-    single = run_dir / SINGLE_FILE_DIR / "index.html"
-    if single_file and not single.exists():
-        working = run_dir / ".history-single.jsonl.tmp"
-        if before.exists():
-            shutil.copyfile(before, working)
-        else:
-            working.write_bytes(b"")
-        try:
-            generate_report(run_dir, output=run_dir / SINGLE_FILE_DIR, single_file=True, history_path=working)
-        except Exception as exc:
-            return give_up(f"generating the single-file report of {run_dir} failed: {exc}", exc)
-        finally:
-            working.unlink(missing_ok=True)
+            staging.log("history: no earlier run of this branch with history; trends start here")
+        staging.site_report(carried)
+    single_key = f"{SINGLE_FILE_DIR}/index.html"
+    if single_file and single_key not in run_files and f"{root}{single_key}" not in remote:
+        staging.single_file_report()
     return None
 
 
@@ -300,10 +309,11 @@ def _put_all(target: Target, uploads: list[Upload], *, log: Log | None) -> int:
     return total
 
 
-def plan_uploads(target: Target, run_id: str, files: dict[str, Path]) -> tuple[list[Upload], list[str]]:
+def plan_uploads(
+    run_id: str, files: dict[str, Path], remote: dict[str, RemoteObject]
+) -> tuple[list[Upload], list[str]]:
     """What to upload: every file whose content differs from the object already there."""
     root = run_root(run_id)
-    remote = target.list(root)
     uploads: list[Upload] = []
     skipped: list[str] = []
     for rel, path in files.items():
@@ -316,159 +326,125 @@ def plan_uploads(target: Target, run_id: str, files: dict[str, Path]) -> tuple[l
     return uploads, skipped
 
 
+@dataclass
+class _Plan:
+    """Everything a publish will write, decided before writing anything."""
+
+    summary: RunSummary
+    uploads: list[Upload]
+    skipped: list[str]
+    entry: RunEntry
+    entry_upload: Upload
+    entry_changed: bool
+
+
+def _plan(
+    target: Target, run_dir: Path, settings: Settings, staging: _Staging | None, *, single_file: bool, log: Log
+) -> _Plan:
+    """Read the run and the target, stage the reports the target lacks, and list the writes.
+
+    Without ``staging`` (a dry run) nothing is generated; the plan says what would be.
+    """
+    summary = RunSummary.read(run_dir)
+    index, listing = load_index(target)
+    previous = index.previous_of(summary.run_id, summary.branch, summary.started_at)
+    remote = target.list(run_root(summary.run_id))
+    files = collect_files(run_dir)
+    if staging is not None:
+        stage_reports(staging, target, previous, remote, run_files=files, single_file=single_file)
+        files.update(staging.files)
+    elif f"{run_root(summary.run_id)}{HISTORY_FILE}" not in remote:
+        source = f"run {previous.run_id}" if previous else "nothing (first run of the branch)"
+        log(f"would generate the site report with history from {source}")
+    uploads, skipped = plan_uploads(summary.run_id, files, remote)
+    published = set(files) | {key[len(run_root(summary.run_id)) :] for key in remote}
+    entry = entry_from_run(summary, published_files=published)
+    entry_upload = Upload.from_bytes(entry_key(summary.run_id), entry.to_bytes())
+    return _Plan(
+        summary, uploads, skipped, entry, entry_upload, listing.get(summary.run_id) != entry_upload.etag
+    )
+
+
+def _print_plan(plan: _Plan, out: Log) -> None:
+    for upload in plan.uploads:
+        headers = headers_for(upload.key)
+        out(f"PUT {upload.key} ({upload.size} bytes, {headers.content_type}, {headers.cache_control})")
+    for key in plan.skipped:
+        out(f"skip {key} (unchanged)")
+    if plan.entry_changed:
+        out(f"PUT {plan.entry_upload.key} (the run's index entry)")
+    out(f"then rebuild {INDEX_PAGE}, {INDEX_JSON} and {LATEST_DIR} where they change")
+
+
+def _report_url(target: Target, plan: _Plan, presign: int | None) -> str | None:
+    if presign is not None:
+        if not plan.entry.report_single_file:
+            raise PublishError(f"run {plan.summary.run_id} has no single-file report to presign.")
+        return target.presigned_url(plan.entry.report_single_file, presign)
+    report = report_of(plan.entry, single_file=_opened_from_disk(target))
+    return target.url(report) if report else None
+
+
 def publish_run(
-    settings: Settings,
+    target: Target,
     run_dir: Path,
+    settings: Settings,
     *,
     presign: int | None = None,
-    to: Path | None = None,
     dry_run: bool = False,
     log: Log | None = None,
     out: Log | None = None,
 ) -> PublishResult:
-    """Publish one run folder; raises PublishError (with what to do) and leaves the folder as it was.
+    """Publish one run folder to ``target``; raises PublishError (with what to do).
 
-    ``presign`` (seconds) makes ``result.url`` a presigned URL of a single-file report, which
-    opens from a private bucket with every screenshot. ``out`` receives the dry-run plan.
+    The run folder is only read. ``presign`` (seconds) makes ``result.url`` a presigned URL
+    of a single-file report, which opens from a private bucket with every screenshot.
+    ``out`` receives the dry-run plan.
     """
     log = log or _stderr
     out = out or (lambda line: print(line, flush=True))
     run_dir = Path(run_dir)
-    try:
-        run = read_run_json(run_dir)
-    except NotARunFolder as exc:
-        raise PublishError(str(exc)) from exc
-    run_id = str(run["run_id"])
-    branch = (run.get("metadata") or {}).get("branch")
     if presign is not None and not 1 <= presign <= MAX_PRESIGN_SECONDS:
         raise PublishError(f"--presign {presign}: a presigned URL lives 1 to {MAX_PRESIGN_SECONDS} seconds.")
-
-    target = open_target(settings, to)
+    try:
+        RunSummary.read(run_dir)
+    except NotARunFolder as exc:
+        raise PublishError(str(exc)) from exc
     if presign is not None and isinstance(target, LocalTarget):
         target.presigned_url("", presign)  # raises the explanation
     target.preflight()
-    log(f"publish: run {run_id} -> {target.description}")
-
-    index, listing = load_index(target)
-    previous = index.previous_of(run_id, branch, run.get("started_at"))
-    if dry_run:
-        if not (run_dir / HISTORY_FILE).exists():
-            source = f"run {previous.run_id}" if previous else "nothing (first run of the branch)"
-            out(f"would regenerate the report with history from {source}")
-    else:
-        single_file = presign is not None or _opened_from_disk(target)
-        prepare_reports(
-            run_dir, target, previous, single_file=single_file, required=presign is not None, log=log
-        )
-
-    files = collect_files(run_dir)
-    uploads, skipped = plan_uploads(target, run_id, files)
-    # Read again: generating the report records it in run.json.
-    entry = entry_from_run(read_run_json(run_dir), published_files=set(files))
-    entry_upload = Upload.from_bytes(entry_key(run_id), entry.to_bytes())
-    entry_changed = listing.get(run_id) != entry_upload.etag
-
-    if dry_run:
-        for upload in uploads:
-            headers = headers_for(upload.key)
-            out(f"PUT {upload.key} ({upload.size} bytes, {headers.content_type}, {headers.cache_control})")
-        for key in skipped:
-            out(f"skip {key} (unchanged)")
-        if entry_changed:
-            out(f"PUT {entry_upload.key} (the run's index entry)")
-        out(f"then rebuild {INDEX_PAGE}, {INDEX_JSON} and {LATEST_DIR} where they change")
-        return PublishResult(
-            run_id=run_id,
-            target=target.description,
-            url=None,
-            index_url=target.url(INDEX_PAGE),
-            latest_url=None,
-            uploaded=0,
-            skipped=len(skipped),
-            bytes_uploaded=0,
-            site_updates=0,
-            dry_run=True,
-        )
-
-    sent = _put_all(target, uploads, log=log)
-    if entry_changed:
-        _put_all(target, [entry_upload], log=None)
-    log(f"publish: {len(uploads)} files uploaded, {len(skipped)} unchanged")
+    log(f"publish: run {run_dir.name} -> {target.description}")
+    single_file = presign is not None or _opened_from_disk(target)
+    with tempfile.TemporaryDirectory(prefix="e2e-publish-") as tmp:
+        staging = None
+        if not dry_run:
+            staging = _Staging(run_dir, Path(tmp), settings, required=presign is not None, log=log)
+        plan = _plan(target, run_dir, settings, staging, single_file=single_file, log=out)
+        if dry_run:
+            _print_plan(plan, out)
+            return _result(target, plan, url=None, dry_run=True)
+        sent = _put_all(target, plan.uploads, log=log)
+    if plan.entry_changed:
+        _put_all(target, [plan.entry_upload], log=None)
+    log(f"publish: {len(plan.uploads)} files uploaded, {len(plan.skipped)} unchanged")
     _, site_writes = publish_site(target, log=log)
     if site_writes:
         log(f"publish: index updated ({site_writes} pages)")
+    return _result(target, plan, url=_report_url(target, plan, presign), sent=sent, site_writes=site_writes)
 
-    if presign is not None:
-        if not entry.report_single_file:
-            raise PublishError(f"run {run_id} has no single-file report to presign.")
-        url: str | None = target.presigned_url(entry.report_single_file, presign)
-    else:
-        report = report_of(entry, single_file=_opened_from_disk(target))
-        url = target.url(report) if report else None
+
+def _result(
+    target: Target, plan: _Plan, *, url: str | None, sent: int = 0, site_writes: int = 0, dry_run: bool = False
+) -> PublishResult:
     return PublishResult(
-        run_id=run_id,
+        run_id=plan.summary.run_id,
         target=target.description,
         url=url,
         index_url=target.url(INDEX_PAGE),
-        latest_url=target.url(LATEST_PAGE),
-        uploaded=len(uploads) + int(entry_changed),
-        skipped=len(skipped),
+        latest_url=None if dry_run else target.url(LATEST_PAGE),
+        uploaded=0 if dry_run else len(plan.uploads) + int(plan.entry_changed),
+        skipped=len(plan.skipped),
         bytes_uploaded=sent,
         site_updates=site_writes,
+        dry_run=dry_run,
     )
-
-
-# --------------------------------------------------------------------------- command
-
-
-@click.command("publish")
-@click.argument("run_dir", required=False, type=click.Path(path_type=Path, file_okay=False))
-@click.option("--bucket", help="S3 bucket (overrides E2E_REPORT_BUCKET).")
-@click.option("--prefix", help="Key prefix in the bucket (overrides E2E_REPORT_PREFIX; default e2e).")
-@click.option(
-    "--presign",
-    type=click.IntRange(1, MAX_PRESIGN_SECONDS),
-    is_flag=False,
-    flag_value=3600,
-    default=None,
-    metavar="[SECONDS]",
-    help="Print a presigned URL of a single-file report (default 3600 s), for private buckets.",
-)
-@click.option(
-    "--to",
-    "to",
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Publish to this local folder instead (the default without a bucket: reports/site).",
-)
-@click.option("--dry-run", is_flag=True, help="Print what would be uploaded; change nothing.")
-def publish_command(
-    run_dir: Path | None,
-    bucket: str | None,
-    prefix: str | None,
-    presign: int | None,
-    to: Path | None,
-    dry_run: bool,
-) -> None:
-    """Upload RUN_DIR (default: the newest run under reports/) and update the index and `latest`.
-
-    Prints the report URL. Nothing of other runs is deleted or overwritten.
-    """
-    try:
-        settings = resolve(None, {"report_bucket": bucket, "report_prefix": prefix})
-    except SettingsError as exc:
-        raise click.ClickException(str(exc)) from exc
-    if run_dir is None:
-        run_dir = latest_run_dir(settings.reports_dir)
-        if run_dir is None:
-            raise click.ClickException(f"no run folder under {settings.reports_dir}; pass RUN_DIR.")
-    try:
-        result = publish_run(settings, run_dir, presign=presign, to=to, dry_run=dry_run)
-    except PublishError as exc:
-        raise click.ClickException(f"{exc}\nThe run folder {run_dir} is kept as it was.") from exc
-    if result.dry_run:
-        return
-    _stderr(f"index:  {result.index_url}")
-    if result.url:
-        click.echo(result.url)
-    else:
-        _stderr(f"run {result.run_id} has no HTML report; its entry is in the index.")

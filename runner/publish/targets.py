@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import shutil
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from runner.publish.headers import headers_for
+from runner.settings import Settings
 
 # Uploads at or above this size are multipart; the ETag S3 gives them is then computed
 # here the same way, so an unchanged large trace or video is skipped like a small file.
@@ -139,6 +141,10 @@ class Target(ABC):
 
     @abstractmethod
     def read(self, key: str) -> bytes | None: ...
+
+    @abstractmethod
+    def download(self, key: str, dest: Path) -> None:
+        """Stream the object at ``key`` into the file ``dest`` (its folder is made)."""
 
     @abstractmethod
     def put(self, uploads: list[Upload], on_bytes: ProgressCallback | None = None) -> UploadReport:
@@ -347,6 +353,13 @@ class S3Target(Target):
             key, lambda: self._client.get_object(Bucket=self.bucket, Key=self._full(key))["Body"].read()
         )
 
+    def download(self, key: str, dest: Path) -> None:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._client.download_file(self.bucket, self._full(key), str(dest))
+        except Exception as exc:
+            raise self.explain(exc, f"downloading {key}") from exc
+
     def put(self, uploads: list[Upload], on_bytes: ProgressCallback | None = None) -> UploadReport:
         from boto3.s3.transfer import TransferConfig, create_transfer_manager
         from s3transfer.subscribers import BaseSubscriber
@@ -461,6 +474,13 @@ class LocalTarget(Target):
         path = self._path(key)
         return path.read_bytes() if path.is_file() else None
 
+    def download(self, key: str, dest: Path) -> None:
+        path = self._path(key)
+        if not path.is_file():
+            raise PublishError(f"{path}: no such file in {self.description}.")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, dest)
+
     def _write(self, upload: Upload, on_bytes: ProgressCallback | None) -> None:
         path = self._path(upload.key)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -496,3 +516,31 @@ class LocalTarget(Target):
 
     def explain(self, exc: BaseException, action: str) -> PublishError:
         return PublishError(f"{action} in {self.description} failed: {exc}")
+
+
+# --------------------------------------------------------------------------- choosing one
+
+
+def open_target(settings: Settings, to: Path | None = None) -> Target:
+    """Where reports are published: the bucket's prefix when a bucket is configured, else (or
+    with ``to``) a local folder, ``<reports>/site``."""
+    if to is not None or not settings.report_bucket:
+        return LocalTarget(Path(to) if to is not None else settings.reports_dir / "site")
+    return S3Target(
+        settings.report_bucket,
+        settings.report_prefix,
+        # The settings layer names overrides after the field; the commands' flag is --bucket.
+        bucket_source=settings.source_of("report_bucket").replace("--report-bucket", "--bucket"),
+        public_url=settings.report_url,
+    )
+
+
+def target_at(location: str, *, source: str) -> Target:
+    """A target from a location written as ``s3://bucket/prefix`` or a folder path;
+    ``source`` names the setting it came from, for error messages."""
+    if location.startswith("s3://"):
+        bucket, _, prefix = location[len("s3://") :].partition("/")
+        if not bucket:
+            raise PublishError(f"{source} = {location!r}: expected s3://BUCKET/PREFIX or a folder path.")
+        return S3Target(bucket, prefix.strip("/"), bucket_source=source)
+    return LocalTarget(Path(location))

@@ -1,0 +1,63 @@
+"""`e2e publish`: a run folder to S3 (or a local folder), with the index and `latest`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from runner.cli.common import load_settings
+from runner.publish.publisher import MAX_PRESIGN_SECONDS, PublishError, publish_run
+from runner.publish.targets import open_target
+from runner.run import latest_run_dir
+
+
+@click.command("publish")
+@click.argument("run_dir", required=False, type=click.Path(path_type=Path, file_okay=False))
+@click.option("--bucket", help="S3 bucket (overrides E2E_REPORT_BUCKET).")
+@click.option("--prefix", help="Key prefix in the bucket (overrides E2E_REPORT_PREFIX; default e2e).")
+@click.option(
+    "--presign",
+    type=click.IntRange(1, MAX_PRESIGN_SECONDS),
+    is_flag=False,
+    flag_value=3600,
+    default=None,
+    metavar="[SECONDS]",
+    help="Print a presigned URL of a single-file report (default 3600 s), for private buckets.",
+)
+@click.option(
+    "--to",
+    "to",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Publish to this local folder instead (the default without a bucket: reports/site).",
+)
+@click.option("--dry-run", is_flag=True, help="Print what would be uploaded; change nothing.")
+def publish_command(
+    run_dir: Path | None,
+    bucket: str | None,
+    prefix: str | None,
+    presign: int | None,
+    to: Path | None,
+    dry_run: bool,
+) -> None:
+    """Upload RUN_DIR (default: the newest run under reports/) and update the index and `latest`.
+
+    Prints the report URL. Nothing of other runs is deleted or overwritten, and the run
+    folder itself is only read.
+    """
+    settings = load_settings(report_bucket=bucket, report_prefix=prefix)
+    if run_dir is None:
+        run_dir = latest_run_dir(settings.reports_dir)
+        if run_dir is None:
+            raise click.ClickException(f"no run folder under {settings.reports_dir}; pass RUN_DIR.")
+    try:
+        result = publish_run(open_target(settings, to), run_dir, settings, presign=presign, dry_run=dry_run)
+    except PublishError as exc:
+        raise click.ClickException(f"{exc}\nThe run folder {run_dir} is kept as it was.") from exc
+    if result.dry_run:
+        return
+    click.echo(f"index:  {result.index_url}", err=True)
+    if result.url:
+        click.echo(result.url)
+    else:
+        click.echo(f"run {result.run_id} has no HTML report; its entry is in the index.", err=True)

@@ -1,0 +1,112 @@
+"""`e2e shard-stash` and `e2e merge`: the shards of a batch build become one run and one report."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from runner.cli.common import load_settings
+from runner.publish.targets import PublishError
+from runner.report.allure import ReportError
+from runner.run import REPORT_DIR, NotARunFolder, RunSummary, point_latest
+from runner.settings import Settings
+from runner.shards.merge import merge_runs
+from runner.shards.stash import MergeError, fetch, open_shards, shard_name, shards_location, stash
+
+_MERGE_ERRORS = (MergeError, PublishError, ReportError, NotARunFolder, OSError, ValueError)
+
+
+@click.command("shard-stash")
+@click.argument("run_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option(
+    "--as",
+    "identifier",
+    default=None,
+    help="The shard's name (default: CODEBUILD_BATCH_BUILD_IDENTIFIER, else 'shard' + the index of E2E_SHARD).",
+)
+@click.option(
+    "--shards-url",
+    "shards_url",
+    default=None,
+    help="Where to stash (env E2E_SHARDS_URL; default as for `e2e merge`).",
+)
+def shard_stash_command(run_dir: Path, identifier: str | None, shards_url: str | None) -> None:
+    """Copy a shard's run folder where the batch's merge build will find it."""
+    settings = load_settings(shards_url=shards_url)
+    name = shard_name(settings, identifier)
+    if not name:
+        raise click.UsageError("no shard name: pass --as NAME (CODEBUILD_BATCH_BUILD_IDENTIFIER is not set)")
+    location, source = shards_location(settings)
+    try:
+        count = stash(run_dir.resolve(), open_shards(location, source), name)
+    except (MergeError, PublishError, OSError) as exc:
+        raise click.ClickException(f"stashing {run_dir} to {location}: {exc}") from None
+    click.echo(f"e2e shard-stash: {run_dir} -> {location.rstrip('/')}/{name} ({count} files)", err=True)
+
+
+@click.command("merge")
+@click.argument("run_dirs", nargs=-1, type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--shards",
+    "shard_ids",
+    default=None,
+    metavar="'ID ID...'",
+    help="Merge the stashed shards with these identifiers (space or comma separated) from --shards-url.",
+)
+@click.option(
+    "--shards-url",
+    "shards_url",
+    default=None,
+    help="Where shards are stashed: a folder or s3://bucket/prefix "
+    "(env E2E_SHARDS_URL; default: under the report bucket, keyed by commit).",
+)
+@click.option("--report/--no-report", default=True, show_default=True, help="Generate the merged HTML report.")
+def merge_command(run_dirs: tuple[Path, ...], shard_ids: str | None, shards_url: str | None, report: bool) -> None:
+    """Merge shard run folders (RUN_DIRS, or --shards) into one new run folder and report.
+
+    Exits 1 when any merged scenario failed (the batch's status), 0 when all passed.
+    """
+    names = [n for n in (shard_ids or "").replace(",", " ").split() if n]
+    if not run_dirs and not names:
+        raise click.UsageError("give run folders to merge, or --shards 'ID ID...'")
+    settings = load_settings(shards_url=shards_url)
+    try:
+        with tempfile.TemporaryDirectory(prefix="e2e-merge-") as tmp:
+            dirs, labels = _gather(settings, run_dirs, names, Path(tmp))
+            run_dir, merged = merge_runs(dirs, settings, names=labels, report=report)
+    except _MERGE_ERRORS as exc:
+        raise click.ClickException(str(exc)) from None
+    point_latest(run_dir)
+    _say_merged(run_dir, merged, report)
+    sys.exit(0 if merged.passed else 1)
+
+
+def _gather(
+    settings: Settings, run_dirs: tuple[Path, ...], names: list[str], tmp: Path
+) -> tuple[list[Path], list[str]]:
+    """The local run folders to merge and their labels: those given, then the fetched shards."""
+    dirs = [Path(d) for d in run_dirs]
+    labels = [d.name for d in dirs]
+    if names:
+        location, source = shards_location(settings)
+        click.echo(f"e2e merge: shards {', '.join(names)} from {location}", err=True)
+        target = open_shards(location, source)
+        for name in names:
+            dirs.append(fetch(target, name, tmp))
+            labels.append(name)
+    return dirs, labels
+
+
+def _say_merged(run_dir: Path, merged: RunSummary, report: bool) -> None:
+    counts = merged.counts
+    click.echo(
+        f"e2e merge: {os.path.relpath(run_dir)}: {merged.status} "
+        f"({counts.total} scenarios, {counts.failed} failed, {counts.broken} broken)",
+        err=True,
+    )
+    if report:
+        click.echo(f"e2e merge: report {os.path.relpath(run_dir / REPORT_DIR / 'index.html')}", err=True)

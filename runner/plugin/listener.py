@@ -1,0 +1,172 @@
+"""The hooks of one e2e run, on one object registered only while a run is active.
+
+Each hook delegates to the module of its concern (``results``, ``evidence``,
+``step_errors``, ``collection``); nothing here asks "am I active?": the object exists only
+when the run is.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import pytest
+
+from runner.browser import server as browser_server
+from runner.browser.chromium import ChromiumNotFound, find_chromium, launch_args, playwright_ffmpeg
+from runner.plugin import app_under_test, results
+from runner.plugin.collection import collect_feature_file
+from runner.plugin.evidence import ScenarioEvidence, first_line
+from runner.plugin.fixtures import EVIDENCE_KEY, evidence_for
+from runner.plugin.state import RunState
+from runner.plugin.step_errors import MissingStepDefinition, missing_step
+from runner.settings import SettingsError
+
+log = logging.getLogger(__name__)
+
+# A run that could not start (bad settings, no browser, app unreachable) exits like any
+# pytest usage error.
+EXIT_SETUP_ERROR = int(pytest.ExitCode.USAGE_ERROR)
+
+
+def _safely(what: str, func, *args) -> None:
+    """Evidence is best effort: a failed capture is logged, never turned into a test failure."""
+    try:
+        func(*args)
+    except Exception as exc:  # noqa: BLE001
+        log.warning("e2e: could not capture %s: %s: %s", what, type(exc).__name__, exc)
+
+
+class RunListener:
+    """Registered by the plugin's ``pytest_configure`` when the run includes features."""
+
+    def __init__(self, state: RunState) -> None:
+        self.state = state
+
+    # --- start and end of the run (controller) --------------------------------------------
+
+    def fail_run(self, message: str) -> None:
+        """The run cannot start: record it in run.json, say it once, stop before collecting anything."""
+        if self.state.writer is not None:
+            self.state.writer.session_error = message
+            self.state.writer.write(EXIT_SETUP_ERROR)
+        raise pytest.UsageError(message)
+
+    def prepare_run(self) -> None:
+        """Controller only, before any worker starts: browser found, app reachable, shared browser up."""
+        state, settings = self.state, self.state.settings
+        try:
+            find_chromium(settings)
+            launch_args(settings)
+        except (ChromiumNotFound, SettingsError) as exc:
+            self.fail_run(str(exc))
+        if settings.video != "off" and playwright_ffmpeg() is None:
+            self.fail_run(
+                f"{settings.source_of('video')} = {settings.video!r}: recording video needs Playwright's ffmpeg "
+                "build, which is not installed. Run `python -m playwright install ffmpeg`, or turn video off "
+                "(traces of failures already show every step)."
+            )
+        try:
+            state.app = app_under_test.start(settings)
+        except app_under_test.AppUnreachable as exc:
+            self.fail_run(str(exc))
+        state.base_url = state.app.url
+        if settings.browser_server == "shared" and not settings.headed:
+            try:
+                browser_server.ensure(settings, hold=True)
+            except browser_server.BrowserServerError as exc:
+                state.app.stop()
+                self.fail_run(str(exc))
+            state.holds_server = True
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node) -> None:
+        """xdist: hand the run folder and app URL to each worker."""
+        node.workerinput["e2e_run_dir"] = str(self.state.run_dir)
+        node.workerinput["e2e_base_url"] = self.state.base_url
+
+    def pytest_collect_file(self, file_path: Path, parent: pytest.Collector):
+        return collect_feature_file(file_path, parent)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        state = self.state
+        if not state.is_controller:
+            return
+        try:
+            if state.writer is not None and not session.config.option.collectonly:
+                state.writer.write(int(exitstatus))
+        finally:
+            if state.holds_server:
+                # Stopped only if this run started it and no other run still holds it; a browser a
+                # worker started to replace one that died is covered by the same hold.
+                browser_server.release(state.settings)
+            if state.app is not None:
+                state.app.stop()
+
+    def pytest_terminal_summary(self, terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+        if not self.state.is_controller or config.option.collectonly:
+            return
+        rel = os.path.relpath(self.state.run_dir)
+        terminalreporter.write_sep("-", "e2e results")
+        terminalreporter.write_line(f"run folder: {rel}  (allure-results/, junit.xml, cucumber.json, evidence/)")
+        terminalreporter.write_line(f"HTML report: e2e report {rel}   (e2e run does this for you)")
+
+    # --- scenarios: evidence and Cucumber records -------------------------------------------
+
+    def pytest_bdd_before_scenario(self, request, feature, scenario) -> None:
+        results.before_scenario(request.node, feature, scenario, self.state.settings.project_root)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        """A rerun of a flaky scenario starts with fresh evidence (the earlier attempt's files stay)."""
+        previous = item.stash.get(EVIDENCE_KEY, None)
+        if previous is not None:
+            item.stash[EVIDENCE_KEY] = ScenarioEvidence(
+                item=item, state=previous.state, attempt=previous.attempt + 1
+            )
+
+    def pytest_bdd_before_step(self, request, feature, scenario, step, step_func) -> None:
+        results.before_step(request.node, step, step_func)
+
+    def pytest_bdd_before_step_call(self, request, feature, scenario, step, step_func, step_func_args) -> None:
+        """Fixtures are resolved by now: adopt contexts made by a user's own fixtures (trace, console)."""
+        scenario_evidence = evidence_for(request.node)
+        for ctx in scenario_evidence.contexts():
+            _safely("console and trace", scenario_evidence.adopt, ctx)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_bdd_after_step(self, request, feature, scenario, step, step_func, step_func_args) -> None:
+        results.step_done(request.node, step)
+        if self.state.settings.screenshots == "every-step":
+            _safely("step screenshot", evidence_for(request.node).screenshot, f"{step.keyword} {step.name}")
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_bdd_step_error(
+        self, request, feature, scenario, step, step_func, step_func_args, exception
+    ) -> None:
+        results.step_done(request.node, step, error=exception)
+        _safely(
+            "failure evidence", evidence_for(request.node).step_failed, f"{step.keyword} {step.name}", exception
+        )
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_bdd_step_func_lookup_error(self, request, feature, scenario, step, exception) -> None:
+        error = missing_step(feature, scenario, step)
+        results.step_done(request.node, step, error=error, status="undefined")
+        scenario_evidence = evidence_for(request.node)
+        scenario_evidence.failed, scenario_evidence.failed_step = True, f"{step.keyword} {step.name}"
+        scenario_evidence.error = first_line(error)
+        raise error
+
+    def pytest_bdd_after_scenario(self, request, feature, scenario) -> None:
+        _safely("final evidence", evidence_for(request.node).scenario_finished)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
+        outcome = yield
+        report = outcome.get_result()
+        if call.excinfo is not None and call.excinfo.errisinstance(MissingStepDefinition):
+            report.longrepr = str(call.excinfo.value)  # the message is the whole story; no traceback
+        results.attach_to_report(item, report, item.stash.get(EVIDENCE_KEY, None))
