@@ -163,6 +163,7 @@ def search() -> str:
 
 
 def signup() -> str:
+    """The three-step sign-up wizard: long only because it is one page of markup, not logic."""
     body = """    <h1>Create your account</h1>
     <p data-testid="wizard-progress" aria-live="polite">Step 1 of 3</p>
     <form id="signup" class="card" novalidate>

@@ -37,6 +37,7 @@ from runner.plugin.fixtures import (  # noqa: F401 - fixtures are found by name 
     playwright,
 )
 from runner.plugin.listener import RunListener
+from runner.plugin.options import add_options, overrides
 from runner.plugin.results import ResultWriter
 from runner.plugin.state import RUN_STATE, RunState
 from runner.plugin.steps_loader import load_step_modules
@@ -47,85 +48,7 @@ pytest_plugins = ["runner.plugin.sharding"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("e2e", "end-to-end UI tests (e2e runner)")
-    group.addoption(
-        "--base-url",
-        dest="e2e_base_url",
-        help="URL of the app under test [E2E_BASE_URL]; unset: the bundled demo app is started",
-    )
-    group.addoption(
-        "--headed",
-        dest="e2e_headed",
-        action="store_true",
-        default=None,
-        help="show the browser window, for local debugging [E2E_HEADED]",
-    )
-    group.addoption(
-        "--chromium",
-        dest="e2e_chromium",
-        metavar="PATH",
-        help="Chromium binary [E2E_CHROMIUM]; default: found automatically",
-    )
-    group.addoption(
-        "--viewport",
-        dest="e2e_viewport",
-        metavar="WxH",
-        help="viewport size, default 1920x1080 [E2E_VIEWPORT]",
-    )
-    group.addoption(
-        "--slow-mo", dest="e2e_slow_mo", metavar="MS", help="slow every action down by MS [E2E_SLOW_MO]"
-    )
-    group.addoption(
-        "--expect-timeout",
-        dest="e2e_expect_timeout",
-        metavar="MS",
-        help="how long assertions wait, default 5000 [E2E_EXPECT_TIMEOUT]",
-    )
-    group.addoption(
-        "--screenshots",
-        dest="e2e_screenshots",
-        choices=("final", "every-step"),
-        help="final: the final state and failing steps (default); every-step: also after each step "
-        "[E2E_SCREENSHOTS]",
-    )
-    group.addoption(
-        "--tracing",
-        dest="e2e_trace",
-        choices=("retain-on-failure", "on", "off"),
-        help="Playwright trace, default retain-on-failure [E2E_TRACE]",
-    )
-    group.addoption(
-        "--video",
-        dest="e2e_video",
-        choices=("off", "retain-on-failure", "on"),
-        help="video of each scenario, default off [E2E_VIDEO]",
-    )
-    group.addoption(
-        "--browser-server",
-        dest="e2e_browser_server",
-        choices=("shared", "private"),
-        help="shared: one browser server for all processes (default); private: one browser per "
-        "process [E2E_BROWSER_SERVER]",
-    )
-    group.addoption(
-        "--reports-dir",
-        dest="e2e_reports_dir",
-        metavar="DIR",
-        help="where run folders are made, default reports/ [E2E_REPORTS_DIR]",
-    )
-    group.addoption(
-        "--e2e-run-dir",
-        dest="e2e_run_dir",
-        metavar="DIR",
-        help="write this run's results into DIR (made if missing) instead of a new folder",
-    )
-
-
-def _overrides(config: pytest.Config) -> dict[str, object]:
-    """The flags of the option group above, by setting name (each flag's dest is ``e2e_<setting>``)."""
-    return {
-        dest[len("e2e_") :]: value for dest, value in vars(config.option).items() if dest.startswith("e2e_")
-    }
+    add_options(parser)
 
 
 def _refuse_pytest_playwright(config: pytest.Config) -> None:
@@ -157,14 +80,18 @@ def pytest_configure(config: pytest.Config) -> None:
     if not active:
         return
     try:
-        settings = resolve(config.rootpath, _overrides(config))
+        settings = resolve(config.rootpath, overrides(config))
     except SettingsError as exc:
         raise pytest.UsageError(str(exc)) from None
     workerinput = getattr(config, "workerinput", None)
     if run_dir is None:
         # Listing tests produces no results: keep reports/ free of empty run folders.
         collecting = config.option.collectonly
-        run_dir = Path(tempfile.mkdtemp(prefix="e2e-collect-")) if collecting else create_run_dir(settings.reports_dir)
+        run_dir = (
+            Path(tempfile.mkdtemp(prefix="e2e-collect-"))
+            if collecting
+            else create_run_dir(settings.reports_dir)
+        )
     if not getattr(config.option, "allure_report_dir", None):
         config.option.allure_report_dir = str(run_dir / ALLURE_RESULTS)
     if workerinput is None and not config.option.xmlpath:

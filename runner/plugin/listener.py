@@ -110,7 +110,9 @@ class RunListener:
             return
         rel = os.path.relpath(self.state.run_dir)
         terminalreporter.write_sep("-", "e2e results")
-        terminalreporter.write_line(f"run folder: {rel}  (allure-results/, junit.xml, cucumber.json, evidence/)")
+        terminalreporter.write_line(
+            f"run folder: {rel}  (allure-results/, junit.xml, cucumber.json, evidence/)"
+        )
         terminalreporter.write_line(f"HTML report: e2e report {rel}   (e2e run does this for you)")
 
     # --- scenarios: evidence and Cucumber records -------------------------------------------
@@ -130,7 +132,9 @@ class RunListener:
     def pytest_bdd_before_step(self, request, feature, scenario, step, step_func) -> None:
         results.before_step(request.node, step, step_func)
 
-    def pytest_bdd_before_step_call(self, request, feature, scenario, step, step_func, step_func_args) -> None:
+    def pytest_bdd_before_step_call(
+        self, request, feature, scenario, step, step_func, step_func_args
+    ) -> None:
         """Fixtures are resolved by now: adopt contexts made by a user's own fixtures (trace, console)."""
         scenario_evidence = evidence_for(request.node)
         for ctx in scenario_evidence.contexts():
@@ -148,7 +152,10 @@ class RunListener:
     ) -> None:
         results.step_done(request.node, step, error=exception)
         _safely(
-            "failure evidence", evidence_for(request.node).step_failed, f"{step.keyword} {step.name}", exception
+            "failure evidence",
+            evidence_for(request.node).step_failed,
+            f"{step.keyword} {step.name}",
+            exception,
         )
 
     @pytest.hookimpl(trylast=True)

@@ -254,40 +254,44 @@ class S3Target(Target):
                 f"{_endpoint_source(self._environ)}: check it and the network, then publish again."
             )
         if isinstance(exc, ClientError):
-            error = exc.response.get("Error", {})
-            code = str(error.get("Code", ""))
-            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-            if code in {"NoSuchBucket", "404", "NotFound"} and action.startswith("checking bucket"):
-                return PublishError(
-                    f"{where}: bucket {self.bucket!r} does not exist (from {self.bucket_source}). "
-                    "Create it (the infrastructure template does) or set E2E_REPORT_BUCKET / --bucket "
-                    "to an existing bucket."
-                )
-            if code == "NoSuchBucket":
-                return PublishError(
-                    f"{where}: bucket {self.bucket!r} does not exist (from {self.bucket_source}). "
-                    "Set E2E_REPORT_BUCKET / --bucket to an existing bucket."
-                )
-            if code in {"InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken"}:
-                return PublishError(
-                    f"{where}: the AWS credentials were rejected ({code}). Check AWS_ACCESS_KEY_ID, "
-                    "AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN or AWS_PROFILE; refresh expired session tokens."
-                )
-            if code in {"AccessDenied", "403", "Forbidden", "AllAccessDisabled"} or status == 403:
-                return PublishError(
-                    f"{where}: access denied to bucket {self.bucket!r} (from {self.bucket_source}). "
-                    f"The identity publishing needs s3:ListBucket on the bucket and s3:GetObject and "
-                    f"s3:PutObject on {self.description}*; check its policy, or set E2E_REPORT_BUCKET / "
-                    "--bucket to a bucket it may write."
-                )
-            if code in {"SlowDown", "503", "ServiceUnavailable", "InternalError", "500"}:
-                return PublishError(
-                    f"{where}: S3 kept failing after retries ({code}). Nothing local was changed; "
-                    "publish again later (unchanged files are skipped)."
-                )
-            message = error.get("Message") or str(exc)
-            return PublishError(f"{where}: S3 answered {code or status}: {message}")
+            return self._explain_refusal(exc, action, where)
         return PublishError(f"{where}: {type(exc).__name__}: {exc}")
+
+    def _explain_refusal(self, exc: Any, action: str, where: str) -> PublishError:
+        """S3 answered, and said no: which setting is at fault, by the error code."""
+        error = exc.response.get("Error", {})
+        code = str(error.get("Code", ""))
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if code in {"NoSuchBucket", "404", "NotFound"} and action.startswith("checking bucket"):
+            return PublishError(
+                f"{where}: bucket {self.bucket!r} does not exist (from {self.bucket_source}). "
+                "Create it (the infrastructure template does) or set E2E_REPORT_BUCKET / --bucket "
+                "to an existing bucket."
+            )
+        if code == "NoSuchBucket":
+            return PublishError(
+                f"{where}: bucket {self.bucket!r} does not exist (from {self.bucket_source}). "
+                "Set E2E_REPORT_BUCKET / --bucket to an existing bucket."
+            )
+        if code in {"InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken"}:
+            return PublishError(
+                f"{where}: the AWS credentials were rejected ({code}). Check AWS_ACCESS_KEY_ID, "
+                "AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN or AWS_PROFILE; refresh expired session tokens."
+            )
+        if code in {"AccessDenied", "403", "Forbidden", "AllAccessDisabled"} or status == 403:
+            return PublishError(
+                f"{where}: access denied to bucket {self.bucket!r} (from {self.bucket_source}). "
+                f"The identity publishing needs s3:ListBucket on the bucket and s3:GetObject and "
+                f"s3:PutObject on {self.description}*; check its policy, or set E2E_REPORT_BUCKET / "
+                "--bucket to a bucket it may write."
+            )
+        if code in {"SlowDown", "503", "ServiceUnavailable", "InternalError", "500"}:
+            return PublishError(
+                f"{where}: S3 kept failing after retries ({code}). Nothing local was changed; "
+                "publish again later (unchanged files are skipped)."
+            )
+        message = error.get("Message") or str(exc)
+        return PublishError(f"{where}: S3 answered {code or status}: {message}")
 
     # -- operations
 

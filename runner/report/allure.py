@@ -82,7 +82,7 @@ def strip_analytics(html_path: Path) -> None:
     if urls:
         raise ReportError(
             f"{html_path}: the generated report loads from third parties ({', '.join(urls)[:300]}). "
-            "Reports must open offline; this Allure version needs a new filter in runner/report.py."
+            "Reports must open offline; this Allure version needs a new filter in runner/report/allure.py."
         )
 
 
@@ -109,9 +109,26 @@ def generate_report(
             f"No Allure results in {', '.join(missing)}: is that a run folder made by `e2e run`?"
         )
     out = Path(output)
-    meta = _read_meta(run_dirs[0])
-    name = report_name or _default_name(run_dirs[0], meta)
-    config = {
+    name = report_name or _default_name(run_dirs[0], _read_meta(run_dirs[0]))
+    config = _allure_config(name, out, single_file=single_file, history_path=history_path)
+    proc = _run_allure(settings, config, results)
+    index = out / "index.html"
+    if proc.returncode != 0 or not index.is_file():
+        raise ReportError(
+            f"The Allure CLI failed (exit {proc.returncode}) for {', '.join(map(str, run_dirs))}:\n"
+            f"{(proc.stderr or proc.stdout).strip()[-2000:]}"
+        )
+    metrics = out / "widgets" / "metrics.json"
+    if not single_file and metrics.parent.is_dir() and not metrics.exists():
+        # Allure 3.18's app always requests this widget; without it every multi-file report has a 404.
+        metrics.write_text('{"current": [], "history": []}', encoding="utf-8")
+    for page in out.rglob("*.html"):
+        strip_analytics(page)
+    return index
+
+
+def _allure_config(name: str, out: Path, *, single_file: bool, history_path: Path | None) -> dict:
+    config: dict = {
         "name": name,
         "output": str(out.resolve()),
         "plugins": {
@@ -127,6 +144,10 @@ def generate_report(
     }
     if history_path is not None:
         config["historyPath"] = str(Path(history_path).resolve())
+    return config
+
+
+def _run_allure(settings: Settings, config: dict, results: list[Path]) -> subprocess.CompletedProcess:
     with tempfile.TemporaryDirectory(prefix="e2e-allure-") as tmp:
         cfg_path = Path(tmp) / "allurerc.json"
         cfg_path.write_text(json.dumps(config))
@@ -141,20 +162,7 @@ def generate_report(
             *[str(r.resolve()) for r in results],
         ]
         env = {**os.environ, "ALLURE_NO_ANALYTICS": "true", "NO_COLOR": "1"}
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
-    index = out / "index.html"
-    if proc.returncode != 0 or not index.is_file():
-        raise ReportError(
-            f"The Allure CLI failed (exit {proc.returncode}) for {', '.join(map(str, run_dirs))}:\n"
-            f"{(proc.stderr or proc.stdout).strip()[-2000:]}"
-        )
-    metrics = out / "widgets" / "metrics.json"
-    if not single_file and metrics.parent.is_dir() and not metrics.exists():
-        # Allure 3.18's app always requests this widget; without it every multi-file report has a 404.
-        metrics.write_text('{"current": [], "history": []}', encoding="utf-8")
-    for page in out.rglob("*.html"):
-        strip_analytics(page)
-    return index
+        return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
 
 
 def make_run_report(run_dir: Path, settings: Settings, *, report_name: str | None = None) -> Path:

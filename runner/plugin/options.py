@@ -1,0 +1,92 @@
+"""The plugin's command-line flags: one table, one option group, each flag a setting's twin.
+
+Every flag's ``dest`` is ``e2e_<setting>``, so ``overrides`` hands them to
+``runner.settings.resolve`` by name: a flag overrides its environment variable, which
+overrides ``[tool.e2e]``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+# (flag, setting, extra argparse keywords, help)
+OPTIONS: tuple[tuple[str, str, dict[str, Any], str], ...] = (
+    (
+        "--base-url",
+        "base_url",
+        {},
+        "URL of the app under test [E2E_BASE_URL]; unset: the bundled demo app is started",
+    ),
+    (
+        "--headed",
+        "headed",
+        {"action": "store_true", "default": None},
+        "show the browser window, for local debugging [E2E_HEADED]",
+    ),
+    (
+        "--chromium",
+        "chromium",
+        {"metavar": "PATH"},
+        "Chromium binary [E2E_CHROMIUM]; default: found automatically",
+    ),
+    ("--viewport", "viewport", {"metavar": "WxH"}, "viewport size, default 1920x1080 [E2E_VIEWPORT]"),
+    ("--slow-mo", "slow_mo", {"metavar": "MS"}, "slow every action down by MS [E2E_SLOW_MO]"),
+    (
+        "--expect-timeout",
+        "expect_timeout",
+        {"metavar": "MS"},
+        "how long assertions wait, default 5000 [E2E_EXPECT_TIMEOUT]",
+    ),
+    (
+        "--screenshots",
+        "screenshots",
+        {"choices": ("final", "every-step")},
+        "final: the final state and failing steps (default); every-step: also after each step [E2E_SCREENSHOTS]",
+    ),
+    (
+        "--tracing",
+        "trace",
+        {"choices": ("retain-on-failure", "on", "off")},
+        "Playwright trace, default retain-on-failure [E2E_TRACE]",
+    ),
+    (
+        "--video",
+        "video",
+        {"choices": ("off", "retain-on-failure", "on")},
+        "video of each scenario, default off [E2E_VIDEO]",
+    ),
+    (
+        "--browser-server",
+        "browser_server",
+        {"choices": ("shared", "private")},
+        "shared: one browser server for all processes (default); private: one browser per process "
+        "[E2E_BROWSER_SERVER]",
+    ),
+    (
+        "--reports-dir",
+        "reports_dir",
+        {"metavar": "DIR"},
+        "where run folders are made, default reports/ [E2E_REPORTS_DIR]",
+    ),
+    (
+        "--e2e-run-dir",
+        "run_dir",
+        {"metavar": "DIR"},
+        "write this run's results into DIR (made if missing) instead of a new folder",
+    ),
+)
+
+
+def add_options(parser: pytest.Parser) -> None:
+    group = parser.getgroup("e2e", "end-to-end UI tests (e2e runner)")
+    for flag, setting, extra, help_text in OPTIONS:
+        group.addoption(flag, dest=f"e2e_{setting}", help=help_text, **extra)
+
+
+def overrides(config: pytest.Config) -> dict[str, object]:
+    """The flags given, by setting name (each flag's dest is ``e2e_<setting>``)."""
+    return {
+        dest[len("e2e_") :]: value for dest, value in vars(config.option).items() if dest.startswith("e2e_")
+    }
