@@ -2,7 +2,7 @@
 
 The project is what a user's checkout holds: ``pyproject.toml``, ``features/bench.feature``
 (N identical sign-in scenarios against the bundled demo app, written with the generic steps
-of ``steps/web.py``) and a copy of this repository's ``steps/``. Runs get an environment
+of ``runner/steps/web.py``) and a copy of this repository's ``steps/``. Runs get an environment
 without the caller's ``E2E_*``/``PYTEST_*`` variables and with an ``E2E_STATE_DIR`` of their
 own, so the shared browser server of a run is that run's, never one left by someone else.
 """

@@ -12,7 +12,7 @@ browser context and page with a 1920x1080 viewport.
 
 - **e2e** variants run ``python -m pytest features`` (serial) on a throwaway project (a
   ``pyproject.toml``, ``features/bench.feature`` written with the generic steps of
-  ``steps/web.py``, a copy of ``steps/``) with the plugin's defaults: shared browser
+  ``runner/steps/web.py``, a copy of ``steps/``) with the plugin's defaults: shared browser
   server, final screenshot per scenario, trace ``retain-on-failure`` (tracing is ON during
   every scenario; the trace of a passing scenario is discarded). Variants change one
   setting: ``E2E_TRACE=off``, and with ``--private`` ``E2E_BROWSER_SERVER=private``.

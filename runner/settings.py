@@ -109,6 +109,8 @@ _SPEC: dict[str, tuple[str, Callable[[Any], Any], Any]] = {
     "report_bucket": ("E2E_REPORT_BUCKET", _optional_str, None),
     "report_prefix": ("E2E_REPORT_PREFIX", _prefix, "e2e"),
     "report_url": ("E2E_REPORT_URL", _optional_str, None),
+    # The generic step library (runner.steps.web), registered unless turned off.
+    "step_library": ("E2E_STEP_LIBRARY", _parse_bool, True),
     # Where a run's branch comes from when git and CodeBuild cannot say (a copied checkout).
     "branch": ("E2E_BRANCH", _optional_str, None),
     # The shared browser's state folder (default: per user, in the temp folder).
@@ -147,6 +149,7 @@ class Settings:
     report_prefix: str = "e2e"
     # Public base URL of the publish root (CloudFront, website endpoint) for printed links.
     report_url: str | None = None
+    step_library: bool = True
     branch: str | None = None
     state_dir: str | None = None
     tools_dir: str | None = None
@@ -234,7 +237,7 @@ def resolve(
         )
     return Settings(
         project_root=root,
-        base_url=base_url.rstrip("/") if base_url else None,
+        base_url=base_url,
         reports_dir=reports_dir,
         sources=sources,
         **values,

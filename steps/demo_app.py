@@ -13,7 +13,7 @@ Phrase                                                              Keywords
 ==================================================================  ==========
 
 Japanese (``# language: ja``; 前提/もし/ならば/かつ). Each phrase calls the same function
-as its English twin in ``steps.web``, so both languages behave alike:
+as its English twin in ``runner.steps.web``, so both languages behave alike:
 
 ====================================================  ===================================
 Phrase                                                English twin
@@ -40,8 +40,8 @@ from playwright.sync_api import Page
 from pytest_bdd import given, step, then, when
 
 from runner.demo_app import USERS
-from steps import web
-from steps.web import Evidence, phrase
+from runner.steps import web
+from runner.steps.web import Evidence, phrase
 
 __all__ = ["choose_genre", "enter_details", "review_shows", "sign_in"]
 

@@ -21,6 +21,7 @@ ALLOWED: dict[str, set[str]] = {
     "run": set(),
     "metadata": set(),
     "demo_app": set(),
+    "steps": set(),
     "browser": {"settings"},
     "report": {"settings", "run"},
     "publish": {"settings", "run", "report"},

@@ -27,7 +27,7 @@ def _step_module(name: str) -> ModuleType:
     return importlib.import_module(name)
 
 
-web_steps = _step_module("steps.web")
+web_steps = importlib.import_module("runner.steps.web")
 demo_steps = _step_module("steps.demo_app")
 
 # Failing checks should fail fast here; the value is passed to the plugin as a flag.
@@ -334,15 +334,90 @@ def test_phrase_does_not_match_neighbouring_phrases(template: str, text: str) ->
     assert not web_steps.phrase(template).is_matching(text)
 
 
-@pytest.mark.parametrize(
-    ("base_url", "path", "expected"),
-    [
-        ("http://127.0.0.1:8000", "/login", "http://127.0.0.1:8000/login"),
-        ("http://127.0.0.1:8000/", "login", "http://127.0.0.1:8000/login"),
-        ("https://example.com/shop", "/search?q=a", "https://example.com/shop/search?q=a"),
-        ("https://example.com/shop/", "/", "https://example.com/shop/"),
-        ("https://example.com/shop", "http://127.0.0.1:9/x", "http://127.0.0.1:9/x"),
-    ],
-)
-def test_open_path_stays_below_the_base_url(base_url: str, path: str, expected: str) -> None:
+URL_CASES = [
+    ("http://127.0.0.1:8000", "/login", "http://127.0.0.1:8000/login"),
+    ("http://127.0.0.1:8000/", "login", "http://127.0.0.1:8000/login"),
+    ("http://127.0.0.1:8000/shop", "/search?q=a", "http://127.0.0.1:8000/search?q=a"),
+    ("http://127.0.0.1:8000/shop/", "search?q=a", "http://127.0.0.1:8000/shop/search?q=a"),
+    ("http://127.0.0.1:8000/shop/", "/", "http://127.0.0.1:8000/"),
+    ("http://127.0.0.1:8000/app/index.html", "/", "http://127.0.0.1:8000/"),
+    ("http://127.0.0.1:8000/app/index.html", "item/2", "http://127.0.0.1:8000/app/item/2"),
+    ("http://127.0.0.1:8000/shop", "http://127.0.0.1:9/x", "http://127.0.0.1:9/x"),
+]
+
+
+@pytest.mark.parametrize(("base_url", "path", "expected"), URL_CASES)
+def test_open_path_resolves_like_a_browser(base_url: str, path: str, expected: str) -> None:
     assert web_steps.url_for(base_url, path) == expected
+
+
+def test_open_path_resolves_exactly_as_playwright_does(tmp_path: Path) -> None:
+    """The same cases through Playwright's own resolution (a context's base_url and goto)."""
+    import http.server
+    import threading
+
+    from playwright.sync_api import sync_playwright
+
+    from runner.browser.chromium import find_chromium
+    from runner.settings import resolve
+
+    class Any200(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(b"<title>ok</title>")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Any200)
+    port = server.server_address[1]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=find_chromium(resolve(tmp_path)))
+            for base, path, _ in URL_CASES:
+                if path.startswith("http://127.0.0.1:9"):
+                    continue  # nothing listens there: the absolute case is checked above
+                base = base.replace(":8000", f":{port}")
+                context = browser.new_context(base_url=base)
+                page = context.new_page()
+                page.goto(path)
+                assert page.url == web_steps.url_for(base, path), (base, path)
+                context.close()
+            browser.close()
+    finally:
+        server.shutdown()
+
+
+# -- the library ships with the runner -----------------------------------------------------
+
+
+def test_the_step_library_is_registered_without_any_steps_folder(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A project with no steps/ at all (a team's first feature) gets every generic phrase."""
+    monkeypatch.delenv("E2E_BASE_URL", raising=False)
+    pytester.makefile(".toml", pyproject='[project]\nname = "no-steps"\nversion = "0"\n')
+    pytester.makefile(
+        ".feature",
+        home='Feature: Home\n  Scenario: Opens\n    Given I open "/"\n    Then I see the heading "Welcome to the Demo Bookshop"\n',
+    )
+    result = _run(pytester, "home.feature")
+    result.assert_outcomes(passed=1)
+
+
+def test_the_step_library_can_be_turned_off(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("E2E_BASE_URL", raising=False)
+    pytester.makefile(
+        ".toml",
+        pyproject='[project]\nname = "own-steps-only"\nversion = "0"\n\n[tool.e2e]\nstep_library = false\n',
+    )
+    pytester.makefile(".feature", home='Feature: Home\n  Scenario: Opens\n    Given I open "/"\n')
+    result = _run(pytester, "home.feature")
+    result.assert_outcomes(failed=1)
+    assert 'Given I open "/"' in result.stdout.str()
+    assert "step definition" in result.stdout.str().lower()

@@ -96,7 +96,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.allure_report_dir = str(run_dir / ALLURE_RESULTS)
     if workerinput is None and not config.option.xmlpath:
         config.option.xmlpath = str(run_dir / JUNIT_XML)
-    load_step_modules(config, settings.project_root)
+    load_step_modules(config, settings.project_root, step_library=settings.step_library)
 
     from playwright.sync_api import expect
 

@@ -1,8 +1,10 @@
-"""Step definitions in ``steps/`` load themselves: each module becomes a pytest plugin.
+"""Step definitions load themselves: the generic library and each module of ``steps/``
+become pytest plugins.
 
 pytest-bdd step definitions are fixtures of the module that defines them; registering
 the module as a plugin makes them visible to every feature, like a conftest would,
-without one.
+without one. The generic library (``runner.steps.web``) is registered first, then the
+project's own modules.
 """
 
 from __future__ import annotations
@@ -14,7 +16,21 @@ from pathlib import Path
 import pytest
 
 
-def load_step_modules(config: pytest.Config, project_root: Path) -> list[str]:
+STEP_LIBRARY = "runner.steps.web"
+
+
+def load_step_modules(config: pytest.Config, project_root: Path, *, step_library: bool = True) -> list[str]:
+    """Register the step library (unless turned off) and every ``steps/*.py``; returns their names."""
+    loaded = []
+    if step_library:
+        module = importlib.import_module(STEP_LIBRARY)
+        if not config.pluginmanager.is_registered(module):
+            config.pluginmanager.register(module, name=f"e2e-{STEP_LIBRARY}")
+        loaded.append(STEP_LIBRARY)
+    return loaded + _load_project_steps(config, project_root)
+
+
+def _load_project_steps(config: pytest.Config, project_root: Path) -> list[str]:
     steps_dir = project_root / "steps"
     if not steps_dir.is_dir():
         return []

@@ -50,6 +50,7 @@ copying the Playwright calls.
 from __future__ import annotations
 
 import re
+from urllib.parse import urljoin
 from typing import Any, Protocol
 
 from playwright.sync_api import Locator, Page, expect
@@ -141,14 +142,13 @@ _FALSE_WORDS = {"no", "false", "off", "unchecked", "", "0"}
 
 
 def url_for(base_url: str, path: str) -> str:
-    """``path`` below ``base_url``; a full URL is kept as it is.
-
-    Joined by hand rather than by URL resolution, which would send "/login" to the root
-    of the host and lose an app served below a sub-path (``https://host/shop``).
-    """
+    """``path`` resolved against ``base_url`` exactly as Playwright's ``page.goto`` does
+    (``new URL(path, baseURL)``): ``"/login"`` goes to the host's root, ``"login"`` next to
+    the base (``https://host/shop/`` + ``login`` = ``https://host/shop/login``), ``"/"`` with
+    ``https://host/index.html`` to ``https://host/``; a full URL is kept as it is."""
     if _ABSOLUTE_URL.match(path):
         return path
-    return base_url.rstrip("/") + "/" + path.lstrip("/")
+    return urljoin(base_url, path)
 
 
 def open_path(page: Page, path: str, base_url: str | None = None) -> None:
