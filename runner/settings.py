@@ -92,6 +92,15 @@ def _prefix(text: str) -> str:
     return value
 
 
+# ``base_url = "demo"``: the bundled demo app, started for the run on a free loopback port.
+DEMO = "demo"
+# Where the app under test can be given, for the message when it is not.
+BASE_URL_PLACES = (
+    'base_url = "https://..." in [tool.e2e] of pyproject.toml, the E2E_BASE_URL environment variable, '
+    'or --base-url (pytest) / -e E2E_BASE_URL=... (e2e codebuild-local); base_url = "demo" runs the '
+    "bundled demo app"
+)
+
 # name -> (environment variable, parser, default)
 _SPEC: dict[str, tuple[str, Callable[[Any], Any], Any]] = {
     "base_url": ("E2E_BASE_URL", _optional_str, None),
@@ -231,9 +240,10 @@ def resolve(
     if not reports_dir.is_absolute():
         reports_dir = root / reports_dir
     base_url = values.pop("base_url")
-    if base_url is not None and not base_url.startswith(("http://", "https://")):
+    if base_url is not None and base_url != DEMO and not base_url.startswith(("http://", "https://")):
         raise SettingsError(
-            f"{sources['base_url']} = {base_url!r}: expected an http:// or https:// URL of the app under test."
+            f"{sources['base_url']} = {base_url!r}: expected an http:// or https:// URL of the app under test "
+            f"(or {DEMO!r} for the bundled demo app)."
         )
     return Settings(
         project_root=root,

@@ -36,6 +36,7 @@ class ProjectRun:
     returncode: int
     output: str
     run_dir: Path | None
+    stderr: str = ""
 
     def run_json(self) -> dict:
         assert self.run_dir is not None, self.output
@@ -54,7 +55,9 @@ class E2EProject:
     def __init__(self, root: Path):
         self.root = root
         (root / "features").mkdir(parents=True, exist_ok=True)
-        (root / "pyproject.toml").write_text('[project]\nname = "sample"\nversion = "0"\n\n[tool.e2e]\n')
+        (root / "pyproject.toml").write_text(
+            '[project]\nname = "sample"\nversion = "0"\n\n[tool.e2e]\nbase_url = "demo"\n'
+        )
         shutil.copytree(REPO / "steps", root / "steps", ignore=shutil.ignore_patterns("__pycache__"))
 
     def add_feature(self, name: str, text: str | None = None) -> Path:
@@ -89,7 +92,7 @@ class E2EProject:
             cmd, cwd=self.root, env=self.env(**env), capture_output=True, text=True, timeout=timeout
         )
         new = [p for p in self.runs() if p not in before]
-        return ProjectRun(proc.returncode, proc.stdout + proc.stderr, new[-1] if new else None)
+        return ProjectRun(proc.returncode, proc.stdout + proc.stderr, new[-1] if new else None, proc.stderr)
 
     def pytest(self, *args: str, timeout: float = 600, **env: str) -> ProjectRun:
         return self._run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args], timeout, env)

@@ -252,3 +252,24 @@ def _(page, text):
     final = next(a for a in result["attachments"] if a["name"] == "final state")
     png = (run.run_dir / "allure-results" / final["source"]).read_bytes()
     assert int.from_bytes(png[16:20], "big") == 800 and int.from_bytes(png[20:24], "big") == 600
+
+
+def test_an_unset_app_is_an_error_listing_where_to_set_it(e2e_project: E2EProject) -> None:
+    e2e_project.add_feature("two_scenarios.feature")
+    pyproject = e2e_project.root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('base_url = "demo"\n', ""))
+    run = e2e_project.pytest()
+    assert run.returncode == 4, run.output
+    assert "No app under test is set" in run.output
+    for place in ("[tool.e2e]", "E2E_BASE_URL", "--base-url", 'base_url = "demo"'):
+        assert place in run.output
+    assert "passed" not in run.output
+
+
+def test_the_first_line_names_the_app_under_test(e2e_project: E2EProject) -> None:
+    e2e_project.add_feature("two_scenarios.feature")
+    run = e2e_project.e2e("run", "--no-report")
+    assert run.returncode == 0, run.output
+    first = run.stderr.splitlines()[0]
+    assert first.startswith("e2e: testing the bundled demo app at http://127.0.0.1:"), first
+    assert "pyproject.toml [tool.e2e] base_url" in first

@@ -37,7 +37,10 @@ SHORT_EXPECT_TIMEOUT = ["--expect-timeout", "1500"]
 @pytest.fixture
 def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
     monkeypatch.delenv("E2E_BASE_URL", raising=False)  # the bundled demo app is the target
-    pytester.makefile(".toml", pyproject='[project]\nname = "step-library-check"\nversion = "0"\n')
+    pytester.makefile(
+        ".toml",
+        pyproject='[project]\nname = "step-library-check"\nversion = "0"\n\n[tool.e2e]\nbase_url = "demo"\n',
+    )
     shutil.copytree(REPO / "steps", pytester.path / "steps", ignore=shutil.ignore_patterns("__pycache__"))
     return pytester
 
@@ -399,7 +402,9 @@ def test_the_step_library_is_registered_without_any_steps_folder(
 ) -> None:
     """A project with no steps/ at all (a team's first feature) gets every generic phrase."""
     monkeypatch.delenv("E2E_BASE_URL", raising=False)
-    pytester.makefile(".toml", pyproject='[project]\nname = "no-steps"\nversion = "0"\n')
+    pytester.makefile(
+        ".toml", pyproject='[project]\nname = "no-steps"\nversion = "0"\n\n[tool.e2e]\nbase_url = "demo"\n'
+    )
     pytester.makefile(
         ".feature",
         home='Feature: Home\n  Scenario: Opens\n    Given I open "/"\n    Then I see the heading "Welcome to the Demo Bookshop"\n',
@@ -414,7 +419,7 @@ def test_the_step_library_can_be_turned_off(
     monkeypatch.delenv("E2E_BASE_URL", raising=False)
     pytester.makefile(
         ".toml",
-        pyproject='[project]\nname = "own-steps-only"\nversion = "0"\n\n[tool.e2e]\nstep_library = false\n',
+        pyproject='[project]\nname = "own-steps-only"\nversion = "0"\n\n[tool.e2e]\nstep_library = false\nbase_url = "demo"\n',
     )
     pytester.makefile(".feature", home='Feature: Home\n  Scenario: Opens\n    Given I open "/"\n')
     result = _run(pytester, "home.feature")

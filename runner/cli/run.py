@@ -85,9 +85,10 @@ def run_command(
     """
     settings = load_settings(report_bucket=bucket, report_prefix=prefix)
     run_dir = create_run_dir(settings.reports_dir)
-    click.echo(f"e2e: run folder {os.path.relpath(run_dir)}", err=True)
+    # The run's first line is the plugin's: which app is under test.
     exit_code = subprocess.call(_pytest_command(settings, run_dir, pytest_args), cwd=settings.project_root)
     _point_latest(run_dir)
+    click.echo(f"e2e: run folder {os.path.relpath(run_dir)}", err=True)
     tool_ok = True
     if report if report is not None else settings.shard is None:
         tool_ok = _make_report(run_dir, settings)

@@ -1,7 +1,8 @@
-"""The app the scenarios test: ``E2E_BASE_URL``, or the bundled demo app started for the session.
+"""The app the scenarios test: ``base_url`` (``E2E_BASE_URL``), or the bundled demo app when
+it says ``demo``. Unset is an error: a team's steps must never run against someone else's page.
 
-An unreachable ``E2E_BASE_URL`` is checked once, before any scenario, so the user sees one
-message with the URL and the connection error instead of one stack trace per scenario.
+An unreachable URL is checked once, before any scenario, so the user sees one message with
+the URL and the connection error instead of one stack trace per scenario.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
-from runner.settings import Settings
+from runner.settings import BASE_URL_PLACES, DEMO, Settings
 
 
 class AppUnreachable(Exception):
@@ -39,16 +40,23 @@ def check_reachable(url: str, origin: str, timeout: float = 10.0) -> None:
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         raise AppUnreachable(
-            f"The app under test is unreachable: {url} ({origin}): {reason}.\n"
-            "Start the app, fix the URL, or unset E2E_BASE_URL to test the bundled demo app."
+            f"The app under test is unreachable: {url} ({origin}): {reason}.\nStart the app or fix the URL."
         ) from None
 
 
 def start(settings: Settings) -> AppUnderTest:
-    if settings.base_url:
+    if not settings.base_url:
+        raise AppUnreachable(f"No app under test is set. Set it with {BASE_URL_PLACES}.")
+    if settings.base_url != DEMO:
         check_reachable(settings.base_url, settings.source_of("base_url"))
         return AppUnderTest(url=settings.base_url)
     from runner import demo_app
 
     demo = demo_app.start()
     return AppUnderTest(url=demo.url, demo=demo)
+
+
+def describe(app: AppUnderTest, settings: Settings) -> str:
+    """The line every run starts with: which app is under test, and who said so."""
+    what = "the bundled demo app" if app.demo is not None else "the app"
+    return f"e2e: testing {what} at {app.url} (base_url from {settings.source_of('base_url')})"

@@ -20,7 +20,7 @@ from playwright.sync_api import Error as PlaywrightError
 from runner.browser.session import BrowserSession, launch_options
 from runner.plugin.evidence import ScenarioEvidence
 from runner.plugin.state import get_run_state
-from runner.settings import Settings
+from runner.settings import BASE_URL_PLACES, Settings
 
 EVIDENCE_KEY = pytest.StashKey[ScenarioEvidence]()
 
@@ -44,7 +44,7 @@ def e2e_settings(pytestconfig: pytest.Config) -> Settings:
 def base_url(pytestconfig: pytest.Config) -> str:
     url = get_run_state(pytestconfig).base_url
     if not url:
-        raise pytest.UsageError("No app under test: set E2E_BASE_URL or let the plugin start the demo app.")
+        raise pytest.UsageError(f"No app under test is set. Set it with {BASE_URL_PLACES}.")
     return url
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -72,6 +73,7 @@ class RunListener:
         except app_under_test.AppUnreachable as exc:
             self.fail_run(str(exc))
         state.base_url = state.app.url
+        print(app_under_test.describe(state.app, settings), file=sys.stderr, flush=True)
         if settings.browser_server == "shared" and not settings.headed:
             try:
                 browser_server.ensure(settings, hold=True)
