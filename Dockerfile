@@ -82,7 +82,8 @@ ENV PIP_CERT=/etc/ssl/certs/ca-certificates.crt \
     PIP_NO_CACHE_DIR=1
 
 # ---------------------------------------------------------------------------------------
-# The Allure 3 report CLI, pinned by package-lock.json. npm is needed only here: the final
+# The Allure 3 report CLI, pinned by runner/report/package-lock.json (the same lock that
+# `e2e install` uses on a laptop). npm is needed only here: the final
 # image runs the CLI on the Node.js that the playwright wheel already carries, instead of
 # a second Node runtime (Debian's nodejs and npm would add 300+ MB).
 FROM system AS node-build
@@ -90,7 +91,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends npm \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /opt/e2e
-COPY package.json package-lock.json ./
+COPY runner/report/package.json runner/report/package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts \
  && rm -rf /root/.npm
 

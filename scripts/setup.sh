@@ -4,8 +4,8 @@
 #   scripts/setup.sh                 Chromium, fonts, Node, the Python venv (.venv) and the Allure CLI
 #   scripts/setup.sh --with-docker   also the Docker engine (started) and the image's base image
 #
-# Versions come from constraints.txt (Python) and package-lock.json (Allure), the same
-# files the Docker image installs from. A second run only checks and finishes in seconds.
+# Versions come from constraints.txt (Python) and runner/report/package-lock.json (Allure),
+# the same files the Docker image installs from. A second run only checks and finishes in seconds.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -50,13 +50,9 @@ if [ "$(cat .venv/.e2e-stamp 2>/dev/null)" != "$(stamp_of)" ]; then
   stamp_of > .venv/.e2e-stamp
 fi
 
-# --- Allure report CLI (npm) ------------------------------------------------------------
-lock_stamp=$(sha256sum package-lock.json | cut -c1-16)
-if [ "$(cat node_modules/.e2e-stamp 2>/dev/null)" != "$lock_stamp" ]; then
-  log "installing the Allure report CLI (pinned by package-lock.json) ..."
-  npm ci --no-audit --no-fund --loglevel=error >/dev/null || die "npm ci failed"
-  echo "$lock_stamp" > node_modules/.e2e-stamp
-fi
+# --- What pip cannot install: the pinned Allure report CLI (and Chromium, checked) ---------
+# `e2e install` is the same command a team's repository uses; a second run only checks.
+.venv/bin/e2e install || die "e2e install failed (see above)"
 
 # --- Docker engine and the image's base (tests of the image) ----------------------------
 if [ "$with_docker" = 1 ]; then

@@ -28,7 +28,8 @@ ALLOWED: dict[str, set[str]] = {
     "shards": {"settings", "run", "report", "publish"},
     "codebuild": {"settings", "run", "metadata"},
     "plugin": {"settings", "run", "metadata", "browser", "demo_app"},
-    "cli": {"settings", "run", "metadata", "browser", "report", "publish", "shards", "codebuild"},
+    "setup": {"settings", "run", "browser", "report", "publish", "plugin", "steps"},
+    "cli": {"settings", "run", "metadata", "browser", "report", "publish", "shards", "codebuild", "setup"},
 }
 
 
@@ -91,3 +92,12 @@ def test_e2e_variables_are_read_only_by_settings() -> None:
         if module != "runner.settings" and reads.search(path.read_text(encoding="utf-8"))
     ]
     assert not readers
+
+
+def test_the_buildspecs_are_the_templates_e2e_init_writes() -> None:
+    """This repository's buildspecs are made from the packaged templates a team gets."""
+    templates = RUNNER / "setup" / "templates"
+    for name in ("buildspec.yml", "buildspec-merge.yml"):
+        assert (RUNNER.parent / name).read_bytes() == (templates / name).read_bytes(), (
+            f"{name} and runner/setup/templates/{name} differ: change both (cp {name} runner/setup/templates/)"
+        )

@@ -1,7 +1,7 @@
 """The `e2e` command: composes the pipeline's stages; the only package that imports click.
 
 One module per command group (`run`, `browser`, `publish`, `shards`, `codebuild`,
-`entrypoint`), each a thin layer: settings resolved once (``common.load_settings``), a
+`entrypoint`, `setup`), each a thin layer: settings resolved once (``common.load_settings``), a
 stage called, its errors turned into messages. This file is the table of contents.
 """
 
@@ -14,6 +14,7 @@ from runner.cli.codebuild import codebuild_local_command
 from runner.cli.entrypoint import entrypoint_command
 from runner.cli.publish import publish_command
 from runner.cli.run import report_command, run_command
+from runner.cli.setup import doctor_command, init_command, install_command
 from runner.cli.shards import merge_command, shard_stash_command
 
 
@@ -32,5 +33,8 @@ for _command in (
     merge_command,
     shard_stash_command,
     entrypoint_command,
+    init_command,
+    install_command,
+    doctor_command,
 ):
     main.add_command(_command)

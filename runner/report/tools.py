@@ -1,0 +1,117 @@
+"""The report tooling that is not a Python package: the Allure 3 CLI and the Node.js it runs on.
+
+The CLI's version is pinned by the lock file shipped inside this package
+(``package.json`` + ``package-lock.json`` beside this module), the same file the image
+installs from. ``e2e install`` puts it in a per-user cache folder named after the lock's
+hash, so a runner upgrade that changes the pin installs beside the old one instead of
+mixing them, and any repository on the machine finds it.
+
+Where the CLI is looked for, first found wins: the ``tools_dir`` setting (``E2E_TOOLS_DIR``;
+the image sets it), the per-user cache for this lock, then ``node_modules`` in the project.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+from runner.settings import Settings
+
+HERE = Path(__file__).resolve().parent
+LOCK_FILES = ("package.json", "package-lock.json")
+ALLURE_VERSION_PIN = "allure"
+
+
+class ToolsError(Exception):
+    """A report tool is missing or could not be installed; the message says how to get it."""
+
+
+def lock_hash() -> str:
+    digest = hashlib.sha256()
+    for name in LOCK_FILES:
+        digest.update((HERE / name).read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def cache_dir() -> Path:
+    """The per-user folder ``e2e install`` installs the pinned Allure CLI into."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "e2e-runner" / f"allure-{lock_hash()}"
+
+
+def _candidates(settings: Settings) -> list[Path]:
+    dirs = [cache_dir(), settings.project_root]
+    if settings.tools_dir:
+        dirs.insert(0, Path(settings.tools_dir))
+    return dirs
+
+
+def find_allure(settings: Settings) -> Path | None:
+    for base in _candidates(settings):
+        candidate = base / "node_modules" / "allure" / "cli.js"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def allure_cli(settings: Settings) -> Path:
+    found = find_allure(settings)
+    if found is None:
+        raise ToolsError(
+            "The Allure report CLI is not installed. Run `e2e install` (it installs the version this "
+            "runner pins into your user cache), or set E2E_TOOLS_DIR to a folder holding node_modules/allure."
+        )
+    return found
+
+
+def node_binary(settings: Settings) -> str | None:
+    """The Node.js that runs the CLI: the ``node`` setting, ``node`` on PATH, else Playwright's own."""
+    if settings.node:
+        return settings.node
+    found = shutil.which("node")
+    if found:
+        return found
+    import playwright
+
+    bundled = Path(playwright.__file__).parent / "driver" / "node"
+    return str(bundled) if bundled.is_file() else None
+
+
+def install_allure(settings: Settings, log: Callable[[str], None]) -> Path:
+    """Install the pinned Allure CLI into the user cache (idempotent); returns its ``cli.js``."""
+    found = find_allure(settings)
+    if found is not None:
+        log(f"Allure report CLI: already installed ({found.parents[2]})")
+        return found
+    npm = shutil.which("npm")
+    if npm is None:
+        raise ToolsError(
+            "npm is needed once to install the Allure report CLI and is not on PATH. Install Node.js with npm "
+            "(Debian: `apt-get install nodejs npm`; elsewhere https://nodejs.org), then run `e2e install` again."
+        )
+    target = cache_dir()
+    work = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    for name in LOCK_FILES:
+        shutil.copyfile(HERE / name, work / name)
+    log(f"Allure report CLI: installing the pinned version into {target} ...")
+    proc = subprocess.run(
+        [npm, "ci", "--omit=dev", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    if proc.returncode != 0:
+        shutil.rmtree(work, ignore_errors=True)
+        raise ToolsError(
+            f"`npm ci` of the Allure report CLI failed:\n{(proc.stderr or proc.stdout).strip()[-1500:]}"
+        )
+    shutil.rmtree(target, ignore_errors=True)
+    os.replace(work, target)  # whole or not at all: a broken half-install is never found
+    return target / "node_modules" / "allure" / "cli.js"

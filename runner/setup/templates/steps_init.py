@@ -1,0 +1,1 @@
+"""Step definitions. The e2e plugin loads every module here."""
