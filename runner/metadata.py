@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
@@ -17,6 +18,52 @@ def git(root: Path, *args: str) -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return out or None
+
+
+def _git_dir(root: Path) -> Path | None:
+    for folder in (root, *root.parents):
+        dot_git = folder / ".git"
+        if dot_git.is_dir():
+            return dot_git
+        if dot_git.is_file():  # a worktree or submodule: "gitdir: PATH"
+            text = dot_git.read_text(encoding="utf-8", errors="replace").strip()
+            if text.startswith("gitdir:"):
+                target = Path(text[len("gitdir:") :].strip())
+                return target if target.is_absolute() else (folder / target).resolve()
+    return None
+
+
+def read_head(root: Path) -> tuple[str | None, str | None]:
+    """(branch, commit) read from ``.git`` itself, for where git is not installed (the image)
+    or refuses a repository owned by another user (a mounted checkout).
+
+    Only the plain cases are read (a branch ref, loose or packed, or a detached HEAD);
+    anything else gives None rather than a guess.
+    """
+    git_dir = _git_dir(root)
+    if git_dir is None:
+        return None, None
+    try:
+        head = (git_dir / "HEAD").read_text(encoding="utf-8").strip()
+    except OSError:
+        return None, None
+    if not head.startswith("ref: "):
+        return None, head if re.fullmatch(r"[0-9a-f]{40,64}", head) else None
+    ref = head[len("ref: ") :]
+    branch = _branch_from_ref(ref)
+    common = git_dir
+    if (git_dir / "commondir").is_file():  # a worktree keeps refs in the main repository
+        common = (git_dir / (git_dir / "commondir").read_text().strip()).resolve()
+    commit = None
+    loose = common / ref
+    if loose.is_file():
+        commit = loose.read_text(encoding="utf-8").strip()
+    elif (common / "packed-refs").is_file():
+        for line in (common / "packed-refs").read_text(encoding="utf-8").splitlines():
+            parts = line.split()
+            if len(parts) == 2 and parts[1] == ref:
+                commit = parts[0]
+    return branch, commit
 
 
 def _branch_from_ref(ref: str | None) -> str | None:
@@ -61,9 +108,13 @@ def collect(
     )
     if branch == "HEAD":
         branch = None
+    commit = env.get("CODEBUILD_RESOLVED_SOURCE_VERSION") or git(project_root, "rev-parse", "HEAD")
+    if branch is None or commit is None:
+        head_branch, head_commit = read_head(project_root)
+        branch, commit = branch or head_branch, commit or head_commit
     return {
         "branch": branch,
-        "commit": env.get("CODEBUILD_RESOLVED_SOURCE_VERSION") or git(project_root, "rev-parse", "HEAD"),
+        "commit": commit,
         "build_id": env.get("CODEBUILD_BUILD_ID"),
         "build_number": env.get("CODEBUILD_BUILD_NUMBER"),
         "build_url": build_url(env),

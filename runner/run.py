@@ -96,13 +96,58 @@ def latest_run_dir(reports_dir: Path) -> Path | None:
     return runs[-1] if runs else None
 
 
-def point_latest(run_dir: Path) -> None:
-    """``<reports>/latest`` -> ``run_dir``, replaced atomically (tools that want a fixed path read it)."""
-    link = run_dir.parent / "latest"
-    tmp = run_dir.parent / f".latest.{os.getpid()}"
-    tmp.unlink(missing_ok=True)
-    tmp.symlink_to(run_dir.name, target_is_directory=True)
-    os.replace(tmp, link)
+def point_latest(run_dir: Path) -> bool:
+    """``<reports>/latest`` -> ``run_dir`` if it is the newest-started run with a complete
+    ``run.json``; returns whether it moved.
+
+    Called when a run's summary is written (by ``pytest features/`` and ``e2e run`` alike), so
+    ``latest`` never points at a run without one. Two runs at once: whichever finishes,
+    ``latest`` ends on the one that started last (run ids sort by start time). The link is
+    replaced atomically, under a lock, so concurrent runs never leave it half-made.
+    """
+    import fcntl
+
+    reports = run_dir.parent
+    link = reports / "latest"
+    with open(reports / ".latest.lock", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        current = link.resolve() if link.is_symlink() else None
+        if (
+            current is not None
+            and current != run_dir.resolve()
+            and current.name > run_dir.name
+            and (current / RUN_JSON).is_file()
+        ):
+            return False
+        tmp = reports / f".latest.{os.getpid()}"
+        tmp.unlink(missing_ok=True)
+        tmp.symlink_to(run_dir.name, target_is_directory=True)
+        os.replace(tmp, link)
+    return True
+
+
+def hand_over(run_dir: Path, project_root: Path) -> None:
+    """Give a run folder (and the reports folder's ``latest`` link) to the project's owner.
+
+    Under ``docker run -v "$PWD:/e2e"`` the runner is root while the repository belongs to
+    the developer: without this, ``reports/`` fills with files they cannot delete. Only
+    acts when running as root on a project owned by someone else; never follows links.
+    """
+    if os.geteuid() != 0:
+        return
+    try:
+        owner = project_root.stat()
+    except OSError:
+        return
+    if owner.st_uid == 0:
+        return
+    reports = run_dir.parent
+    tops = [reports, reports / "latest", reports / ".latest.lock"]
+    for path in [*tops, run_dir, *run_dir.rglob("*")]:
+        try:
+            os.lchown(path, owner.st_uid, owner.st_gid)
+        except OSError:
+            pass  # not there, removed meanwhile, or a file system without owners
 
 
 # --------------------------------------------------------------------------- the run summary
@@ -253,7 +298,9 @@ class RunSummary:
             error=data.get("error"),
             counts=Counts.from_dict(data.get("counts")),
             metadata=dict(data.get("metadata") or {}),
-            scenarios=[ScenarioResult.from_dict(s) for s in data.get("scenarios") or [] if isinstance(s, dict)],
+            scenarios=[
+                ScenarioResult.from_dict(s) for s in data.get("scenarios") or [] if isinstance(s, dict)
+            ],
             report=data.get("report"),
             merged_from=data.get("merged_from"),
         )
@@ -265,7 +312,9 @@ class RunSummary:
         try:
             return cls.from_dict(data)
         except (TypeError, ValueError) as exc:
-            raise NotARunFolder(f"{Path(run_dir) / RUN_JSON}: not a run summary this tool wrote ({exc}).") from exc
+            raise NotARunFolder(
+                f"{Path(run_dir) / RUN_JSON}: not a run summary this tool wrote ({exc})."
+            ) from exc
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
 from conftest import E2EProject
 
 FAST = {"E2E_EXPECT_TIMEOUT": "1500"}
@@ -273,3 +275,33 @@ def test_the_first_line_names_the_app_under_test(e2e_project: E2EProject) -> Non
     first = run.stderr.splitlines()[0]
     assert first.startswith("e2e: testing the bundled demo app at http://127.0.0.1:"), first
     assert "pyproject.toml [tool.e2e] base_url" in first
+
+
+def test_pytest_moves_latest_like_e2e_run_and_only_to_a_complete_run(e2e_project: E2EProject) -> None:
+    e2e_project.add_feature("two_scenarios.feature")
+    first = e2e_project.pytest()
+    assert first.returncode == 0, first.output
+    latest = e2e_project.root / "reports" / "latest"
+    assert latest.resolve() == first.run_dir.resolve()
+    # An older run finishing after a newer one does not take latest back.
+    from runner.run import point_latest
+
+    older = e2e_project.root / "reports" / "20000101-000000-aaaaaa"
+    older.mkdir()
+    (older / "run.json").write_text("{}")
+    assert point_latest(older) is False
+    assert latest.resolve() == first.run_dir.resolve()
+    second = e2e_project.e2e("run", "--no-report")
+    assert latest.resolve() == second.run_dir.resolve()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="handing files over needs root, as in a container")
+def test_a_root_run_in_someone_elses_repository_hands_its_files_over(e2e_project: E2EProject) -> None:
+    e2e_project.add_feature("two_scenarios.feature")
+    os.chown(e2e_project.root, 12345, 12345)
+    run = e2e_project.e2e("run")
+    assert run.returncode == 0, run.output
+    owned = {(p.stat(follow_symlinks=False).st_uid) for p in [run.run_dir, *run.run_dir.rglob("*")]}
+    assert owned == {12345}
+    assert (e2e_project.root / "reports").stat().st_uid == 12345
+    assert (e2e_project.root / "reports" / "latest").lstat().st_uid == 12345

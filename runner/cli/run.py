@@ -13,15 +13,8 @@ from runner.cli.common import load_settings, user_errors
 from runner.publish.publisher import publish_run
 from runner.publish.targets import open_target
 from runner.report.allure import ReportError, generate_report, make_run_report
-from runner.run import NotARunFolder, RunSummary, create_run_dir, point_latest
+from runner.run import NotARunFolder, RunSummary, create_run_dir, hand_over
 from runner.settings import Settings
-
-
-def _point_latest(run_dir: Path) -> None:
-    try:
-        point_latest(run_dir)
-    except OSError as exc:  # e.g. a file system without symlinks: the run itself is fine
-        click.echo(f"note: could not update {run_dir.parent / 'latest'}: {exc}", err=True)
 
 
 def _pytest_command(settings: Settings, run_dir: Path, pytest_args: tuple[str, ...]) -> list[str]:
@@ -86,12 +79,13 @@ def run_command(
     settings = load_settings(report_bucket=bucket, report_prefix=prefix)
     run_dir = create_run_dir(settings.reports_dir)
     # The run's first line is the plugin's: which app is under test.
+    # The plugin moves reports/latest when the run's summary is written.
     exit_code = subprocess.call(_pytest_command(settings, run_dir, pytest_args), cwd=settings.project_root)
-    _point_latest(run_dir)
     click.echo(f"e2e: run folder {os.path.relpath(run_dir)}", err=True)
     tool_ok = True
     if report if report is not None else settings.shard is None:
         tool_ok = _make_report(run_dir, settings)
+    hand_over(run_dir, settings.project_root)
     if publish or (publish is None and settings.report_bucket):
         tool_ok = _publish(run_dir, settings) and tool_ok
     sys.exit(exit_code if exit_code != 0 else (0 if tool_ok else 1))

@@ -22,6 +22,7 @@ from runner.plugin.evidence import ScenarioEvidence, first_line
 from runner.plugin.fixtures import EVIDENCE_KEY, evidence_for
 from runner.plugin.state import RunState
 from runner.plugin.step_errors import MissingStepDefinition, missing_step
+from runner.run import hand_over, point_latest
 from runner.settings import SettingsError
 
 log = logging.getLogger(__name__)
@@ -99,6 +100,7 @@ class RunListener:
         try:
             if state.writer is not None and not session.config.option.collectonly:
                 state.writer.write(int(exitstatus))
+                self._publish_locally()
         finally:
             if state.holds_server:
                 # Stopped only if this run started it and no other run still holds it; a browser a
@@ -106,6 +108,18 @@ class RunListener:
                 browser_server.release(state.settings)
             if state.app is not None:
                 state.app.stop()
+
+    def _publish_locally(self) -> None:
+        """``reports/latest`` moves to this run (if it is the newest), and a root process in a
+        mounted repository hands the files to the repository's owner."""
+        run_dir, settings = self.state.run_dir, self.state.settings
+        if run_dir.parent.resolve() != settings.reports_dir.resolve():
+            return  # an explicit --e2e-run-dir elsewhere: no latest link beside it
+        try:
+            point_latest(run_dir)
+        except OSError as exc:  # e.g. a file system without symlinks: the run itself is fine
+            log.warning("e2e: could not update %s: %s", run_dir.parent / "latest", exc)
+        hand_over(run_dir, settings.project_root)
 
     def pytest_terminal_summary(self, terminalreporter, exitstatus: int, config: pytest.Config) -> None:
         if not self.state.is_controller or config.option.collectonly:
