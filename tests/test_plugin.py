@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from conftest import E2EProject
+from conftest import DATA, E2EProject
 
 FAST = {"E2E_EXPECT_TIMEOUT": "1500"}
 
@@ -305,3 +305,58 @@ def test_a_root_run_in_someone_elses_repository_hands_its_files_over(e2e_project
     assert owned == {12345}
     assert (e2e_project.root / "reports").stat().st_uid == 12345
     assert (e2e_project.root / "reports" / "latest").lstat().st_uid == 12345
+
+
+def test_two_actors_failure_shows_the_failing_actors_page_first_and_both_traces(
+    e2e_project: E2EProject,
+) -> None:
+    import zipfile
+
+    e2e_project.add_feature("two_actors.feature")
+    e2e_project.add_steps("two_actors.py", (DATA / "two_actors_steps.py").read_text())
+    run = e2e_project.pytest("--expect-timeout", "1500")
+    assert run.returncode == 1, run.output
+    summary = run.run_json()
+    (scenario,) = summary["scenarios"]
+    assert scenario["failed_step"] == 'Then Bob sees the heading "Your account"'
+    # The whole assertion: what was expected and what was there.
+    assert "Your account" in scenario["error"] and "\n" in scenario["error"], scenario["error"]
+    (result,) = run.allure_results()
+    step = next(s for s in result["steps"] if s["name"].startswith("Then Bob sees"))
+    shots = [a["name"] for a in step.get("attachments", []) if a["type"] == "image/png"]
+    assert len(shots) == 2, shots
+    assert shots[0].startswith("failed step: ") and "[bob, context 2 page 1: http" in shots[0], shots
+    assert "context 1 page 1: http" in shots[1] and "/account" in shots[1], shots
+    # The failure screenshot in run.json is the failing actor's page (the first one taken).
+    assert scenario["screenshot"] and "failed-step" in scenario["screenshot"]
+    # Step parameters are the Gherkin arguments only, never fixtures.
+    sign_in = next(s for s in result["steps"] if s["name"].startswith("When Alice signs in"))
+    assert {p["name"] for p in sign_in.get("parameters", [])} == {"username", "password"}
+    assert all(
+        p["name"] not in {"alice", "bob", "page"} for s in result["steps"] for p in s.get("parameters", [])
+    )
+    # Each context's trace holds all of its actions, from its first one.
+    traces = sorted((run.run_dir / "evidence").glob("*/trace*.zip"))
+    assert len(traces) == 2, traces
+    texts = []
+    for trace in traces:
+        with zipfile.ZipFile(trace) as zf:
+            texts.append(
+                "\n".join(
+                    zf.read(n).decode("utf-8", "replace") for n in zf.namelist() if n.endswith(".trace")
+                )
+            )
+    # Alice's context: her first action (goto) and her sign-in; Bob's: his first action.
+    assert all('"method":"goto"' in text for text in texts)
+    assert sorted('"method":"fill"' in text for text in texts) == [False, True]
+
+
+def test_failure_output_starts_at_the_users_step_code(e2e_project: E2EProject) -> None:
+    e2e_project.add_feature("two_actors.feature")
+    e2e_project.add_steps("two_actors.py", (DATA / "two_actors_steps.py").read_text())
+    run = e2e_project.pytest("--expect-timeout", "1500")
+    assert run.returncode == 1
+    failure = run.output[run.output.index("___ ") :]
+    assert "call_fixture_func" not in failure and "pluggy" not in failure and "_pytest" not in failure
+    # The first frame is the user's step, then the library function it called.
+    assert failure.index("def bob_sees") < failure.index("steps/two_actors.py:") < failure.index("def see_heading")

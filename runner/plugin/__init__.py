@@ -33,6 +33,7 @@ from runner.plugin.fixtures import (  # noqa: F401 - fixtures are found by name 
     e2e_browser_session,
     e2e_settings,
     evidence,
+    new_context,
     page,
     playwright,
 )

@@ -20,11 +20,11 @@ import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import allure
 import pytest
-from playwright.sync_api import BrowserContext, Page
+from playwright.sync_api import BrowserContext, Locator, Page
 from playwright.sync_api import Error as PlaywrightError
 
 from runner.run import EVIDENCE
@@ -36,7 +36,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TRACE_MIME = "application/vnd.allure.playwright-trace"
-_ADOPTED = "_e2e_evidence"
 
 
 def slugify(text: str, limit: int = 80) -> str:
@@ -64,6 +63,8 @@ class ScenarioEvidence:
     final_screenshot: str | None = None
     attempt: int = 1
     _count: int = 0
+    # Contexts this scenario traces and listens to (by identity; nothing is set on them).
+    adopted: list[BrowserContext] = field(default_factory=list)
 
     @property
     def run_dir(self) -> Path:
@@ -103,11 +104,14 @@ class ScenarioEvidence:
             pages.extend(p for p in context.pages if not p.is_closed())
         return pages
 
+    def _adopted(self, context: BrowserContext) -> bool:
+        return any(known is context for known in self.adopted)
+
     def adopt(self, context: BrowserContext) -> None:
         """Start tracing and console capture on a context, once."""
-        if getattr(context, _ADOPTED, None) is not None:
+        if self._adopted(context):
             return
-        setattr(context, _ADOPTED, self)
+        self.adopted.append(context)
         context.on("console", self._on_console)
         context.on("weberror", lambda error: self.console_errors.append(f"uncaught: {error.error}"))
         if self.settings.trace != "off":
@@ -139,19 +143,52 @@ class ScenarioEvidence:
             saved = path
         return saved
 
-    def step_failed(self, step_text: str, exception: BaseException) -> None:
+    def step_failed(
+        self, step_text: str, exception: BaseException, step_args: dict[str, Any] | None = None
+    ) -> None:
+        """Every open page of the scenario, the page the failing step used first, each named."""
         self.failed = True
         self.failed_step = step_text
-        self.error = first_line(exception)
-        shot = self.screenshot(f"failed step: {step_text}")
-        if shot is not None:
-            self.failure_screenshot = self.relative(shot)
+        self.error = error_text(exception)
+        for index, (label, page) in enumerate(self.labelled_pages(step_args or {})):
+            shot = self.screenshot(f"failed step: {step_text}{label}", page=page)
+            if index == 0 and shot is not None:
+                self.failure_screenshot = self.relative(shot)
+
+    def labelled_pages(self, step_args: dict[str, Any]) -> list[tuple[str, Page]]:
+        """Open pages as (label, page): the ones the step's arguments hold first, labelled by
+        the argument's name (``alice_page``, or ``alice`` when it holds a ``.page``); with
+        several pages the others follow as "context N page M", each with its URL."""
+        pages = self.pages()
+        used: list[tuple[str, Page]] = []
+        for name, value in step_args.items():
+            page = _page_of(value)
+            if page is not None and not page.is_closed() and all(page is not p for _, p in used):
+                used.append((name, page))
+        if not used and pages:
+            used = [("", pages[-1])]
+        if len(pages) <= 1 and len(used) <= 1:
+            return [("", used[0][1])] if used else []
+        ordered = used + [("", p) for p in pages if all(p is not u for _, u in used)]
+        labelled = []
+        for name, page in ordered:
+            where = self._position(page)
+            labelled.append((f" [{', '.join(x for x in (name, where) if x)}: {_url(page)}]", page))
+        return labelled
+
+    def _position(self, page: Page) -> str:
+        for c_index, context in enumerate(self.contexts(), start=1):
+            for p_index, candidate in enumerate(context.pages, start=1):
+                if candidate is page:
+                    return f"context {c_index} page {p_index}"
+        return ""
 
     def scenario_finished(self) -> None:
         pages = self.pages()
-        shot = self.screenshot("final state")
-        if shot is not None:
-            self.final_screenshot = self.relative(shot)
+        for index, (label, page) in enumerate(self.labelled_pages({})):
+            shot = self.screenshot(f"final state{label}", page=page)
+            if index == 0 and shot is not None:
+                self.final_screenshot = self.relative(shot)
         urls = [p.url for p in pages]
         if urls:
             allure.attach("\n".join(urls), name="page URL", attachment_type=allure.attachment_type.URI_LIST)
@@ -166,7 +203,7 @@ class ScenarioEvidence:
     def _finish_traces(self) -> None:
         keep = self.settings.trace == "on" or (self.settings.trace == "retain-on-failure" and self.failed)
         for index, context in enumerate(self.contexts()):
-            if getattr(context, _ADOPTED, None) is not self or self.settings.trace == "off":
+            if not self._adopted(context) or self.settings.trace == "off":
                 continue
             path = self.folder / ("trace.zip" if index == 0 else f"trace-{index + 1}.zip")
             try:
@@ -193,3 +230,39 @@ class ScenarioEvidence:
 def first_line(exception: BaseException) -> str:
     text = str(exception).strip() or type(exception).__name__
     return text.splitlines()[0][:500]
+
+
+ERROR_LIMIT = 4000
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def error_text(exception: BaseException) -> str:
+    """The whole message a person needs (Playwright's expected and actual lines included),
+    with only the call log's line naming the element (not every retry), bounded in length."""
+    text = _ANSI.sub("", str(exception)).strip() or type(exception).__name__
+    text, _, call_log = text.partition("\nCall log:")
+    text = text.rstrip()
+    # The log's "waiting for <locator>" names the element the assertion was about.
+    waited = next((line.strip(" -") for line in call_log.splitlines() if "waiting for" in line), None)
+    if waited:
+        text += f"\nCall log: {waited}"
+    return text if len(text) <= ERROR_LIMIT else text[: ERROR_LIMIT - 1] + "…"
+
+
+def _page_of(value: Any) -> Page | None:
+    """The page a step argument is or holds: a Page, a Locator's page, or an object's ``.page``."""
+    if isinstance(value, Page):
+        return value
+    if isinstance(value, Locator):
+        return value.page
+    candidate = (
+        getattr(value, "page", None) if not isinstance(value, str | int | float | list | dict) else None
+    )
+    return candidate if isinstance(candidate, Page) else None
+
+
+def _url(page: Page) -> str:
+    try:
+        return page.url
+    except PlaywrightError:
+        return "?"

@@ -9,7 +9,7 @@ Evidence itself does not depend on these fixtures: see ``runner.plugin.evidence`
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -78,34 +78,57 @@ def browser(e2e_browser_session: BrowserSession) -> Browser:
     return e2e_browser_session.get()
 
 
-@pytest.fixture
-def browser_context_args(
-    e2e_settings: Settings, base_url: str, request: pytest.FixtureRequest
-) -> dict[str, Any]:
-    args: dict[str, Any] = {"base_url": base_url, "viewport": e2e_settings.viewport_size}
-    if e2e_settings.video != "off":
-        args["record_video_dir"] = str(evidence_for(request.node).folder / ".video")
-        args["record_video_size"] = e2e_settings.viewport_size
-    return args
+@pytest.fixture(scope="session")
+def browser_context_args(e2e_settings: Settings, base_url: str) -> dict[str, Any]:
+    """Options of every context: session-scoped, so a ``conftest.py`` extends it the way
+    pytest-playwright's documentation shows (``{**browser_context_args, "locale": "de-DE"}``)."""
+    return {"base_url": base_url, "viewport": e2e_settings.viewport_size}
 
 
 @pytest.fixture
-def context(
+def new_context(
     browser: Browser,
     browser_context_args: dict[str, Any],
     e2e_browser_session: BrowserSession,
     request: pytest.FixtureRequest,
-) -> Iterator[BrowserContext]:
+) -> Iterator[Callable[..., BrowserContext]]:
+    """``new_context(**options)``: one more browser context for this scenario (a second
+    user, another device), as pytest-playwright's fixture of the same name.
+
+    Each gets ``browser_context_args`` (overridden by ``options``), tracing from its first
+    action, console capture and, on failure, its pages in the evidence; all are closed at
+    the end of the scenario.
+    """
     evidence = evidence_for(request.node)
-    ctx = e2e_browser_session.new_context(browser, **browser_context_args)
-    evidence.adopt(ctx)
-    yield ctx
+    made: list[BrowserContext] = []
+
+    settings = e2e_browser_session.settings
+    video: dict[str, Any] = {}
+    if settings.video != "off":
+        video = {
+            "record_video_dir": str(evidence.folder / ".video"),
+            "record_video_size": settings.viewport_size,
+        }
+
+    def factory(**options: Any) -> BrowserContext:
+        ctx = e2e_browser_session.new_context(browser, **{**browser_context_args, **video, **options})
+        evidence.adopt(ctx)
+        made.append(ctx)
+        return ctx
+
+    yield factory
     videos: list[Path] = []
-    with contextlib.suppress(PlaywrightError):
-        videos = [Path(p.video.path()) for p in ctx.pages if p.video]
-    with contextlib.suppress(PlaywrightError):
-        ctx.close()
+    for ctx in made:
+        with contextlib.suppress(PlaywrightError):
+            videos.extend(Path(p.video.path()) for p in ctx.pages if p.video)
+        with contextlib.suppress(PlaywrightError):
+            ctx.close()
     evidence.keep_videos(videos)
+
+
+@pytest.fixture
+def context(new_context: Callable[..., BrowserContext]) -> BrowserContext:
+    return new_context()
 
 
 @pytest.fixture

@@ -32,6 +32,42 @@ log = logging.getLogger(__name__)
 EXIT_SETUP_ERROR = int(pytest.ExitCode.USAGE_ERROR)
 
 
+# Frames of the machinery between pytest and a step: cut from failures, as --tb=short
+# cuts pytest's own. What stays starts at the user's step code (or the step library's).
+_INTERNAL_PACKAGES = ("_pytest", "pluggy", "pytest_bdd", "playwright", "allure_pytest_bdd", "allure_commons")
+_RUNNER = Path(__file__).resolve().parents[1]
+_INTERNAL_RUNNER = (_RUNNER / "plugin", _RUNNER / "browser")
+
+
+def _internal(path: Path | str) -> bool:
+    path = Path(path)
+    if any(path.is_relative_to(folder) for folder in _INTERNAL_RUNNER):
+        return True
+    parts = path.parts
+    for index, part in enumerate(parts[:-1]):
+        if part in ("site-packages", "dist-packages") and parts[index + 1] in _INTERNAL_PACKAGES:
+            return True
+    return False
+
+
+def user_traceback(item: pytest.Item, excinfo: pytest.ExceptionInfo):
+    """The failure as pytest would show it, starting at the user's code."""
+    kept = excinfo.traceback.filter(lambda entry: not _internal(entry.path))
+    if len(kept):
+        excinfo.traceback = kept
+    return item.repr_failure(excinfo)
+
+
+def fixture_arguments(step_func_args: dict, request: pytest.FixtureRequest) -> list[str]:
+    """The arguments of a step that are fixtures, not values parsed from its Gherkin text.
+
+    pytest-bdd fills a step's parameters from the step text first, then asks for the rest
+    as fixtures, which makes them active fixtures of the request.
+    """
+    active = set(request.fixturenames)
+    return [name for name in step_func_args if name in active and name not in {"datatable", "docstring"}]
+
+
 def _safely(what: str, func, *args) -> None:
     """Evidence is best effort: a failed capture is logged, never turned into a test failure."""
     try:
@@ -148,13 +184,20 @@ class RunListener:
     def pytest_bdd_before_step(self, request, feature, scenario, step, step_func) -> None:
         results.before_step(request.node, step, step_func)
 
-    def pytest_bdd_before_step_call(
-        self, request, feature, scenario, step, step_func, step_func_args
-    ) -> None:
-        """Fixtures are resolved by now: adopt contexts made by a user's own fixtures (trace, console)."""
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_bdd_before_step_call(self, request, feature, scenario, step, step_func, step_func_args):
+        """Before the step runs, fixtures are resolved: adopt contexts made by a user's own
+        fixtures (trace, console). And the report's step parameters are the Gherkin arguments
+        only: the fixtures a step uses (``page``, ``evidence``...) are hidden from the other
+        hooks (Allure's) and put back before the step runs."""
         scenario_evidence = evidence_for(request.node)
         for ctx in scenario_evidence.contexts():
             _safely("console and trace", scenario_evidence.adopt, ctx)
+        fixtures = {name: step_func_args.pop(name) for name in fixture_arguments(step_func_args, request)}
+        try:
+            yield
+        finally:
+            step_func_args.update(fixtures)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_bdd_after_step(self, request, feature, scenario, step, step_func, step_func_args) -> None:
@@ -172,6 +215,7 @@ class RunListener:
             evidence_for(request.node).step_failed,
             f"{step.keyword} {step.name}",
             exception,
+            step_func_args,
         )
 
     @pytest.hookimpl(trylast=True)
@@ -192,4 +236,6 @@ class RunListener:
         report = outcome.get_result()
         if call.excinfo is not None and call.excinfo.errisinstance(MissingStepDefinition):
             report.longrepr = str(call.excinfo.value)  # the message is the whole story; no traceback
+        elif call.excinfo is not None and report.failed and call.when == "call":
+            report.longrepr = user_traceback(item, call.excinfo)
         results.attach_to_report(item, report, item.stash.get(EVIDENCE_KEY, None))

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-
 STEP_LIBRARY = "runner.steps.web"
 
 
