@@ -46,6 +46,21 @@ def _choice(*allowed: str) -> Callable[[str], str]:
     return parse
 
 
+# pytest-playwright's --screenshot values, as aliases: "on" keeps the final state, as ours does.
+_SCREENSHOT_ALIASES = {"on": "final"}
+SCREENSHOT_MODES = ("final", "every-step", "only-on-failure", "off")
+
+
+def _screenshots(text: str) -> str:
+    value = str(text).strip().lower()
+    value = _SCREENSHOT_ALIASES.get(value, value)
+    if value not in SCREENSHOT_MODES:
+        raise ValueError(
+            f"expected one of: {', '.join(SCREENSHOT_MODES)} (or 'on', as pytest-playwright says)"
+        )
+    return value
+
+
 def _non_negative_float(text: str) -> float:
     value = float(text)
     if value < 0:
@@ -111,7 +126,9 @@ _SPEC: dict[str, tuple[str, Callable[[Any], Any], Any]] = {
     "viewport": ("E2E_VIEWPORT", _parse_viewport, (1920, 1080)),
     "slow_mo": ("E2E_SLOW_MO", _non_negative_float, 0.0),
     "expect_timeout": ("E2E_EXPECT_TIMEOUT", _positive_int, 5000),
-    "screenshots": ("E2E_SCREENSHOTS", _choice("final", "every-step"), "final"),
+    "screenshots": ("E2E_SCREENSHOTS", _screenshots, "final"),
+    # A device of Playwright's registry ("iPhone 13", "Pixel 7"): viewport, user agent, touch.
+    "device": ("E2E_DEVICE", _optional_str, None),
     "trace": ("E2E_TRACE", _choice("retain-on-failure", "on", "off"), "retain-on-failure"),
     "video": ("E2E_VIDEO", _choice("off", "retain-on-failure", "on"), "off"),
     "browser_server": ("E2E_BROWSER_SERVER", _choice("shared", "private"), "shared"),
@@ -151,6 +168,7 @@ class Settings:
     slow_mo: float = 0.0
     expect_timeout: int = 5000
     screenshots: str = "final"
+    device: str | None = None
     trace: str = "retain-on-failure"
     video: str = "off"
     browser_server: str = "shared"

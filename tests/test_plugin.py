@@ -360,3 +360,50 @@ def test_failure_output_starts_at_the_users_step_code(e2e_project: E2EProject) -
     assert "call_fixture_func" not in failure and "pluggy" not in failure and "_pytest" not in failure
     # The first frame is the user's step, then the library function it called.
     assert failure.index("def bob_sees") < failure.index("steps/two_actors.py:") < failure.index("def see_heading")
+
+
+def _png_size(path: Path) -> tuple[int, int]:
+    data = path.read_bytes()[16:24]
+    return int.from_bytes(data[:4], "big"), int.from_bytes(data[4:], "big")
+
+
+def test_pytest_playwright_flags_work_as_aliases(e2e_project: E2EProject) -> None:
+    e2e_project.add_feature("two_scenarios.feature")
+    run = e2e_project.pytest("--device", "iPhone 13", "--output", "out", "--slowmo", "0")
+    assert run.returncode == 0, run.output
+    assert run.run_dir is None and (e2e_project.root / "out").is_dir(), "--output is where run folders go"
+    (run_dir,) = [p for p in (e2e_project.root / "out").iterdir() if p.is_dir() and not p.is_symlink()]
+    shots = sorted(run_dir.glob("evidence/*/*.png"))
+    assert shots and all(_png_size(s) == (390 * 3, 664 * 3) for s in shots), [_png_size(s) for s in shots]
+
+    quiet = e2e_project.pytest("--screenshot", "only-on-failure")
+    assert quiet.returncode == 0, quiet.output
+    assert not list(quiet.run_dir.glob("evidence/*/*.png")), "passing scenarios keep no screenshot"
+
+    wrong = e2e_project.pytest("--device", "iPhone 99")
+    assert wrong.returncode != 0
+    assert "not a device Playwright knows" in wrong.output and "iPhone" in wrong.output
+
+
+def test_browser_context_args_is_overridden_at_session_scope_as_pytest_playwright_documents(
+    e2e_project: E2EProject,
+) -> None:
+    e2e_project.add_feature(
+        "language.feature",
+        'Feature: Language\n  Scenario: German\n    Given I open "/"\n    Then the browser speaks "de-DE"\n',
+    )
+    (e2e_project.root / "conftest.py").write_text(
+        "import pytest\n\n\n"
+        '@pytest.fixture(scope="session")\n'
+        "def browser_context_args(browser_context_args):\n"
+        '    return {**browser_context_args, "locale": "de-DE"}\n'
+    )
+    e2e_project.add_steps(
+        "language.py",
+        "from pytest_bdd import parsers, then\n\n\n"
+        "@then(parsers.parse('the browser speaks \"{lang}\"'))\n"
+        "def speaks(page, lang):\n"
+        "    assert page.evaluate('navigator.language') == lang\n",
+    )
+    run = e2e_project.pytest()
+    assert run.returncode == 0, run.output

@@ -64,8 +64,12 @@ def shard_stash_command(run_dir: Path, identifier: str | None, shards_url: str |
     help="Where shards are stashed: a folder or s3://bucket/prefix "
     "(env E2E_SHARDS_URL; default: under the report bucket, keyed by commit).",
 )
-@click.option("--report/--no-report", default=True, show_default=True, help="Generate the merged HTML report.")
-def merge_command(run_dirs: tuple[Path, ...], shard_ids: str | None, shards_url: str | None, report: bool) -> None:
+@click.option(
+    "--report/--no-report", default=True, show_default=True, help="Generate the merged HTML report."
+)
+def merge_command(
+    run_dirs: tuple[Path, ...], shard_ids: str | None, shards_url: str | None, report: bool
+) -> None:
     """Merge shard run folders (RUN_DIRS, or --shards) into one new run folder and report.
 
     Exits 1 when any merged scenario failed (the batch's status), 0 when all passed.

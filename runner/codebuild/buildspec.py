@@ -191,117 +191,24 @@ def _closest(word: str, choices: tuple[str, ...]) -> str | None:
 
 
 def parse_buildspec(text: str, path: Path) -> Buildspec:
-    """Parse and check a buildspec's text; raises BuildspecError naming file and line."""
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        line = mark.line + 1 if mark is not None else None
-        raise BuildspecError(path, line, f"not valid YAML: {problem}") from None
-    if root is None:
-        raise BuildspecError(
-            path, None, "the file is empty; a buildspec needs at least 'version: 0.2' and 'phases'"
-        )
+    """Parse and check a buildspec's text; raises BuildspecError naming file and line.
+
+    The sections are checked in the order they are read here, so of several mistakes the
+    first one in this order is the one reported.
+    """
+    root = _compose(text, path)
     check = _Checker(path)
     top = check.mapping(root, "the buildspec", TOP_LEVEL_KEYS)
     unsupported: list[str] = []
-
-    if "version" not in top:
-        raise check.fail(root, "'version' is missing; use 'version: 0.2'")
-    version_node = top["version"][1]
-    version = check.scalar(version_node, "version")
-    if version != "0.2":
-        raise check.fail(
-            version_node,
-            f"version {version!r} is not supported; use 0.2 (0.1 runs each command in a separate shell)",
-        )
-
+    version = _parse_version(check, root, top)
     run_as = check.scalar(top["run-as"][1], "run-as") if "run-as" in top else None
     if run_as:
         unsupported.append("run-as (commands run as root)")
-
-    variables: dict[str, str] = {}
-    shell = "bash"
-    if "env" in top:
-        env = check.mapping(top["env"][1], "env", ENV_KEYS)
-        if "variables" in env:
-            variables = check.variables(env["variables"][1], "env.variables")
-        if "shell" in env:
-            shell = check.scalar(env["shell"][1], "env.shell")
-            if shell not in ("bash", "/bin/sh", "sh"):
-                raise check.fail(env["shell"][1], f"env.shell {shell!r}: use bash or /bin/sh")
-        for key in ("parameter-store", "secrets-manager"):
-            if key in env:
-                check.variables(env[key][1], f"env.{key}")
-                unsupported.append(f"env.{key} (not resolved locally: pass the values with --env NAME=VALUE)")
-        if "exported-variables" in env:
-            check.string_list(env["exported-variables"][1], "env.exported-variables")
-
+    variables, shell = _parse_env(check, top["env"][1], unsupported) if "env" in top else ({}, "bash")
     if "phases" not in top:
         raise check.fail(root, "'phases' is missing; a buildspec needs at least one phase with commands")
-    phases_map = check.mapping(top["phases"][1], "phases", PHASES)
-    phases: dict[str, Phase] = {}
-    for name, (_, node) in phases_map.items():
-        where = f"phases.{name}"
-        body = check.mapping(node, where, PHASE_KEYS)
-        if "runtime-versions" in body:
-            if name != "install":
-                raise check.fail(
-                    body["runtime-versions"][0], f"{where}: runtime-versions belongs to install only"
-                )
-            unsupported.append("phases.install.runtime-versions (the image is used as it is)")
-        on_failure = "ABORT"
-        if "on-failure" in body:
-            on_failure = check.scalar(body["on-failure"][1], f"{where}.on-failure").upper()
-            if on_failure not in ON_FAILURE:
-                raise check.fail(body["on-failure"][1], f"{where}.on-failure must be ABORT or CONTINUE")
-        phase_run_as = check.scalar(body["run-as"][1], f"{where}.run-as") if "run-as" in body else None
-        if phase_run_as:
-            unsupported.append(f"{where}.run-as (commands run as root)")
-        commands = check.string_list(body["commands"][1], f"{where}.commands") if "commands" in body else ()
-        finally_commands = (
-            check.string_list(body["finally"][1], f"{where}.finally") if "finally" in body else ()
-        )
-        if "finally" in body and "commands" not in body:
-            raise check.fail(body["finally"][0], f"{where}: 'finally' needs a 'commands' list beside it")
-        phases[name] = Phase(name, commands, finally_commands, on_failure, phase_run_as)
-
-    reports: dict[str, ReportGroup] = {}
-    if "reports" in top:
-        groups = check.mapping(top["reports"][1], "reports")
-        if len(groups) > MAX_REPORT_GROUPS:
-            raise check.fail(
-                top["reports"][1], f"reports: at most {MAX_REPORT_GROUPS} report groups are allowed"
-            )
-        for name, (key_node, node) in groups.items():
-            where = f"reports.{name}"
-            body = check.mapping(node, where, REPORT_KEYS)
-            if "files" not in body:
-                raise check.fail(key_node, f"{where}: 'files' is missing")
-            files = check.string_list(body["files"][1], f"{where}.files")
-            if not files:
-                raise check.fail(body["files"][1], f"{where}.files is empty")
-            file_format = "JUNITXML"
-            if "file-format" in body:
-                file_format = check.scalar(body["file-format"][1], f"{where}.file-format").upper()
-                if file_format not in REPORT_FORMATS:
-                    raise check.fail(
-                        body["file-format"][1],
-                        f"{where}.file-format {file_format!r}: use one of {', '.join(REPORT_FORMATS)}",
-                    )
-            base = (
-                check.scalar(body["base-directory"][1], f"{where}.base-directory")
-                if "base-directory" in body
-                else "."
-            )
-            discard = (
-                check.boolean(body["discard-paths"][1], f"{where}.discard-paths")
-                if "discard-paths" in body
-                else False
-            )
-            reports[name] = ReportGroup(name, files, base, discard, file_format)
-
+    phases = _parse_phases(check, top["phases"][1], unsupported)
+    reports = _parse_reports(check, top["reports"][1]) if "reports" in top else {}
     batch = _parse_batch(check, top["batch"][1]) if "batch" in top else None
     for key in ("artifacts", "cache", "proxy"):
         if key in top:
@@ -317,6 +224,122 @@ def parse_buildspec(text: str, path: Path) -> Buildspec:
         run_as=run_as,
         unsupported=tuple(unsupported),
     )
+
+
+def _compose(text: str, path: Path) -> yaml.Node:
+    """The YAML node tree of a non-empty document; YAML errors carry their line."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        line = mark.line + 1 if mark is not None else None
+        raise BuildspecError(path, line, f"not valid YAML: {problem}") from None
+    if root is None:
+        raise BuildspecError(
+            path, None, "the file is empty; a buildspec needs at least 'version: 0.2' and 'phases'"
+        )
+    return root
+
+
+def _parse_version(check: _Checker, root: yaml.Node, top: dict) -> str:
+    if "version" not in top:
+        raise check.fail(root, "'version' is missing; use 'version: 0.2'")
+    version_node = top["version"][1]
+    version = check.scalar(version_node, "version")
+    if version != "0.2":
+        raise check.fail(
+            version_node,
+            f"version {version!r} is not supported; use 0.2 (0.1 runs each command in a separate shell)",
+        )
+    return version
+
+
+def _parse_env(check: _Checker, node: yaml.Node, unsupported: list[str]) -> tuple[dict[str, str], str]:
+    """``env:``: its variables and shell; what cannot be resolved locally goes to ``unsupported``."""
+    env = check.mapping(node, "env", ENV_KEYS)
+    variables: dict[str, str] = {}
+    shell = "bash"
+    if "variables" in env:
+        variables = check.variables(env["variables"][1], "env.variables")
+    if "shell" in env:
+        shell = check.scalar(env["shell"][1], "env.shell")
+        if shell not in ("bash", "/bin/sh", "sh"):
+            raise check.fail(env["shell"][1], f"env.shell {shell!r}: use bash or /bin/sh")
+    for key in ("parameter-store", "secrets-manager"):
+        if key in env:
+            check.variables(env[key][1], f"env.{key}")
+            unsupported.append(f"env.{key} (not resolved locally: pass the values with --env NAME=VALUE)")
+    if "exported-variables" in env:
+        check.string_list(env["exported-variables"][1], "env.exported-variables")
+    return variables, shell
+
+
+def _parse_phases(check: _Checker, node: yaml.Node, unsupported: list[str]) -> dict[str, Phase]:
+    phases_map = check.mapping(node, "phases", PHASES)
+    return {name: _parse_phase(check, name, body, unsupported) for name, (_, body) in phases_map.items()}
+
+
+def _parse_phase(check: _Checker, name: str, node: yaml.Node, unsupported: list[str]) -> Phase:
+    where = f"phases.{name}"
+    body = check.mapping(node, where, PHASE_KEYS)
+    if "runtime-versions" in body:
+        if name != "install":
+            raise check.fail(
+                body["runtime-versions"][0], f"{where}: runtime-versions belongs to install only"
+            )
+        unsupported.append("phases.install.runtime-versions (the image is used as it is)")
+    on_failure = "ABORT"
+    if "on-failure" in body:
+        on_failure = check.scalar(body["on-failure"][1], f"{where}.on-failure").upper()
+        if on_failure not in ON_FAILURE:
+            raise check.fail(body["on-failure"][1], f"{where}.on-failure must be ABORT or CONTINUE")
+    phase_run_as = check.scalar(body["run-as"][1], f"{where}.run-as") if "run-as" in body else None
+    if phase_run_as:
+        unsupported.append(f"{where}.run-as (commands run as root)")
+    commands = check.string_list(body["commands"][1], f"{where}.commands") if "commands" in body else ()
+    finally_commands = check.string_list(body["finally"][1], f"{where}.finally") if "finally" in body else ()
+    if "finally" in body and "commands" not in body:
+        raise check.fail(body["finally"][0], f"{where}: 'finally' needs a 'commands' list beside it")
+    return Phase(name, commands, finally_commands, on_failure, phase_run_as)
+
+
+def _parse_reports(check: _Checker, node: yaml.Node) -> dict[str, ReportGroup]:
+    groups = check.mapping(node, "reports")
+    if len(groups) > MAX_REPORT_GROUPS:
+        raise check.fail(node, f"reports: at most {MAX_REPORT_GROUPS} report groups are allowed")
+    return {
+        name: _parse_report_group(check, name, key_node, body) for name, (key_node, body) in groups.items()
+    }
+
+
+def _parse_report_group(check: _Checker, name: str, key_node: yaml.Node, node: yaml.Node) -> ReportGroup:
+    where = f"reports.{name}"
+    body = check.mapping(node, where, REPORT_KEYS)
+    if "files" not in body:
+        raise check.fail(key_node, f"{where}: 'files' is missing")
+    files = check.string_list(body["files"][1], f"{where}.files")
+    if not files:
+        raise check.fail(body["files"][1], f"{where}.files is empty")
+    file_format = "JUNITXML"
+    if "file-format" in body:
+        file_format = check.scalar(body["file-format"][1], f"{where}.file-format").upper()
+        if file_format not in REPORT_FORMATS:
+            raise check.fail(
+                body["file-format"][1],
+                f"{where}.file-format {file_format!r}: use one of {', '.join(REPORT_FORMATS)}",
+            )
+    base = (
+        check.scalar(body["base-directory"][1], f"{where}.base-directory")
+        if "base-directory" in body
+        else "."
+    )
+    discard = (
+        check.boolean(body["discard-paths"][1], f"{where}.discard-paths")
+        if "discard-paths" in body
+        else False
+    )
+    return ReportGroup(name, files, base, discard, file_format)
 
 
 def _parse_batch(check: _Checker, node: yaml.Node) -> Batch:
@@ -337,35 +360,9 @@ def _parse_batch(check: _Checker, node: yaml.Node) -> Batch:
     tasks: list[BatchTask] = []
     seen: set[str] = set()
     for item in kind_node.value:
-        task = check.mapping(item, f"batch.{kind}[]", BATCH_TASK_KEYS)
-        if "identifier" not in task:
-            raise check.fail(item, f"batch.{kind}: every task needs an 'identifier'")
-        ident = check.scalar(task["identifier"][1], "identifier")
-        if not ident.replace("_", "a").isalnum():
-            raise check.fail(
-                task["identifier"][1], f"identifier {ident!r}: use letters, digits and underscores"
-            )
-        if ident in seen:
-            raise check.fail(task["identifier"][1], f"identifier {ident!r} is used twice")
-        seen.add(ident)
-        where = f"batch.{kind}.{ident}"
-        variables: dict[str, str] = {}
-        if "env" in task:
-            env = check.mapping(task["env"][1], f"{where}.env", BATCH_TASK_ENV_KEYS)
-            if "variables" in env:
-                variables = check.variables(env["variables"][1], f"{where}.env.variables")
-        depend_on = (
-            check.string_list(task["depend-on"][1], f"{where}.depend-on") if "depend-on" in task else ()
-        )
-        if depend_on and kind != "build-graph":
-            raise check.fail(task["depend-on"][0], f"{where}: depend-on is only allowed in build-graph")
-        ignore = (
-            check.boolean(task["ignore-failure"][1], f"{where}.ignore-failure")
-            if "ignore-failure" in task
-            else False
-        )
-        other = check.scalar(task["buildspec"][1], f"{where}.buildspec") if "buildspec" in task else None
-        tasks.append(BatchTask(ident, variables, depend_on, ignore, other))
+        task = _parse_task(check, kind, item, seen)
+        seen.add(task.identifier)
+        tasks.append(task)
     for task in tasks:
         for dep in task.depend_on:
             if dep not in seen:
@@ -374,6 +371,34 @@ def _parse_batch(check: _Checker, node: yaml.Node) -> Batch:
                 )
     _check_acyclic(check, kind_node, tasks)
     return Batch(kind, tuple(tasks), fast_fail)
+
+
+def _parse_task(check: _Checker, kind: str, node: yaml.Node, seen: set[str]) -> BatchTask:
+    """One task of ``build-graph`` or ``build-list``; ``seen`` holds the identifiers before it."""
+    task = check.mapping(node, f"batch.{kind}[]", BATCH_TASK_KEYS)
+    if "identifier" not in task:
+        raise check.fail(node, f"batch.{kind}: every task needs an 'identifier'")
+    ident = check.scalar(task["identifier"][1], "identifier")
+    if not ident.replace("_", "a").isalnum():
+        raise check.fail(task["identifier"][1], f"identifier {ident!r}: use letters, digits and underscores")
+    if ident in seen:
+        raise check.fail(task["identifier"][1], f"identifier {ident!r} is used twice")
+    where = f"batch.{kind}.{ident}"
+    variables: dict[str, str] = {}
+    if "env" in task:
+        env = check.mapping(task["env"][1], f"{where}.env", BATCH_TASK_ENV_KEYS)
+        if "variables" in env:
+            variables = check.variables(env["variables"][1], f"{where}.env.variables")
+    depend_on = check.string_list(task["depend-on"][1], f"{where}.depend-on") if "depend-on" in task else ()
+    if depend_on and kind != "build-graph":
+        raise check.fail(task["depend-on"][0], f"{where}: depend-on is only allowed in build-graph")
+    ignore = (
+        check.boolean(task["ignore-failure"][1], f"{where}.ignore-failure")
+        if "ignore-failure" in task
+        else False
+    )
+    other = check.scalar(task["buildspec"][1], f"{where}.buildspec") if "buildspec" in task else None
+    return BatchTask(ident, variables, depend_on, ignore, other)
 
 
 def _check_acyclic(check: _Checker, node: yaml.Node, tasks: list[BatchTask]) -> None:

@@ -150,6 +150,8 @@ class ScenarioEvidence:
         self.failed = True
         self.failed_step = step_text
         self.error = error_text(exception)
+        if self.settings.screenshots == "off":
+            return
         for index, (label, page) in enumerate(self.labelled_pages(step_args or {})):
             shot = self.screenshot(f"failed step: {step_text}{label}", page=page)
             if index == 0 and shot is not None:
@@ -185,7 +187,10 @@ class ScenarioEvidence:
 
     def scenario_finished(self) -> None:
         pages = self.pages()
-        for index, (label, page) in enumerate(self.labelled_pages({})):
+        wanted = self.settings.screenshots in ("final", "every-step") or (
+            self.settings.screenshots == "only-on-failure" and self.failed
+        )
+        for index, (label, page) in enumerate(self.labelled_pages({}) if wanted else []):
             shot = self.screenshot(f"final state{label}", page=page)
             if index == 0 and shot is not None:
                 self.final_screenshot = self.relative(shot)

@@ -9,6 +9,7 @@ Evidence itself does not depend on these fixtures: see ``runner.plugin.evidence`
 from __future__ import annotations
 
 import contextlib
+import difflib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -79,10 +80,32 @@ def browser(e2e_browser_session: BrowserSession) -> Browser:
 
 
 @pytest.fixture(scope="session")
-def browser_context_args(e2e_settings: Settings, base_url: str) -> dict[str, Any]:
+def browser_context_args(e2e_settings: Settings, base_url: str, playwright: Playwright) -> dict[str, Any]:
     """Options of every context: session-scoped, so a ``conftest.py`` extends it the way
-    pytest-playwright's documentation shows (``{**browser_context_args, "locale": "de-DE"}``)."""
-    return {"base_url": base_url, "viewport": e2e_settings.viewport_size}
+    pytest-playwright's documentation shows (``{**browser_context_args, "locale": "de-DE"}``).
+
+    With a ``device``, its descriptor from Playwright's registry (viewport, user agent,
+    scale, touch); an explicitly set viewport still wins.
+    """
+    args: dict[str, Any] = {}
+    if e2e_settings.device:
+        args.update(device_descriptor(playwright, e2e_settings))
+    if not e2e_settings.device or e2e_settings.source_of("viewport") != "default":
+        args["viewport"] = e2e_settings.viewport_size
+    return {**args, "base_url": base_url}
+
+
+def device_descriptor(playwright: Playwright, settings: Settings) -> dict[str, Any]:
+    devices = playwright.devices
+    name = settings.device or ""
+    if name not in devices:
+        close = difflib.get_close_matches(name, list(devices), n=3)
+        hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        raise pytest.UsageError(
+            f"{settings.source_of('device')} = {name!r}: not a device Playwright knows.{hint} "
+            "The names are those of Playwright's device registry (e.g. 'iPhone 13', 'Pixel 7', 'Desktop Chrome')."
+        )
+    return {k: v for k, v in devices[name].items() if k != "default_browser_type"}
 
 
 @pytest.fixture

@@ -2,7 +2,8 @@
 
 Every flag's ``dest`` is ``e2e_<setting>``, so ``overrides`` hands them to
 ``runner.settings.resolve`` by name: a flag overrides its environment variable, which
-overrides ``[tool.e2e]``.
+overrides ``[tool.e2e]``. pytest-playwright's names for the same things (``--slowmo``,
+``--screenshot``, ``--output``, ``--device``) are accepted as aliases, so its habits work.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 
 import pytest
 
-# (flag, setting, extra argparse keywords, help)
+# (flags, setting, extra argparse keywords, help); a flag may be "--ours|--pytest-playwrights"
 OPTIONS: tuple[tuple[str, str, dict[str, Any], str], ...] = (
     (
         "--base-url",
@@ -32,7 +33,7 @@ OPTIONS: tuple[tuple[str, str, dict[str, Any], str], ...] = (
         "Chromium binary [E2E_CHROMIUM]; default: found automatically",
     ),
     ("--viewport", "viewport", {"metavar": "WxH"}, "viewport size, default 1920x1080 [E2E_VIEWPORT]"),
-    ("--slow-mo", "slow_mo", {"metavar": "MS"}, "slow every action down by MS [E2E_SLOW_MO]"),
+    ("--slow-mo|--slowmo", "slow_mo", {"metavar": "MS"}, "slow every action down by MS [E2E_SLOW_MO]"),
     (
         "--expect-timeout",
         "expect_timeout",
@@ -40,10 +41,11 @@ OPTIONS: tuple[tuple[str, str, dict[str, Any], str], ...] = (
         "how long assertions wait, default 5000 [E2E_EXPECT_TIMEOUT]",
     ),
     (
-        "--screenshots",
+        "--screenshots|--screenshot",
         "screenshots",
-        {"choices": ("final", "every-step")},
-        "final: the final state and failing steps (default); every-step: also after each step [E2E_SCREENSHOTS]",
+        {"choices": ("final", "every-step", "only-on-failure", "off", "on")},
+        "final (or on): the final state and failing steps (default); every-step: also after each step; "
+        "only-on-failure: failing scenarios only; off: none [E2E_SCREENSHOTS]",
     ),
     (
         "--tracing",
@@ -65,10 +67,16 @@ OPTIONS: tuple[tuple[str, str, dict[str, Any], str], ...] = (
         "[E2E_BROWSER_SERVER]",
     ),
     (
-        "--reports-dir",
+        "--reports-dir|--output",
         "reports_dir",
         {"metavar": "DIR"},
         "where run folders are made, default reports/ [E2E_REPORTS_DIR]",
+    ),
+    (
+        "--device",
+        "device",
+        {"metavar": "NAME"},
+        'emulate a device of Playwright\'s registry, e.g. "iPhone 13" or "Pixel 7" [E2E_DEVICE]',
     ),
     (
         "--e2e-run-dir",
@@ -81,8 +89,8 @@ OPTIONS: tuple[tuple[str, str, dict[str, Any], str], ...] = (
 
 def add_options(parser: pytest.Parser) -> None:
     group = parser.getgroup("e2e", "end-to-end UI tests (e2e runner)")
-    for flag, setting, extra, help_text in OPTIONS:
-        group.addoption(flag, dest=f"e2e_{setting}", help=help_text, **extra)
+    for flags, setting, extra, help_text in OPTIONS:
+        group.addoption(*flags.split("|"), dest=f"e2e_{setting}", help=help_text, **extra)
 
 
 def overrides(config: pytest.Config) -> dict[str, object]:

@@ -182,7 +182,10 @@ def entry_from_run(run: RunSummary, *, published_files: set[str]) -> RunEntry:
             "finished_at": run.finished_at,
             "duration_seconds": run.duration_seconds,
             "exit_code": run.exit_code,
-            **{name: meta.get(name) for name in ("branch", "commit", "build_number", "build_url", "initiator", "source")},
+            **{
+                name: meta.get(name)
+                for name in ("branch", "commit", "build_number", "build_url", "initiator", "source")
+            },
             "report": key_of("report/index.html"),
             "report_single_file": key_of("report-single-file/index.html"),
             "history": key_of("history.jsonl"),

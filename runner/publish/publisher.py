@@ -194,7 +194,9 @@ def stage_reports(
         carried = b""
         if previous is not None and previous.history:
             carried = _truncate_history(target.read(previous.history) or b"")
-            staging.log(f"history: carried from run {previous.run_id} ({len(carried.splitlines())} earlier runs)")
+            staging.log(
+                f"history: carried from run {previous.run_id} ({len(carried.splitlines())} earlier runs)"
+            )
         else:
             staging.log("history: no earlier run of this branch with history; trends start here")
         staging.site_report(carried)
@@ -339,7 +341,13 @@ class _Plan:
 
 
 def _plan(
-    target: Target, run_dir: Path, settings: Settings, staging: _Staging | None, *, single_file: bool, log: Log
+    target: Target,
+    run_dir: Path,
+    settings: Settings,
+    staging: _Staging | None,
+    *,
+    single_file: bool,
+    log: Log,
 ) -> _Plan:
     """Read the run and the target, stage the reports the target lacks, and list the writes.
 
@@ -423,7 +431,11 @@ def publish_run(
         if dry_run:
             _print_plan(plan, out)
             return _result(target, plan, url=None, dry_run=True)
-        sent = _put_all(target, plan.uploads, log=log)
+        # The history on the target is what says the site report is there (stage_reports),
+        # so it goes up only after every other file: a publish cut off halfway makes it again.
+        marker = f"{run_root(plan.summary.run_id)}{HISTORY_FILE}"
+        sent = _put_all(target, [u for u in plan.uploads if u.key != marker], log=log)
+        sent += _put_all(target, [u for u in plan.uploads if u.key == marker], log=None)
     if plan.entry_changed:
         _put_all(target, [plan.entry_upload], log=None)
     log(f"publish: {len(plan.uploads)} files uploaded, {len(plan.skipped)} unchanged")
@@ -434,7 +446,13 @@ def publish_run(
 
 
 def _result(
-    target: Target, plan: _Plan, *, url: str | None, sent: int = 0, site_writes: int = 0, dry_run: bool = False
+    target: Target,
+    plan: _Plan,
+    *,
+    url: str | None,
+    sent: int = 0,
+    site_writes: int = 0,
+    dry_run: bool = False,
 ) -> PublishResult:
     return PublishResult(
         run_id=plan.summary.run_id,

@@ -65,7 +65,9 @@ def stash(run_dir: Path, target: Target, name: str) -> int:
         summary = RunSummary.read(run_dir)
     except NotARunFolder as exc:
         raise MergeError(str(exc)) from None
-    files = {rel: path for rel, path in collect_files(run_dir).items() if not rel.startswith(SINGLE_FILE_PREFIX)}
+    files = {
+        rel: path for rel, path in collect_files(run_dir).items() if not rel.startswith(SINGLE_FILE_PREFIX)
+    }
     uploads = [Upload.from_file(f"{name}/{rel}", path) for rel, path in files.items()]
     _put(target, uploads)
     manifest = {

@@ -50,8 +50,8 @@ copying the Playwright calls.
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin
 from typing import Any, Protocol
+from urllib.parse import urljoin
 
 from playwright.sync_api import Locator, Page, expect
 from pytest_bdd import given, parsers, step, then, when

@@ -1,0 +1,127 @@
+"""A batch build: the ``batch:`` section's builds as concurrent containers, scheduled as CodeBuild does.
+
+A build starts once every build it ``depend-on``s has ended; it is skipped when one of them
+failed (unless that one may fail: ``ignore-failure``). With ``fast-fail`` a failure starts
+nothing more. The builds share a folder, mounted at the same path in each, to hand the
+shards to the merge build.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from pathlib import Path
+
+from runner.codebuild.build import SHARDS_DIR, BuildRequest, BuildResult, run_build
+from runner.codebuild.buildspec import Batch, BatchTask, Buildspec, load_buildspec
+from runner.codebuild.errors import CodebuildLocalError
+from runner.codebuild.printer import Printer
+
+
+def run_batch(
+    client,
+    base: BuildRequest,
+    batch: Batch,
+    printer: Printer,
+    submit: Callable[[BuildRequest], BuildResult] | None = None,
+) -> list[BuildResult]:
+    """Run the batch's builds, concurrently where ``depend-on`` allows, as CodeBuild schedules them."""
+    if batch.kind in ("build-matrix", "build-fanout"):
+        raise CodebuildLocalError(
+            f"batch.{batch.kind} is not run locally; use build-graph or build-list "
+            "(this project's buildspec.yml uses build-graph)"
+        )
+    schedule = _Schedule(batch, printer)
+    shards_dir = Path(tempfile.mkdtemp(prefix="codebuild-local-shards-"))
+    run = submit or (lambda req: run_build(client, req, printer))
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, len(batch.tasks))) as pool:
+            while schedule.pending or schedule.running:
+                schedule.start_ready(lambda task: pool.submit(run, _task_request(base, task, shards_dir)))
+                if schedule.running:
+                    schedule.wait_for_one()
+    finally:
+        shutil.rmtree(shards_dir, ignore_errors=True)
+    return [schedule.results[t.identifier] for t in batch.tasks]
+
+
+def batch_succeeded(batch: Batch, results: list[BuildResult]) -> bool:
+    by_name = {t.identifier: t for t in batch.tasks}
+    return all(r.succeeded or by_name[r.identifier or ""].ignore_failure for r in results)
+
+
+class _Schedule:
+    """Which of the batch's builds wait, which run, and how each that ended did."""
+
+    def __init__(self, batch: Batch, printer: Printer) -> None:
+        self.tasks = {t.identifier: t for t in batch.tasks}
+        self.fast_fail = batch.fast_fail
+        self.printer = printer
+        self.pending = dict(self.tasks)
+        self.running: dict[Future, str] = {}
+        self.results: dict[str, BuildResult] = {}
+        self.stopped = False
+
+    def start_ready(self, start: Callable[[BatchTask], Future]) -> None:
+        """Start each waiting build whose dependencies have ended; skip those a failure blocks."""
+        for name, task in list(self.pending.items()):
+            if self.stopped:
+                break
+            deps = [self.results.get(d) for d in task.depend_on]
+            if any(d is None for d in deps):
+                continue
+            del self.pending[name]
+            blocked = [d.identifier for d in deps if d is not None and self._failed(d)]
+            if blocked:
+                self.printer.line(f"[{name}] ", f"codebuild-local: not started: {', '.join(blocked)} failed")
+                self.results[name] = _skipped(name)
+                continue
+            self.running[start(task)] = name
+        if self.stopped:
+            for name in self.pending:
+                self.results[name] = _skipped(name)
+            self.pending.clear()
+
+    def wait_for_one(self) -> None:
+        """Wait until a running build ends; with fast-fail, a failure stops the batch."""
+        done, _ = wait(list(self.running), return_when=FIRST_COMPLETED)
+        for future in done:
+            name = self.running.pop(future)
+            self.results[name] = future.result()
+            if self.fast_fail and self._failed(self.results[name]):
+                self.stopped = True
+
+    def _failed(self, result: BuildResult) -> bool:
+        """A failure that counts: the build failed and its task may not fail."""
+        return not result.succeeded and not self.tasks[result.identifier or ""].ignore_failure
+
+
+def _skipped(name: str) -> BuildResult:
+    return BuildResult(name, "", False, 1, skipped=True)
+
+
+def _task_spec(base: Buildspec, task: BatchTask, source: Path) -> Buildspec:
+    if task.buildspec:
+        return load_buildspec(source / task.buildspec)
+    return base
+
+
+def _task_request(base: BuildRequest, task: BatchTask, shards_dir: Path) -> BuildRequest:
+    """The request for one of the batch's builds: the base request with the task's own parts."""
+    overrides = dict(base.overrides)
+    overrides.setdefault("E2E_SHARDS_URL", SHARDS_DIR)
+    return BuildRequest(
+        spec=_task_spec(base.spec, task, base.source),
+        image=base.image,
+        source=base.source,
+        project=base.project,
+        region=base.region,
+        overrides=overrides,
+        identifier=task.identifier,
+        task_variables=dict(task.variables),
+        shards_host_dir=shards_dir,
+        keep_workspace=base.keep_workspace,
+        reports_dest=base.reports_dest,
+    )
