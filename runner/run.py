@@ -274,8 +274,8 @@ class RunSummary:
         duration = round((end - start).total_seconds(), 3) if start and end else None
         return cls(
             run_id=run_id,
-            started_at=start.isoformat(timespec="seconds") if start else None,
-            finished_at=end.isoformat(timespec="seconds") if end else None,
+            started_at=start.isoformat(timespec="milliseconds") if start else None,
+            finished_at=end.isoformat(timespec="milliseconds") if end else None,
             duration_seconds=duration,
             exit_code=int(exit_code),
             status=status,

@@ -17,9 +17,8 @@ import uuid
 import zlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
-from runner.run import create_run_dir, read_run_json, write_json_atomic
+from runner.run import RUN_ID_PATTERN, RunSummary, ScenarioResult, create_run_dir, read_run_json
 
 
 def png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
@@ -64,8 +63,7 @@ def synthetic_run(
     run_id = run_dir.name
     started = started or datetime.now(UTC)
     results = run_dir / "allure-results"
-    entries: list[dict[str, Any]] = []
-    counts = {"total": 0, "passed": 0, "failed": 0, "skipped": 0, "broken": 0}
+    results_of_run: list[ScenarioResult] = []
     for number, (name, status) in enumerate(scenarios):
         slug = f"scenario-{number}"
         evidence = run_dir / "evidence" / slug
@@ -108,45 +106,36 @@ def synthetic_run(
             "attachments": [{"name": "final state", "source": attachment, "type": "image/png"}],
         }
         (results / f"{result['uuid']}-result.json").write_text(json.dumps(result), encoding="utf-8")
-        counts["total"] += 1
-        counts[status] += 1
-        entries.append(
-            {
-                "id": f"features/demo.feature::{slug}",
-                "name": name,
-                "feature": "Demo",
-                "status": status,
-                "duration_seconds": 1.5,
-                "failed_step": failed_step,
-                "error": error,
-                "screenshot": screenshot,
-                "final_screenshot": f"evidence/{slug}/final.png",
-            }
+        results_of_run.append(
+            ScenarioResult(
+                id=f"features/demo.feature::{slug}",
+                name=name,
+                feature="Demo",
+                status=status,
+                duration_seconds=1.5,
+                failed_step=failed_step,
+                error=error,
+                screenshot=screenshot,
+                final_screenshot=f"evidence/{slug}/final.png",
+            )
         )
     (run_dir / "junit.xml").write_text('<?xml version="1.0"?><testsuites/>\n', encoding="utf-8")
-    write_json_atomic(
-        run_dir / "run.json",
-        {
-            "run_id": run_id,
-            "started_at": started.isoformat(),
-            "finished_at": (started + timedelta(seconds=3)).isoformat(),
-            "duration_seconds": 3.0,
-            "exit_code": 1 if counts["failed"] else 0,
-            "status": "failed" if counts["failed"] else "passed",
-            "counts": counts,
-            "metadata": {
-                "branch": branch,
-                "commit": "0123456789abcdef0123456789abcdef01234567",
-                "build_id": "e2e:1",
-                "build_number": "7",
-                "build_url": build_url,
-                "initiator": "tester",
-                "source": "local",
-            },
-            "scenarios": entries,
-            "report": None,
+    RunSummary.build(
+        run_id,
+        results_of_run,
+        started=started,
+        finished=started + timedelta(seconds=3),
+        exit_code=1 if any(status == "failed" for _, status in scenarios) else 0,
+        metadata={
+            "branch": branch,
+            "commit": "0123456789abcdef0123456789abcdef01234567",
+            "build_id": "e2e:1",
+            "build_number": "7",
+            "build_url": build_url,
+            "initiator": "tester",
+            "source": "local",
         },
-    )
+    ).write(run_dir)
     return run_dir
 
 
@@ -194,7 +183,8 @@ def real_run(
     (project / "steps" / "publish_steps.py").write_text(_STEPS, encoding="utf-8")
     if not (project / "pyproject.toml").exists():
         (project / "pyproject.toml").write_text(
-            '[tool.pytest.ini_options]\nbdd_features_base_dir = "features"\n', encoding="utf-8"
+            '[tool.pytest.ini_options]\nbdd_features_base_dir = "features"\n\n[tool.e2e]\nbase_url = "demo"\n',
+            encoding="utf-8",
         )
     reports = project / "reports"
     before = set(reports.iterdir()) if reports.is_dir() else set()
@@ -207,7 +197,12 @@ def real_run(
         text=True,
         timeout=300,
     )
-    made = sorted(set(reports.iterdir()) - before) if reports.is_dir() else []
+    # Run folders only: not the ``latest`` link beside them.
+    made = (
+        sorted(p for p in set(reports.iterdir()) - before if RUN_ID_PATTERN.match(p.name))
+        if reports.is_dir()
+        else []
+    )
     if not made:
         raise RuntimeError("pytest made no run folder")
     read_run_json(made[-1])

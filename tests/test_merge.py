@@ -1,15 +1,32 @@
-"""`e2e merge` and `e2e shard-stash` on synthetic shard run folders (no browser, no Docker)."""
+"""`e2e merge` and `e2e shard-stash` on synthetic shard run folders (no browser, no Docker).
+
+Stashes go through a publish Target: a local folder, or the loopback S3 server.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import re
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+from publish_runs import tree_digest
+from s3_server import S3Server, client_env, make_bucket, read_objects
+from s3_server import s3 as s3  # noqa: F401 - fixture
+from s3_server import s3_server as s3_server  # noqa: F401 - fixture
 
-from runner.shards.merge import MergeError, fetch, merge_runs, shards_url, stash
-from runner.run import new_run_id
+from runner.publish.targets import Target, Upload
+from runner.run import RunSummary, ScenarioResult, new_run_id
+from runner.settings import Settings, resolve
+from runner.shards.merge import merge_runs
+from runner.shards.stash import MANIFEST, MergeError, fetch, open_shards, shards_location, stash
+
+E2E = str(Path(sys.executable).parent / "e2e")
 
 
 def make_shard(root: Path, name: str, scenarios: list[tuple[str, str]], *, started: str) -> Path:
@@ -24,25 +41,16 @@ def make_shard(root: Path, name: str, scenarios: list[tuple[str, str]], *, start
             json.dumps({"uuid": uuid, "historyId": sid, "status": status})
         )
     (run_dir / "allure-results" / "environment.properties").write_text("shard=any\n")
-    counts = {"total": len(scenarios), "passed": 0, "failed": 0, "broken": 0, "skipped": 0, "flaky": 0}
-    for _, status in scenarios:
-        counts[status] += 1
-    (run_dir / "run.json").write_text(
-        json.dumps(
-            {
-                "run_id": run_id,
-                "started_at": started,
-                "finished_at": started.replace(":00+", ":30+"),
-                "status": "failed" if counts["failed"] else "passed",
-                "counts": counts,
-                "metadata": {"branch": "main", "commit": "abc", "batch_shard": name},
-                "scenarios": [{"id": sid, "status": status} for sid, status in scenarios],
-            }
-        )
-    )
-    suite = ET.Element(
-        "testsuite", {"name": "pytest", "tests": str(len(scenarios)), "failures": str(counts["failed"])}
-    )
+    failed = sum(status == "failed" for _, status in scenarios)
+    RunSummary.build(
+        run_id,
+        [ScenarioResult(id=sid, name=sid, status=status) for sid, status in scenarios],
+        started=started,
+        finished=started.replace(":00+", ":30+"),
+        exit_code=1 if failed else 0,
+        metadata={"branch": "main", "commit": "abc", "batch_shard": name},
+    ).write(run_dir)
+    suite = ET.Element("testsuite", {"name": "pytest", "tests": str(len(scenarios)), "failures": str(failed)})
     for sid, status in scenarios:
         case = ET.SubElement(suite, "testcase", {"name": sid})
         if status == "failed":
@@ -57,6 +65,15 @@ def make_shard(root: Path, name: str, scenarios: list[tuple[str, str]], *, start
     return run_dir
 
 
+def project_settings(tmp_path: Path, environ: dict[str, str] | None = None) -> Settings:
+    """The settings of a project of the test's own (its pyproject.toml, the given environment)."""
+    project = tmp_path / "project"
+    project.mkdir(exist_ok=True)
+    if not (project / "pyproject.toml").exists():
+        (project / "pyproject.toml").write_text('[project]\nname = "sample"\nversion = "0"\n')
+    return resolve(project, environ=environ or {})
+
+
 def test_merge_two_shards(tmp_path: Path) -> None:
     a = make_shard(
         tmp_path / "in",
@@ -65,12 +82,15 @@ def test_merge_two_shards(tmp_path: Path) -> None:
         started="2026-01-01T10:00:00+00:00",
     )
     b = make_shard(tmp_path / "in", "shard2", [("f2::c", "failed")], started="2026-01-01T09:59:00+00:00")
-    run_dir, merged = merge_runs([a, b], tmp_path / "reports", report=False)
-    assert merged["status"] == "failed" and merged["exit_code"] == 1
-    assert merged["counts"]["total"] == 3 and merged["counts"]["failed"] == 1
-    assert [s["id"] for s in merged["scenarios"]] == ["f1::a", "f1::b", "f2::c"]
-    assert merged["started_at"] == "2026-01-01T09:59:00+00:00"
-    assert [s["identifier"] for s in merged["metadata"]["shards"]] == ["shard1", "shard2"]
+    settings = project_settings(tmp_path)
+    run_dir, merged = merge_runs([a, b], settings, report=False)
+    assert run_dir.parent == settings.reports_dir
+    assert merged.status == "failed" and merged.exit_code == 1
+    assert merged.counts.total == 3 and merged.counts.failed == 1
+    assert [s.id for s in merged.scenarios] == ["f1::a", "f1::b", "f2::c"]
+    assert datetime.fromisoformat(merged.started_at) == datetime.fromisoformat("2026-01-01T09:59:00+00:00")
+    assert [s["identifier"] for s in merged.metadata["shards"]] == ["shard1", "shard2"]
+    assert RunSummary.read(run_dir) == merged
     junit = ET.parse(run_dir / "junit.xml").getroot()
     assert junit.get("tests") == "3" and junit.get("failures") == "1"
     assert len(junit.findall("testsuite")) == 2
@@ -80,59 +100,132 @@ def test_merge_two_shards(tmp_path: Path) -> None:
     assert len(results) == 3
     assert (run_dir / "allure-results" / "environment.properties").is_file()
     assert (run_dir / "evidence" / "shard1" / "final.png").is_file()
-    assert json.loads((run_dir / "run.json").read_text())["merged_from"] == [
-        json.loads((a / "run.json").read_text())["run_id"],
-        json.loads((b / "run.json").read_text())["run_id"],
-    ]
+    assert merged.merged_from == [RunSummary.read(a).run_id, RunSummary.read(b).run_id]
 
 
 def test_a_scenario_in_two_shards_is_an_error(tmp_path: Path) -> None:
     a = make_shard(tmp_path / "in", "shard1", [("f1::a", "passed")], started="2026-01-01T10:00:00+00:00")
     b = make_shard(tmp_path / "in2", "shard1b", [("f1::a", "passed")], started="2026-01-01T10:00:00+00:00")
+    settings = project_settings(tmp_path)
     with pytest.raises(MergeError, match="more than one shard"):
-        merge_runs([a, b], tmp_path / "reports", report=False)
-    assert not any((tmp_path / "reports").glob("2*")), "a failed merge leaves no half-made run folder"
+        merge_runs([a, b], settings, report=False)
+    assert not any(settings.reports_dir.glob("2*")), "a failed merge leaves no half-made run folder"
 
 
-def test_stash_and_fetch_through_a_folder(tmp_path: Path) -> None:
+# --------------------------------------------------------------------------- stash and fetch
+
+
+@pytest.fixture(params=["folder", "s3"])
+def shards(request: pytest.FixtureRequest, tmp_path: Path) -> Target:
+    """Where shards meet: a local folder, or a prefix in a bucket of the loopback S3 server."""
+    if request.param == "folder":
+        location = str(tmp_path / "stash")
+    else:
+        server: S3Server = request.getfixturevalue("s3")
+        location = f"s3://{make_bucket(server.endpoint, public=False)}/batches/abc123"
+    return open_shards(location, "the test")
+
+
+def test_stash_and_fetch_through_a_target(tmp_path: Path, shards: Target) -> None:
+    target = shards
     a = make_shard(tmp_path / "in", "shard1", [("f1::a", "passed")], started="2026-01-01T10:00:00+00:00")
     (a / "report").mkdir()
     (a / "report" / "index.html").write_text("<html>")
-    where = str(tmp_path / "stash")
-    stash(a, where, "shard1")
-    stash(a, where, "shard1")  # a retried shard replaces its stash
-    got = fetch(where, "shard1", tmp_path / "tmp")
-    assert (got / "run.json").is_file() and not (got / "report").exists()
-    assert json.loads((got / "shard.json").read_text())["identifier"] == "shard1"
-    with pytest.raises(MergeError, match="shard 'shard9'"):
-        fetch(where, "shard9", tmp_path / "tmp")
+    before = tree_digest(a)
+    count = stash(a, target, "shard1")
+    assert stash(a, target, "shard1") == count  # a retried shard replaces its stash
+    assert tree_digest(a) == before, "stashing only reads the run folder"
+    manifest = json.loads(target.read(f"shard1/{MANIFEST}") or b"{}")
+    assert manifest["identifier"] == "shard1" and manifest["run_id"] == RunSummary.read(a).run_id
+    assert len(manifest["files"]) == count
+
+    got = fetch(target, "shard1", tmp_path / "fetched")
+    assert got == tmp_path / "fetched" / "shard1"
+    # The run folder comes back byte for byte, without its HTML report (the merge makes its own).
+    expected = {rel: data for rel, data in before.items() if not rel.startswith("report/")}
+    assert tree_digest(got) == expected
+    assert sorted(expected) == manifest["files"]
+
+    where = re.escape(target.description.rstrip("/"))
+    with pytest.raises(MergeError, match=rf"shard 'shard9': nothing at {where}/shard9/ "):
+        fetch(target, "shard9", tmp_path / "fetched")
 
 
-def test_stash_and_fetch_through_s3(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from s3_server import aws_env, make_bucket, start_server
-
-    server = start_server()
-    try:
-        with aws_env(monkeypatch, server.endpoint):
-            bucket = make_bucket(server.endpoint, public=False)
-            a = make_shard(
-                tmp_path / "in", "shard1", [("f1::a", "passed")], started="2026-01-01T10:00:00+00:00"
-            )
-            location = shards_url(
-                {"E2E_REPORT_BUCKET": bucket, "CODEBUILD_RESOLVED_SOURCE_VERSION": "abc123"}
-            )
-            assert location == f"s3://{bucket}/e2e/_shards/abc123"
-            stash(a, location, "shard1")
-            got = fetch(location, "shard1", tmp_path / "fetched")
-            assert (
-                json.loads((got / "run.json").read_text())["run_id"]
-                == json.loads((a / "run.json").read_text())["run_id"]
-            )
-            assert (got / "evidence" / "shard1" / "final.png").read_bytes() == b"\x89PNG"
-    finally:
-        server.stop()
+def test_a_stash_without_its_manifest_is_nothing(tmp_path: Path, shards: Target) -> None:
+    """Files of a stash that never completed (its manifest is written last) are not a shard."""
+    target = shards
+    a = make_shard(tmp_path / "in", "shard1", [("f1::a", "passed")], started="2026-01-01T10:00:00+00:00")
+    target.put([Upload.from_file(f"shard1/{rel}", path) for rel, path in sorted(_files(a).items())])
+    assert target.list("shard1/"), "the shard's files are there"
+    where = re.escape(target.description.rstrip("/"))
+    with pytest.raises(MergeError, match=rf"shard 'shard1': nothing at {where}/shard1/ \(no {MANIFEST}"):
+        fetch(target, "shard1", tmp_path / "fetched")
+    assert not (tmp_path / "fetched" / "shard1").exists()
 
 
-def test_default_location_without_a_bucket() -> None:
-    assert shards_url({"E2E_SHARDS_URL": "/x/y/"}) == "/x/y"
-    assert shards_url({"CODEBUILD_RESOLVED_SOURCE_VERSION": "c0ffee"}) == "reports/_shards/c0ffee"
+def test_only_the_files_of_the_manifest_are_fetched(tmp_path: Path, shards: Target) -> None:
+    """A file under the shard's name that its latest stash did not list (left by an earlier,
+    longer attempt) is not fetched: it would add a scenario that did not run."""
+    target = shards
+    a = make_shard(tmp_path / "in", "shard1", [("f1::a", "passed")], started="2026-01-01T10:00:00+00:00")
+    stash(a, target, "shard1")
+    stale = "allure-results/shard1-earlier-attempt-result.json"
+    target.put([Upload.from_bytes(f"shard1/{stale}", b'{"uuid": "x", "status": "failed"}')])
+    got = fetch(target, "shard1", tmp_path / "fetched")
+    assert not (got / stale).exists()
+    assert tree_digest(got) == tree_digest(a)
+
+
+def _files(run_dir: Path) -> dict[str, Path]:
+    return {p.relative_to(run_dir).as_posix(): p for p in run_dir.rglob("*") if p.is_file()}
+
+
+# --------------------------------------------------------------------------- where shards meet
+
+
+def test_shards_location_comes_from_the_settings(tmp_path: Path) -> None:
+    url = project_settings(tmp_path, {"E2E_SHARDS_URL": "/x/y/"})
+    assert shards_location(url, environ={}) == ("/x/y", "E2E_SHARDS_URL (environment)")
+    bucket = project_settings(tmp_path, {"E2E_REPORT_BUCKET": "team-reports"})
+    location, source = shards_location(bucket, environ={"CODEBUILD_RESOLVED_SOURCE_VERSION": "abc123"})
+    assert location == "s3://team-reports/e2e/_shards/abc123"
+    assert source == "E2E_REPORT_BUCKET (environment)"
+    keyed = project_settings(tmp_path, {"E2E_REPORT_BUCKET": "team-reports", "E2E_BATCH_KEY": "batch-7"})
+    assert shards_location(keyed, environ={"CODEBUILD_RESOLVED_SOURCE_VERSION": "abc123"})[0] == (
+        "s3://team-reports/e2e/_shards/batch-7"
+    )
+
+
+def test_default_location_without_a_bucket(tmp_path: Path) -> None:
+    settings = project_settings(tmp_path)
+    location, _ = shards_location(settings, environ={"CODEBUILD_RESOLVED_SOURCE_VERSION": "c0ffee"})
+    assert location == str(settings.reports_dir / "_shards" / "c0ffee")
+    assert shards_location(settings, environ={})[0] == str(settings.reports_dir / "_shards" / "local")
+
+
+def test_shard_stash_uses_the_bucket_of_the_project(tmp_path: Path, s3: S3Server) -> None:
+    """`e2e shard-stash` in a project whose bucket is set only in its pyproject.toml."""
+    bucket = make_bucket(s3.endpoint, public=False)
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(f'[tool.e2e]\nreport_bucket = "{bucket}"\n')
+    run_dir = make_shard(
+        tmp_path / "in", "shard1", [("f1::a", "passed")], started="2026-01-01T10:00:00+00:00"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("E2E_", "CODEBUILD_", "AWS_"))}
+    env.update(client_env(s3.endpoint))
+    proc = subprocess.run(
+        [E2E, "shard-stash", str(run_dir), "--as", "shard1"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    location = f"s3://{bucket}/e2e/_shards/local"
+    assert f"-> {location}/shard1" in proc.stderr
+    stashed = read_objects(s3.endpoint, bucket)
+    assert f"e2e/_shards/local/shard1/{MANIFEST}" in stashed
+    assert stashed["e2e/_shards/local/shard1/run.json"] == (run_dir / "run.json").read_bytes()
+    assert not (project / "reports").exists(), "nothing was stashed locally"

@@ -10,9 +10,11 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,26 +23,50 @@ from s3_server import S3Server, aws_env, head, make_bucket, read_objects, start_
 from s3_server import s3 as s3  # noqa: F401 - fixture
 from s3_server import s3_server as s3_server  # noqa: F401 - fixture
 
-from runner import publish as publish_module
-from runner import targets as targets_module
 from runner.publish.headers import IMMUTABLE, NO_CACHE, headers_for
-from runner.report.offline import third_party_urls
-from runner.publish.progress import Progress
-from runner.publish.publisher import PublishError, publish_run, publish_site
 from runner.publish.index import RunIndex, branch_slug, entry_from_run, latest_pages, render_index
-from runner.settings import resolve
-from runner.publish.targets import LocalTarget, S3Target
+from runner.publish.progress import Progress
+from runner.publish.publisher import PublishError, PublishResult, publish_run, publish_site
+from runner.publish.targets import (
+    MULTIPART_CHUNKSIZE,
+    MULTIPART_THRESHOLD,
+    LocalTarget,
+    S3Target,
+    open_target,
+)
+from runner.report.allure import make_run_report
+from runner.report.offline import third_party_urls
+from runner.run import RunSummary
+from runner.settings import Settings, resolve
 
 ROOT = Path(__file__).resolve().parents[1]
 E2E = [sys.executable, "-c", "from runner.cli import main; main()"]
 
 
-def settings_for(bucket: str | None, tmp_path: Path, **extra: str):
-    return resolve(ROOT, {"report_bucket": bucket, "reports_dir": str(tmp_path / "reports"), **extra})
+# The test's own settings only: no E2E_* of the caller's environment but where the report
+# tooling is (E2E_TOOLS_DIR, E2E_NODE).
+_KEPT = {"E2E_TOOLS_DIR", "E2E_NODE"}
+
+
+def settings_for(bucket: str | None, tmp_path: Path, **extra: str) -> Settings:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("E2E_") or k in _KEPT}
+    overrides = {"report_bucket": bucket, "reports_dir": str(tmp_path / "reports"), **extra}
+    return resolve(ROOT, overrides, environ=environ)
+
+
+def publish(settings: Settings, run_dir: Path, **kwargs) -> PublishResult:  # noqa: ANN003
+    """``e2e publish`` as the command does it: the target the settings name."""
+    return publish_run(open_target(settings), run_dir, settings, **kwargs)
 
 
 def quiet(_: str) -> None:
     pass
+
+
+def is_single_file(page: Path) -> bool:
+    """An HTML page that loads no script from a file beside it (everything is inlined)."""
+    html = page.read_text(encoding="utf-8")
+    return "<script" in html and not re.search(r"<script[^>]*\ssrc=\"(?!data:)", html)
 
 
 # --------------------------------------------------------------------------- pure parts
@@ -107,7 +133,7 @@ def _run_json(**overrides: object) -> dict:
 
 
 def test_index_escapes_everything_and_drops_unsafe_links() -> None:
-    entry = entry_from_run(_run_json(), published_files={"evidence/x/failed.png"})
+    entry = entry_from_run(RunSummary.from_dict(_run_json()), published_files={"evidence/x/failed.png"})
     assert entry.failures[0].screenshot is None, "a path out of the run folder is never linked"
     assert entry.failures[0].error == "AssertionError: <svg onload=alert(3)>"
     html = render_index(RunIndex({entry.run_id: ("etag", entry)}), title="runs").decode()
@@ -118,7 +144,11 @@ def test_index_escapes_everything_and_drops_unsafe_links() -> None:
 
 
 def test_entry_links_only_published_files() -> None:
-    run = _run_json(scenarios=[{"name": "s", "status": "failed", "screenshot": "evidence/s/failed.png"}])
+    run = RunSummary.from_dict(
+        _run_json(
+            scenarios=[{"id": "s", "name": "s", "status": "failed", "screenshot": "evidence/s/failed.png"}]
+        )
+    )
     assert entry_from_run(run, published_files=set()).failures[0].screenshot is None
     linked = entry_from_run(run, published_files={"evidence/s/failed.png"}).failures[0].screenshot
     assert linked == "runs/20261121-233000-a1b2c3/evidence/s/failed.png"
@@ -153,13 +183,16 @@ def test_progress_is_a_bar_on_a_terminal_and_lines_in_ci(monkeypatch: pytest.Mon
 def test_publish_layout_headers_and_encryption(s3: S3Server, tmp_path: Path) -> None:
     bucket = make_bucket(s3.endpoint, public=False)
     run_dir = synthetic_run(tmp_path / "reports", branch="feature/login")
-    result = publish_run(settings_for(bucket, tmp_path), run_dir, log=quiet)
+    result = publish(settings_for(bucket, tmp_path), run_dir, log=quiet)
     run_id = run_dir.name
     objects = read_objects(s3.endpoint, bucket)
     root = f"e2e/runs/{run_id}/"
     for rel, data in tree_digest(run_dir).items():
         if not rel.split("/")[-1].startswith("."):
             assert objects[root + rel] == data, rel
+    # Made for the site: the multi-file report with history; no single-file one is needed.
+    assert root + "report/index.html" in objects and root + "history.jsonl" in objects
+    assert not any(key.startswith(root + "report-single-file/") for key in objects)
     for key in (
         "e2e/index.html",
         "e2e/runs/index.json",
@@ -179,16 +212,56 @@ def test_publish_layout_headers_and_encryption(s3: S3Server, tmp_path: Path) -> 
     assert json.loads(objects["e2e/runs/index.json"])["runs"][0]["run_id"] == run_id
 
 
-def test_second_publish_of_an_unchanged_run_makes_zero_puts(s3: S3Server, tmp_path: Path) -> None:
+def test_publishing_never_changes_the_run_folder(s3: S3Server, tmp_path: Path) -> None:
+    bucket = make_bucket(s3.endpoint, public=False)
+    settings = settings_for(bucket, tmp_path)
+    run_dir = synthetic_run(tmp_path / "reports")
+    own_report = make_run_report(run_dir, settings)
+    assert own_report == run_dir / "report" / "index.html" and is_single_file(own_report)
+    before = tree_digest(run_dir)
+    root = f"e2e/runs/{run_dir.name}/"
+
+    publish(settings, run_dir, log=quiet)
+    assert tree_digest(run_dir) == before, "the first publish wrote into the run folder"
+    objects = read_objects(s3.endpoint, bucket, root)
+    # The run's own report is published as it is; the site's report is made elsewhere.
+    assert objects[root + "report-single-file/index.html"] == before["report/index.html"]
+    assert objects[root + "report/index.html"] != before["report/index.html"]
+    assert root + "history.jsonl" in objects
+
+    publish(settings, run_dir, log=quiet)
+    assert tree_digest(run_dir) == before, "the second publish wrote into the run folder"
+    presigned = publish(settings, run_dir, presign=600, log=quiet)
+    assert presigned.url and f"{root}report-single-file/index.html" in presigned.url
+    publish_run(LocalTarget(tmp_path / "site"), run_dir, settings, log=quiet)
+    assert tree_digest(run_dir) == before, "a presigned or local publish wrote into the run folder"
+
+    with pytest.raises(PublishError, match="does not exist"):
+        publish(settings_for(f"{bucket}-missing", tmp_path), run_dir, log=quiet)
+    assert tree_digest(run_dir) == before, "a failed publish wrote into the run folder"
+    assert sorted(p.name for p in (run_dir / "report").iterdir()) == sorted(
+        rel.removeprefix("report/") for rel in before if rel.startswith("report/")
+    )
+    assert is_single_file(run_dir / "report" / "index.html")
+
+
+def test_publishing_the_same_run_twice_uploads_and_generates_nothing(s3: S3Server, tmp_path: Path) -> None:
     bucket = make_bucket(s3.endpoint, public=False)
     run_dir = synthetic_run(tmp_path / "reports")
     settings = settings_for(bucket, tmp_path)
-    publish_run(settings, run_dir, log=quiet)
+    first_notes: list[str] = []
+    publish(settings, run_dir, log=first_notes.append)
+    assert any(note.startswith("history:") for note in first_notes), "the first publish made the site report"
+    history_key = f"e2e/runs/{run_dir.name}/history.jsonl"
+    history_etag = head(s3.endpoint, bucket, history_key)["ETag"]
     before = read_objects(s3.endpoint, bucket)
     s3.reset()
-    result = publish_run(settings, run_dir, log=quiet)
+    notes: list[str] = []
+    result = publish(settings, run_dir, log=notes.append)
     assert s3.puts() == []
     assert result.uploaded == 0 and result.site_updates == 0 and result.skipped > 0
+    assert not any(note.startswith("history:") for note in notes), f"the report was made again: {notes}"
+    assert head(s3.endpoint, bucket, history_key)["ETag"] == history_etag
     assert read_objects(s3.endpoint, bucket) == before
 
 
@@ -196,29 +269,27 @@ def test_a_changed_file_is_the_only_upload(s3: S3Server, tmp_path: Path) -> None
     bucket = make_bucket(s3.endpoint, public=False)
     run_dir = synthetic_run(tmp_path / "reports")
     settings = settings_for(bucket, tmp_path)
-    publish_run(settings, run_dir, log=quiet)
+    publish(settings, run_dir, log=quiet)
     (run_dir / "junit.xml").write_text('<?xml version="1.0"?><testsuites tests="2"/>\n')
     s3.reset()
-    publish_run(settings, run_dir, log=quiet)
+    publish(settings, run_dir, log=quiet)
     assert [p["path"] for p in s3.puts()] == [f"/{bucket}/e2e/runs/{run_dir.name}/junit.xml"]
 
 
-def test_multipart_objects_are_skipped_when_unchanged(
-    s3: S3Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # S3's smallest part is 5 MiB; with that as threshold an 11 MiB trace goes up in 3 parts,
-    # and its ETag (an MD5 of MD5s) must be computed locally the same way.
-    monkeypatch.setattr(targets_module, "MULTIPART_THRESHOLD", 5 * 1024 * 1024)
-    monkeypatch.setattr(targets_module, "MULTIPART_CHUNKSIZE", 5 * 1024 * 1024)
+def test_multipart_objects_are_skipped_when_unchanged(s3: S3Server, tmp_path: Path) -> None:
+    # A trace just over the multipart threshold goes up in two parts, and its ETag (an MD5
+    # of MD5s) must be computed locally the same way for the second publish to skip it.
     bucket = make_bucket(s3.endpoint, public=False)
     run_dir = synthetic_run(tmp_path / "reports")
-    (run_dir / "evidence" / "trace.zip").write_bytes(os.urandom(11 * 1024 * 1024))
+    size = MULTIPART_THRESHOLD + 1
+    parts = -(-size // MULTIPART_CHUNKSIZE)
+    (run_dir / "evidence" / "trace.zip").write_bytes(os.urandom(size))
     settings = settings_for(bucket, tmp_path)
-    publish_run(settings, run_dir, log=quiet)
+    publish(settings, run_dir, log=quiet)
     etag = head(s3.endpoint, bucket, f"e2e/runs/{run_dir.name}/evidence/trace.zip")["ETag"]
-    assert etag.strip('"').endswith("-3")
+    assert etag.strip('"').endswith(f"-{parts}") and parts > 1
     s3.reset()
-    publish_run(settings, run_dir, log=quiet)
+    publish(settings, run_dir, log=quiet)
     assert s3.puts() == []
 
 
@@ -226,12 +297,12 @@ def test_other_runs_are_never_touched(s3: S3Server, tmp_path: Path) -> None:
     bucket = make_bucket(s3.endpoint, public=False)
     settings = settings_for(bucket, tmp_path)
     first = synthetic_run(tmp_path / "reports", branch="main")
-    publish_run(settings, first, log=quiet)
+    publish(settings, first, log=quiet)
     first_objects = read_objects(s3.endpoint, bucket, f"e2e/runs/{first.name}/")
     first_entry = read_objects(s3.endpoint, bucket, f"e2e/entries/{first.name}.json")
     s3.reset()
     second = synthetic_run(tmp_path / "reports", branch="main")
-    publish_run(settings, second, log=quiet)
+    publish(settings, second, log=quiet)
     shared = {
         f"/{bucket}/e2e/{k}"
         for k in ("index.html", "runs/index.json", "latest/index.html", "latest/main/index.html")
@@ -254,10 +325,11 @@ def test_dry_run_prints_the_plan_and_writes_nothing(s3: S3Server, tmp_path: Path
     before = tree_digest(run_dir)
     lines: list[str] = []
     s3.reset()
-    result = publish_run(settings_for(bucket, tmp_path), run_dir, dry_run=True, log=quiet, out=lines.append)
+    result = publish(settings_for(bucket, tmp_path), run_dir, dry_run=True, log=quiet, out=lines.append)
     assert result.dry_run and s3.puts() == []
     assert any(line.startswith(f"PUT runs/{run_dir.name}/run.json") for line in lines)
     assert any("image/png" in line for line in lines)
+    assert any("would generate the site report" in line for line in lines)
     assert tree_digest(run_dir) == before
 
 
@@ -276,22 +348,18 @@ class _Interleaving(S3Target):
         return super().put(uploads, on_bytes)
 
 
-def test_a_publish_that_slips_in_between_is_not_lost(
-    s3: S3Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_publish_that_slips_in_between_is_not_lost(s3: S3Server, tmp_path: Path) -> None:
     bucket = make_bucket(s3.endpoint, public=False)
     settings = settings_for(bucket, tmp_path)
     run_a = synthetic_run(tmp_path / "reports", branch="a")
     run_b = synthetic_run(tmp_path / "reports", branch="b")
 
     def other_build_publishes() -> None:
-        publish_run(settings, run_b, log=quiet)
+        publish(settings, run_b, log=quiet)
 
     target = _Interleaving(bucket, "e2e", meanwhile=other_build_publishes)
-    monkeypatch.setattr(publish_module, "open_target", lambda *_a, **_k: target)
     notes: list[str] = []
-    publish_run(settings, run_a, log=notes.append)
-    monkeypatch.undo()
+    publish_run(target, run_a, settings, log=notes.append)
     assert any("rebuilding" in note for note in notes), "the stale write was noticed"
     index = json.loads(read_objects(s3.endpoint, bucket, "e2e/runs/index.json")["e2e/runs/index.json"])
     assert {r["run_id"] for r in index["runs"]} == {run_a.name, run_b.name}
@@ -301,7 +369,12 @@ def test_a_publish_that_slips_in_between_is_not_lost(
 
 def test_concurrent_publishes_all_appear(s3: S3Server, tmp_path: Path) -> None:
     bucket = make_bucket(s3.endpoint, public=False)
-    runs = [synthetic_run(tmp_path / "reports", branch=f"b{i % 2}") for i in range(5)]
+    # run.json times are in whole seconds: each run starts a second after the one before.
+    start = datetime.now(UTC)
+    runs = [
+        synthetic_run(tmp_path / "reports", branch=f"b{i % 2}", started=start + timedelta(seconds=i))
+        for i in range(5)
+    ]
     env = {**os.environ, "E2E_REPORT_BUCKET": bucket, "E2E_REPORTS_DIR": str(tmp_path / "reports")}
     procs = [
         subprocess.Popen(
@@ -331,18 +404,15 @@ def test_threads_publishing_at_once_all_appear(s3: S3Server, tmp_path: Path) -> 
     bucket = make_bucket(s3.endpoint, public=False)
     settings = settings_for(bucket, tmp_path)
     runs = [synthetic_run(tmp_path / "reports", branch="main") for _ in range(4)]
-    # Reports are prepared first so the threads race on the S3 side only.
-    for run in runs:
-        publish_run(settings, run, to=tmp_path / "warmup", log=quiet)
     errors: list[BaseException] = []
 
-    def publish(run: Path) -> None:
+    def publish_one(run: Path) -> None:
         try:
-            publish_run(settings, run, log=quiet)
+            publish(settings, run, log=quiet)
         except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
             errors.append(exc)
 
-    threads = [threading.Thread(target=publish, args=(run,)) for run in runs]
+    threads = [threading.Thread(target=publish_one, args=(run,)) for run in runs]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -356,20 +426,24 @@ def test_threads_publishing_at_once_all_appear(s3: S3Server, tmp_path: Path) -> 
 
 def test_local_target_has_the_same_layout(tmp_path: Path) -> None:
     site = tmp_path / "site"
+    settings = settings_for(None, tmp_path)
     run_dir = synthetic_run(tmp_path / "reports", branch="main")
-    result = publish_run(settings_for(None, tmp_path), run_dir, to=site, log=quiet)
+    before = tree_digest(run_dir)
+    result = publish_run(LocalTarget(site), run_dir, settings, log=quiet)
     assert (site / "index.html").is_file()
     assert (site / "latest" / "main" / "index.html").is_file()
     assert (site / "entries" / f"{run_dir.name}.json").is_file()
     assert (site / "runs" / run_dir.name / "run.json").read_bytes() == (run_dir / "run.json").read_bytes()
     # From disk, links go to the single-file report: a multi-file one cannot load its data there.
-    assert (
-        result.url == (site / "runs" / run_dir.name / "report-single-file" / "index.html").resolve().as_uri()
-    )
+    # The run has no report of its own, so one is made for the site (not in the run folder).
+    single = site / "runs" / run_dir.name / "report-single-file" / "index.html"
+    assert result.url == single.resolve().as_uri()
+    assert is_single_file(single)
+    assert tree_digest(run_dir) == before
     page = (site / "index.html").read_text()
     assert f'href="runs/{run_dir.name}/report-single-file/index.html"' in page
     snapshot = {p: p.stat().st_mtime_ns for p in site.rglob("*") if p.is_file()}
-    again = publish_run(settings_for(None, tmp_path), run_dir, to=site, log=quiet)
+    again = publish_run(open_target(settings, to=site), run_dir, settings, log=quiet)
     assert again.uploaded == 0 and again.site_updates == 0
     assert {p: p.stat().st_mtime_ns for p in site.rglob("*") if p.is_file()} == snapshot
 
@@ -377,15 +451,18 @@ def test_local_target_has_the_same_layout(tmp_path: Path) -> None:
 def test_without_a_bucket_the_site_goes_under_reports(tmp_path: Path) -> None:
     run_dir = synthetic_run(tmp_path / "reports")
     settings = settings_for(None, tmp_path)
-    result = publish_run(settings, run_dir, log=quiet)
+    target = open_target(settings)
+    assert isinstance(target, LocalTarget)
+    result = publish_run(target, run_dir, settings, log=quiet)
     assert result.target == str((tmp_path / "reports" / "site").resolve())
-    assert isinstance(publish_module.open_target(settings), LocalTarget)
 
 
 def test_presign_needs_a_bucket(tmp_path: Path) -> None:
     run_dir = synthetic_run(tmp_path / "reports")
+    before = tree_digest(run_dir)
     with pytest.raises(PublishError, match="--presign needs an S3 bucket"):
-        publish_run(settings_for(None, tmp_path), run_dir, presign=600, log=quiet)
+        publish(settings_for(None, tmp_path), run_dir, presign=600, log=quiet)
+    assert tree_digest(run_dir) == before
 
 
 def test_throttling_is_retried(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -394,7 +471,7 @@ def test_throttling_is_retried(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
         with aws_env(monkeypatch, server.endpoint):
             bucket = make_bucket(server.endpoint, public=False)
             run_dir = synthetic_run(tmp_path / "reports")
-            publish_run(settings_for(bucket, tmp_path), run_dir, log=quiet)
+            publish(settings_for(bucket, tmp_path), run_dir, log=quiet)
             throttled = [r for r in server.requests() if r["method"] == "PUT"]
             objects = read_objects(server.endpoint, bucket, f"e2e/runs/{run_dir.name}/")
         assert len(throttled) > len(objects), "some PUTs were answered with SlowDown and retried"
@@ -417,25 +494,52 @@ class _Dying(S3Target):
         return report
 
 
-def test_a_publish_cut_off_halfway_is_invisible_and_resumes(
-    s3: S3Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_publish_cut_off_halfway_is_invisible_and_resumes(s3: S3Server, tmp_path: Path) -> None:
     bucket = make_bucket(s3.endpoint, public=False)
     settings = settings_for(bucket, tmp_path)
     run_dir = synthetic_run(tmp_path / "reports")
-    monkeypatch.setattr(publish_module, "open_target", lambda *_a, **_k: _Dying(bucket, "e2e"))
+    before = tree_digest(run_dir)
     with pytest.raises(PublishError, match="unreachable.*publish again to resume"):
-        publish_run(settings, run_dir, log=quiet)
-    monkeypatch.undo()
+        publish_run(_Dying(bucket, "e2e"), run_dir, settings, log=quiet)
+    assert tree_digest(run_dir) == before
     listed = read_objects(s3.endpoint, bucket)
     assert len([k for k in listed if k.startswith("e2e/runs/")]) == 5
     assert not any(k.startswith("e2e/entries/") or k == "e2e/index.html" for k in listed), "no half run shown"
     s3.reset()
-    with aws_env(monkeypatch, s3.endpoint):
-        result = publish_run(settings, run_dir, log=quiet)
+    result = publish(settings, run_dir, log=quiet)
     assert result.skipped == 5
     assert not any(p["path"] in {f"/{bucket}/{k}" for k in listed} for p in s3.puts()), (
         "done work is not redone"
     )
     index = json.loads(read_objects(s3.endpoint, bucket, "e2e/runs/index.json")["e2e/runs/index.json"])
     assert [r["run_id"] for r in index["runs"]] == [run_dir.name]
+
+
+class _LosesTheReport(S3Target):
+    """Every upload of the site report fails (the rest goes through), as when a publish is cut
+    off while the parallel uploads of the report are still running."""
+
+    def put(self, uploads, on_bytes=None):  # noqa: ANN001, ANN201
+        from botocore.exceptions import EndpointConnectionError
+
+        lost = [u for u in uploads if "/report/" in u.key]
+        report = super().put([u for u in uploads if u not in lost], on_bytes)
+        for upload in lost:
+            report.failed[upload.key] = EndpointConnectionError(endpoint_url="http://gone")
+        return report
+
+
+def test_a_site_report_cut_off_halfway_is_made_again(s3: S3Server, tmp_path: Path) -> None:
+    bucket = make_bucket(s3.endpoint, public=False)
+    settings = settings_for(bucket, tmp_path)
+    run_dir = synthetic_run(tmp_path / "reports")
+    root = f"e2e/runs/{run_dir.name}/"
+    with pytest.raises(PublishError, match="publish again to resume"):
+        publish_run(_LosesTheReport(bucket, "e2e"), run_dir, settings, log=quiet)
+    # The history is what says "this target has the site report": it must not be there
+    # while the report is not, or the next publish would never make it again.
+    assert root + "history.jsonl" not in read_objects(s3.endpoint, bucket, root)
+    result = publish(settings, run_dir, log=quiet)
+    objects = read_objects(s3.endpoint, bucket, root)
+    assert root + "report/index.html" in objects and root + "history.jsonl" in objects
+    assert result.url and result.url.endswith(f"{root}report/index.html")

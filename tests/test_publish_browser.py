@@ -18,10 +18,11 @@ from pathlib import Path
 
 import pytest
 from conftest import require
-from publish_runs import real_run
+from publish_runs import real_run, tree_digest
 from s3_server import S3Server, aws_env, make_bucket, read_objects, start_server
 
 from runner.publish.publisher import PublishResult, publish_run
+from runner.publish.targets import LocalTarget, open_target
 from runner.settings import resolve
 
 pytestmark = pytest.mark.slow
@@ -44,6 +45,8 @@ class Published:
     first_before: dict[str, bytes] = field(default_factory=dict)
     first_after: dict[str, bytes] = field(default_factory=dict)
     site: Path | None = None
+    histories: list[bytes] = field(default_factory=list)  # of the public bucket's runs
+    runs_before: list[dict[str, bytes]] = field(default_factory=list)  # the run folders, unpublished
 
 
 @pytest.fixture(scope="module")
@@ -64,22 +67,30 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Published]:
                     public_bucket=make_bucket(server.endpoint, public=True),
                     private_bucket=make_bucket(server.endpoint, public=False),
                     runs=[first, second],
+                    runs_before=[tree_digest(first), tree_digest(second)],
                 )
                 public = resolve(ROOT, {"report_bucket": state.public_bucket})
-                state.public.append(publish_run(public, first, log=lambda _: None))
+                to_public = open_target(public)
+                state.public.append(publish_run(to_public, first, public, log=lambda _: None))
                 state.first_before = read_objects(
                     server.endpoint, state.public_bucket, f"e2e/runs/{first.name}/"
                 )
-                state.public.append(publish_run(public, second, log=lambda _: None))
+                state.public.append(publish_run(to_public, second, public, log=lambda _: None))
                 state.first_after = read_objects(
                     server.endpoint, state.public_bucket, f"e2e/runs/{first.name}/"
                 )
                 private = resolve(ROOT, {"report_bucket": state.private_bucket})
                 for run in (first, second):
-                    state.private.append(publish_run(private, run, presign=900, log=lambda _: None))
+                    state.private.append(
+                        publish_run(open_target(private), run, private, presign=900, log=lambda _: None)
+                    )
                 state.site = project / "site"
                 for run in (first, second):
-                    state.local.append(publish_run(public, run, to=state.site, log=lambda _: None))
+                    state.local.append(publish_run(LocalTarget(state.site), run, public, log=lambda _: None))
+                state.histories = [
+                    read_objects(server.endpoint, state.public_bucket, key)[key]
+                    for key in (f"e2e/runs/{run.name}/history.jsonl" for run in (first, second))
+                ]
         yield state
     finally:
         server.stop()
@@ -220,10 +231,12 @@ def test_first_run_is_byte_for_byte_unchanged_by_the_second(published: Published
     assert published.first_after == published.first_before
 
 
+def test_the_run_folders_are_only_read(published: Published) -> None:
+    assert [tree_digest(run) for run in published.runs] == published.runs_before
+
+
 def test_history_is_carried_to_the_next_run_of_the_branch(published: Published) -> None:
-    first, second = (run / "history.jsonl" for run in published.runs)
-    first_lines = first.read_text().splitlines()
-    second_lines = second.read_text().splitlines()
+    first_lines, second_lines = (history.decode().splitlines() for history in published.histories)
     assert len(first_lines) == 1 and len(second_lines) == 2
     assert second_lines[0] == first_lines[0]
 
