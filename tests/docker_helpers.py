@@ -90,7 +90,7 @@ def make_project(
     ``features`` keeps only those feature files; ``extra_files`` adds or replaces files.
     Committed, so CodeBuild's commit and branch variables have real values.
     """
-    from runner.codebuild.local import copy_source
+    from runner.codebuild.environment import copy_source
 
     copy_source(REPO, dest)
     if features is not None:
