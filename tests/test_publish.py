@@ -390,7 +390,8 @@ def test_concurrent_publishes_all_appear(s3: S3Server, tmp_path: Path) -> None:
     for proc in procs:
         out, err = proc.communicate(timeout=240)
         assert proc.returncode == 0, err
-        assert out.strip().startswith(s3.endpoint)
+        assert out.strip().startswith(f"s3://{bucket}/e2e/runs/")
+        assert "e2e serve --bucket" in err, "without a site, the command that opens it is printed"
     index = json.loads(read_objects(s3.endpoint, bucket, "e2e/runs/index.json")["e2e/runs/index.json"])
     assert {r["run_id"] for r in index["runs"]} == {r.name for r in runs}
     page = read_objects(s3.endpoint, bucket, "e2e/index.html")["e2e/index.html"].decode()

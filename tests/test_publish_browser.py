@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from conftest import require
 from publish_runs import real_run, tree_digest
-from s3_server import S3Server, aws_env, make_bucket, read_objects, start_server
+from s3_server import S3Server, aws_env, client_env, make_bucket, read_objects, start_server
 
 from runner.publish.publisher import PublishResult, publish_run
 from runner.publish.targets import LocalTarget, open_target
@@ -69,7 +69,9 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Published]:
                     runs=[first, second],
                     runs_before=[tree_digest(first), tree_digest(second)],
                 )
-                public = resolve(ROOT, {"report_bucket": state.public_bucket})
+                # The public bucket plays the site (CloudFront): its URL is E2E_REPORT_URL.
+                site_url = f"{server.endpoint}/{state.public_bucket}/e2e"
+                public = resolve(ROOT, {"report_bucket": state.public_bucket, "report_url": site_url})
                 to_public = open_target(public)
                 state.public.append(publish_run(to_public, first, public, log=lambda _: None))
                 state.first_before = read_objects(
@@ -260,3 +262,96 @@ def test_local_site_opens_from_disk(published: Published, browser) -> None:  # n
     for run, result in zip(published.runs, published.local, strict=True):
         assert result.url is not None and result.url.startswith("file://")
         check_report(browser, result.url, scenario_names(run))
+
+
+# --- e2e serve: the private bucket, viewed with one's own credentials ------------------------
+
+
+@pytest.fixture(scope="module")
+def served(published: Published) -> Iterator[str]:
+    """`e2e serve` of the private bucket (a real process, the viewer's AWS settings)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("E2E_", "AWS_"))}
+    env.update(client_env(published.server.endpoint))
+    proc = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("e2e")),
+            "serve",
+            "--bucket",
+            published.private_bucket,
+            "--port",
+            "0",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        url = proc.stdout.readline().strip()
+        assert url.startswith("http://127.0.0.1:"), url + proc.stderr.read()
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def _only_loopback(watched: Watched, base: str) -> None:
+    watched.page.on(
+        "request",
+        lambda request: (
+            None
+            if request.url.startswith((base, "data:", "blob:"))
+            else watched.failures.append(f"request to another host: {request.url}")
+        ),
+    )
+
+
+def test_e2e_serve_shows_the_private_site_index_reports_and_screenshots(
+    served: str, published: Published, browser
+) -> None:  # noqa: ANN001
+    watched = Watched(browser)
+    _only_loopback(watched, served)
+    page = watched.page
+    page.goto(served)
+    assert page.locator("tr.run").count() == 2
+    images = wait_images_loaded(watched)
+    assert len(images) == 2 and all(width > 0 for _, width in images), images
+    # Into the multi-file report of the first run, to its failed scenario and its screenshots.
+    page.locator(f"#run-{published.runs[0].name} a.report").click()
+    page.wait_for_url(f"**/runs/{published.runs[0].name}/report/**")
+    watched.close()
+    check_report(browser, page.url, scenario_names(published.runs[0]))
+
+
+def test_e2e_serve_resolves_latest_of_a_branch(served: str, published: Published, browser) -> None:  # noqa: ANN001
+    watched = Watched(browser)
+    _only_loopback(watched, served)
+    for path in ("latest/", "latest/main/", "latest/main"):
+        watched.page.goto(served + path)
+        watched.page.wait_for_url(f"**/runs/{published.runs[1].name}/report/index.html", timeout=15000)
+    watched.close()
+
+
+def test_the_private_bucket_refuses_anonymous_readers(served: str, published: Published) -> None:
+    plain = f"{published.server.endpoint}/{published.private_bucket}/e2e/index.html"
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(plain, timeout=10)
+    assert refused.value.code == 403
+    with urllib.request.urlopen(served + "index.html", timeout=10) as response:
+        assert response.headers["Content-Type"].startswith("text/html")
+
+
+def test_links_printed_after_a_publish_always_open(published: Published) -> None:
+    site, private = published.public[1], published.private[1]
+    assert site.url.startswith("http://") and site.view is None
+    assert "Signature" in private.url
+    for line in site.links():
+        assert "https://" not in line or "Signature" in line
+    assert all(
+        r.url is None or not r.url.startswith("https://") or "Signature" in r.url for r in published.private
+    )

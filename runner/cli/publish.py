@@ -1,7 +1,9 @@
-"""`e2e publish`: a run folder to S3 (or a local folder), with the index and `latest`."""
+"""`e2e publish` (a run folder to S3 or a local folder, with the index and `latest`) and
+`e2e serve` (the published site on 127.0.0.1)."""
 
 from __future__ import annotations
 
+import webbrowser
 from pathlib import Path
 
 import click
@@ -9,6 +11,7 @@ import click
 from runner.cli.common import load_settings
 from runner.publish.publisher import MAX_PRESIGN_SECONDS, PublishError, publish_run
 from runner.publish.targets import open_target
+from runner.publish.viewer import make_server
 from runner.run import latest_run_dir
 
 
@@ -56,8 +59,57 @@ def publish_command(
         raise click.ClickException(f"{exc}\nThe run folder {run_dir} is kept as it was.") from exc
     if result.dry_run:
         return
-    click.echo(f"index:  {result.index_url}", err=True)
     if result.url:
         click.echo(result.url)
     else:
         click.echo(f"run {result.run_id} has no HTML report; its entry is in the index.", err=True)
+    for line in result.links()[1 if result.url else 0 :]:
+        click.echo(line, err=True)
+
+
+@click.command("serve")
+@click.option("--bucket", help="S3 bucket (overrides E2E_REPORT_BUCKET).")
+@click.option("--prefix", help="Key prefix in the bucket (overrides E2E_REPORT_PREFIX; default e2e).")
+@click.option(
+    "--to",
+    "to",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="Serve this local site folder instead (default without a bucket: reports/site).",
+)
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8080, show_default=True, help="0: any free port."
+)
+@click.option("--open", "open_browser", is_flag=True, help="Open the index in the default browser.")
+@click.argument("path", required=False, default="")
+def serve_command(
+    bucket: str | None, prefix: str | None, to: Path | None, port: int, open_browser: bool, path: str
+) -> None:
+    """Serve the published reports on 127.0.0.1 with your own AWS credentials.
+
+    Index of runs, latest/..., every multi-file report with its screenshots and traces:
+    fetched from the bucket as you browse. Nothing to deploy, no public access. PATH is
+    the page to open with --open (for example runs/<run-id>/report/).
+    """
+    settings = load_settings(report_bucket=bucket, report_prefix=prefix)
+    target = open_target(settings, to)
+    try:
+        target.preflight()
+    except PublishError as exc:
+        raise click.ClickException(str(exc)) from exc
+    try:
+        server = make_server(target, port, log=lambda line: click.echo(f"e2e serve: {line}", err=True))
+    except OSError as exc:
+        raise click.ClickException(
+            f"--port {port}: cannot listen on 127.0.0.1 ({exc}); try --port 0."
+        ) from None
+    url = f"http://127.0.0.1:{server.server_address[1]}/{path.lstrip('/')}"
+    click.echo(url, err=False)
+    click.echo(f"e2e serve: {target.description} at {url} (Ctrl-C to stop)", err=True)
+    if open_browser:
+        webbrowser.open(url)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()

@@ -43,7 +43,8 @@ def _publish(run_dir: Path, settings: Settings) -> bool:
     except Exception as exc:  # noqa: BLE001 - any publish failure: keep local results, fail the command
         click.echo(f"e2e: publish failed, local results kept in {os.path.relpath(run_dir)}: {exc}", err=True)
         return False
-    click.echo(f"e2e: published {result.url}", err=True)
+    for line in result.links():
+        click.echo(f"e2e: {line}", err=True)
     return True
 
 

@@ -25,6 +25,7 @@ run folder is only read: it opens from disk exactly as before.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -93,6 +94,18 @@ class PublishResult:
     bytes_uploaded: int
     site_updates: int
     dry_run: bool = False
+    view: str | None = None  # the `e2e serve` command that opens the report, when no URL does
+    notes: tuple[str, ...] = ()
+
+    def links(self) -> list[str]:
+        """What to print after a publish: every line a link or a command that opens."""
+        lines = []
+        if self.url:
+            lines.append(f"report: {self.url}")
+        lines.append(f"index:  {self.index_url}")
+        if self.view:
+            lines.append(f"view:   {self.view}   (with your AWS credentials)")
+        return [*lines, *self.notes]
 
 
 # --------------------------------------------------------------------------- the run's files
@@ -384,12 +397,16 @@ def _print_plan(plan: _Plan, out: Log) -> None:
     out(f"then rebuild {INDEX_PAGE}, {INDEX_JSON} and {LATEST_DIR} where they change")
 
 
+def _report_key(target: Target, plan: _Plan) -> str | None:
+    return report_of(plan.entry, single_file=_opened_from_disk(target))
+
+
 def _report_url(target: Target, plan: _Plan, presign: int | None) -> str | None:
     if presign is not None:
         if not plan.entry.report_single_file:
             raise PublishError(f"run {plan.summary.run_id} has no single-file report to presign.")
         return target.presigned_url(plan.entry.report_single_file, presign)
-    report = report_of(plan.entry, single_file=_opened_from_disk(target))
+    report = _report_key(target, plan)
     return target.url(report) if report else None
 
 
@@ -442,7 +459,14 @@ def publish_run(
     _, site_writes = publish_site(target, log=log)
     if site_writes:
         log(f"publish: index updated ({site_writes} pages)")
-    return _result(target, plan, url=_report_url(target, plan, presign), sent=sent, site_writes=site_writes)
+    result = _result(target, plan, url=_report_url(target, plan, presign), sent=sent, site_writes=site_writes)
+    report = _report_key(target, plan)
+    note = target.credentials_note(presign) if presign is not None else None
+    return dataclasses.replace(
+        result,
+        view=target.view_command(report or INDEX_PAGE) if presign is None else None,
+        notes=(note,) if note else (),
+    )
 
 
 def _result(

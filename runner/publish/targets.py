@@ -14,10 +14,11 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import shlex
 import shutil
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,7 @@ from runner.settings import Settings
 MULTIPART_THRESHOLD = 64 * 1024 * 1024
 MULTIPART_CHUNKSIZE = 64 * 1024 * 1024
 UPLOAD_CONCURRENCY = 16
+STREAM_BLOCK = 1024 * 1024
 SERVER_SIDE_ENCRYPTION = "AES256"
 
 
@@ -143,6 +145,10 @@ class Target(ABC):
     def read(self, key: str) -> bytes | None: ...
 
     @abstractmethod
+    def stream(self, key: str) -> tuple[Iterator[bytes], int] | None:
+        """The object's bytes in blocks, and its size; None when there is no such object."""
+
+    @abstractmethod
     def download(self, key: str, dest: Path) -> None:
         """Stream the object at ``key`` into the file ``dest`` (its folder is made)."""
 
@@ -155,6 +161,13 @@ class Target(ABC):
 
     @abstractmethod
     def presigned_url(self, key: str, seconds: int) -> str: ...
+
+    def view_command(self, key: str) -> str | None:
+        """The command that shows ``key`` in a browser when its URL alone does not."""
+        return None
+
+    def credentials_note(self, seconds: int) -> str | None:
+        return None
 
     @abstractmethod
     def explain(self, exc: BaseException, action: str) -> PublishError:
@@ -183,7 +196,6 @@ class S3Target(Target):
         environ: Mapping[str, str] | None = None,
     ) -> None:
         import boto3
-        from botocore import UNSIGNED
         from botocore.config import Config
 
         self.bucket = bucket
@@ -215,7 +227,6 @@ class S3Target(Target):
                 retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=3, read_timeout=10, **common
             ),
         )
-        self._unsigned_config = Config(signature_version=UNSIGNED)
 
     def _full(self, key: str) -> str:
         return f"{self.prefix}/{key}" if self.prefix else key
@@ -357,6 +368,14 @@ class S3Target(Target):
             key, lambda: self._client.get_object(Bucket=self.bucket, Key=self._full(key))["Body"].read()
         )
 
+    def stream(self, key: str) -> tuple[Iterator[bytes], int] | None:
+        response = self._unless_missing(
+            key, lambda: self._client.get_object(Bucket=self.bucket, Key=self._full(key))
+        )
+        if response is None:
+            return None
+        return response["Body"].iter_chunks(STREAM_BLOCK), int(response["ContentLength"])
+
     def download(self, key: str, dest: Path) -> None:
         dest.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -410,15 +429,31 @@ class S3Target(Target):
         return report
 
     def url(self, key: str) -> str:
+        """The site URL (``E2E_REPORT_URL``) of ``key``, else its ``s3://`` location: never
+        a plain https object URL, which a private bucket refuses."""
         if self.public_url:
             return f"{self.public_url}/{key}"
-        # An unsigned "presigned" URL is the plain object URL, built by botocore with the
-        # same endpoint and addressing rules as every request, so it is right for AWS and
-        # for any S3-compatible endpoint alike.
-        if not hasattr(self, "_unsigned"):
-            self._unsigned = self._session.client("s3", config=self._unsigned_config)
-        return self._unsigned.generate_presigned_url(
-            "get_object", Params={"Bucket": self.bucket, "Key": self._full(key)}, ExpiresIn=3600
+        return f"s3://{self.bucket}/{self._full(key)}"
+
+    def view_command(self, key: str) -> str | None:
+        """How someone with read access opens ``key`` without a site: ``e2e serve``."""
+        if self.public_url:
+            return None
+        page = key[: -len("index.html")] if key.endswith("index.html") else key
+        prefix = shlex.quote(self.prefix)
+        return f"e2e serve --bucket {shlex.quote(self.bucket)} --prefix {prefix} --open {shlex.quote(page)}"
+
+    def credentials_note(self, seconds: int) -> str | None:
+        """Whether a presigned link dies before ``seconds`` with the credentials that signed it."""
+        credentials = self._session.get_credentials()
+        if credentials is None or not getattr(credentials, "token", None):
+            return None
+        expiry = getattr(credentials, "_expiry_time", None)  # botocore's refreshable credentials
+        when = f" (at {expiry:%Y-%m-%d %H:%M} UTC)" if expiry is not None else ""
+        return (
+            f"note: signed with temporary credentials ({credentials.method}); the link stops working when "
+            f"they expire{when}, which may be before the {seconds} s asked for. For a longer-lived link, "
+            "presign from a laptop with long-term credentials, or use the site / e2e serve."
         )
 
     def presigned_url(self, key: str, seconds: int) -> str:
@@ -478,6 +513,18 @@ class LocalTarget(Target):
         path = self._path(key)
         return path.read_bytes() if path.is_file() else None
 
+    def stream(self, key: str) -> tuple[Iterator[bytes], int] | None:
+        path = self._path(key)
+        if not path.is_file():
+            return None
+
+        def blocks() -> Iterator[bytes]:
+            with path.open("rb") as fh:
+                while block := fh.read(STREAM_BLOCK):
+                    yield block
+
+        return blocks(), path.stat().st_size
+
     def download(self, key: str, dest: Path) -> None:
         path = self._path(key)
         if not path.is_file():
@@ -512,6 +559,10 @@ class LocalTarget(Target):
 
     def url(self, key: str) -> str:
         return self._path(key).as_uri()
+
+    def view_command(self, key: str) -> str | None:
+        page = key[: -len("index.html")] if key.endswith("index.html") else key
+        return f"e2e serve --to {shlex.quote(str(self.root))} --open {shlex.quote(page)}"
 
     def presigned_url(self, key: str, seconds: int) -> str:
         raise PublishError(
