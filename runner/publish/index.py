@@ -21,7 +21,6 @@ import posixpath
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -53,6 +52,7 @@ def entry_key(run_id: str) -> str:
 class Failure:
     name: str
     feature: str | None
+    key: str | None  # the scenario's key (a short hash of its id), the same in every run
     failed_step: str | None
     error: str | None
     screenshot: str | None  # key relative to the publish root
@@ -78,6 +78,10 @@ class RunEntry:
     history: str | None
     failures: tuple[Failure, ...] = ()
     failures_total: int = 0
+    # Every failed (or broken) scenario's key, and those that passed only on a retry: what
+    # triage across runs compares.
+    failed_keys: tuple[str, ...] = ()
+    flaky_keys: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -95,6 +99,7 @@ class RunEntry:
             Failure(
                 name=str(f.get("name") or ""),
                 feature=_opt(f.get("feature")),
+                key=_opt(f.get("key")),
                 failed_step=_opt(f.get("failed_step")),
                 error=_opt(f.get("error")),
                 screenshot=_opt(f.get("screenshot")),
@@ -122,6 +127,8 @@ class RunEntry:
             history=_opt(data.get("history")),
             failures=failures,
             failures_total=int(data.get("failures_total") or len(failures)),
+            failed_keys=tuple(str(k) for k in data.get("failed_keys") or ()),
+            flaky_keys=tuple(str(k) for k in data.get("flaky_keys") or ()),
         )
 
     @property
@@ -147,6 +154,11 @@ def _first_line(text: Any) -> str | None:
     return lines[0][:_TEXT_LIMIT] if lines else None
 
 
+def scenario_key(scenario_id: str) -> str:
+    """A short, stable key of a scenario (its node id), for comparing runs compactly."""
+    return hashlib.sha1(scenario_id.encode("utf-8"), usedforsecurity=False).hexdigest()[:12]
+
+
 def entry_from_run(run: RunSummary, *, published_files: set[str]) -> RunEntry:
     """The index entry of a run from its summary.
 
@@ -166,6 +178,7 @@ def entry_from_run(run: RunSummary, *, published_files: set[str]) -> RunEntry:
         Failure(
             name=str(scenario.name or scenario.id or "?")[:_TEXT_LIMIT],
             feature=_opt(scenario.feature),
+            key=scenario_key(scenario.id),
             failed_step=_opt(scenario.failed_step),
             error=_first_line(scenario.error),
             screenshot=key_of(scenario.screenshot),
@@ -191,6 +204,8 @@ def entry_from_run(run: RunSummary, *, published_files: set[str]) -> RunEntry:
             "history": key_of("history.jsonl"),
             "failures": [asdict(f) for f in failures],
             "failures_total": len(failed),
+            "failed_keys": sorted(scenario_key(s.id) for s in failed),
+            "flaky_keys": sorted(scenario_key(s.id) for s in run.scenarios if s.flaky),
         }
     )
 
@@ -329,87 +344,3 @@ def relative_link(from_key: str, to_key: str) -> str:
     path, _, fragment = to_key.partition("#")
     rel = posixpath.relpath(path, base)
     return f"{rel}#{fragment}" if fragment else rel
-
-
-# --------------------------------------------------------------------------- rendering
-
-
-def _environment():  # noqa: ANN202 - jinja2 is imported lazily to keep `e2e --help` fast
-    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-
-    env = Environment(
-        loader=PackageLoader("runner.publish", "templates"),
-        autoescape=select_autoescape(default=True, default_for_string=True),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters["safe_url"] = safe_url
-    env.filters["when"] = format_time
-    env.filters["duration"] = format_duration
-    return env
-
-
-def safe_url(url: str | None) -> str | None:
-    """Only http(s) links leave the page; a ``javascript:`` build URL is dropped, not escaped."""
-    if url and re.match(r"^https?://[^\s]+$", url, re.IGNORECASE):
-        return url
-    return None
-
-
-def format_time(value: str | None) -> str:
-    if not value:
-        return "—"
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return value
-    return moment.strftime("%Y-%m-%d %H:%M:%S UTC") if moment.utcoffset() is not None else value
-
-
-def format_duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "—"
-    total = int(round(seconds))
-    if total < 60:
-        return f"{seconds:.1f} s" if seconds < 10 else f"{total} s"
-    minutes, secs = divmod(total, 60)
-    if minutes < 60:
-        return f"{minutes} min {secs:02d} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
-
-
-def render_index(index: RunIndex, *, title: str, single_file: bool = False) -> bytes:
-    """The run index page. Deterministic (no "generated at"), so an unchanged index is not
-    re-uploaded."""
-    entries = index.newest_first()
-    branches = sorted({e.branch for e in entries if e.branch})
-    html = (
-        _environment()
-        .get_template("index.html.j2")
-        .render(
-            title=title,
-            entries=entries,
-            reports={e.run_id: report_of(e, single_file=single_file) for e in entries},
-            triage_runs=TRIAGE_RUNS,
-            branches=[(b, branch_latest_page(b)) for b in branches],
-            latest=LATEST_PAGE if entries else None,
-        )
-    )
-    return html.encode("utf-8")
-
-
-def render_latest(page_key: str, entry: RunEntry, *, title: str, single_file: bool = False) -> bytes:
-    html = (
-        _environment()
-        .get_template("latest.html.j2")
-        .render(
-            title=title,
-            entry=entry,
-            target=relative_link(page_key, run_target(entry, single_file=single_file)),
-            index=relative_link(page_key, INDEX_PAGE),
-        )
-    )
-    return html.encode("utf-8")

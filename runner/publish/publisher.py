@@ -50,13 +50,12 @@ from runner.publish.index import (
     listed_run_ids,
     merge,
     parse_index_json,
-    render_index,
-    render_latest,
     report_of,
     run_root,
     run_target,
     stale_ids,
 )
+from runner.publish.pages import render_index, render_latest
 from runner.publish.progress import Progress
 from runner.publish.targets import LocalTarget, PublishError, RemoteObject, Target, Upload, open_target
 from runner.report.allure import generate_report
