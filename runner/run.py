@@ -86,9 +86,14 @@ def read_run_json(run_dir: Path) -> dict[str, Any]:
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
+    """Written beside and renamed over: a reader (or a full disk) never leaves half a file."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def latest_run_dir(reports_dir: Path) -> Path | None:
@@ -244,6 +249,7 @@ class RunSummary:
     scenarios: list[ScenarioResult] = field(default_factory=list)
     report: str | None = None  # run-relative path of the run's own HTML report
     merged_from: list[str] | None = None
+    incomplete: list[str] | None = None  # files of the run that could not be written, and why
 
     @property
     def passed(self) -> bool:
@@ -303,6 +309,7 @@ class RunSummary:
             ],
             report=data.get("report"),
             merged_from=data.get("merged_from"),
+            incomplete=data.get("incomplete"),
         )
 
     @classmethod
@@ -318,8 +325,9 @@ class RunSummary:
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        if data["merged_from"] is None:
-            del data["merged_from"]
+        for optional in ("merged_from", "incomplete"):
+            if data[optional] is None:
+                del data[optional]
         return data
 
     def write(self, run_dir: Path) -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from runner.codebuild.buildspec import Buildspec, ReportGroup
-from runner.run import RUN_ID_PATTERN
+from runner.run import RUN_ID_PATTERN, RUN_JSON, point_latest
 
 
 @dataclass
@@ -103,4 +103,9 @@ def collect_run_dirs(src_host: Path, dest: Path | None) -> list[Path]:
             if not target.exists():
                 shutil.move(str(run_dir), target)
                 moved.append(target)
+    # reports/latest follows the build's newest complete run, as after a local run.
+    for run_dir in sorted(moved, reverse=True):
+        if (run_dir / RUN_JSON).is_file():
+            point_latest(run_dir)
+            break
     return moved

@@ -68,6 +68,10 @@ def fixture_arguments(step_func_args: dict, request: pytest.FixtureRequest) -> l
     return [name for name in step_func_args if name in active and name not in {"datatable", "docstring"}]
 
 
+def _say(message: str) -> None:
+    print(f"e2e: {message}", file=sys.stderr, flush=True)
+
+
 def _safely(what: str, func, *args) -> None:
     """Evidence is best effort: a failed capture is logged, never turned into a test failure."""
     try:
@@ -128,15 +132,33 @@ class RunListener:
     def pytest_collect_file(self, file_path: Path, parent: pytest.Collector):
         return collect_feature_file(file_path, parent)
 
-    @pytest.hookimpl(trylast=True)
-    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        state = self.state
-        if not state.is_controller:
-            return
+    @pytest.hookimpl(wrapper=True, trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int):
+        """The run's summary is written after every other end-of-session hook, and even when
+        one of them failed (pytest's JUnit writer on a full disk, another plugin's bug)."""
+        if not self.state.is_controller:
+            return (yield)
+        problem: BaseException | None = None
         try:
+            return (yield)
+        except OSError as exc:  # a file of the run could not be written: said clearly, below
+            problem = exc
+            return None
+        finally:
+            self._finish(session, problem)
+
+    def _finish(self, session: pytest.Session, problem: OSError | None) -> None:
+        state = self.state
+        try:
+            if problem is not None:
+                _say(f"could not write a result file of the run: {problem}")
+                session.exitstatus = max(int(session.exitstatus), int(pytest.ExitCode.INTERNAL_ERROR))
             if state.writer is not None and not session.config.option.collectonly:
-                state.writer.write(int(exitstatus))
-                self._publish_locally()
+                incomplete = [f"{problem}"] if problem is not None else []
+                if self._write_summary(int(session.exitstatus), incomplete):
+                    self._publish_locally()
+                else:
+                    session.exitstatus = max(int(session.exitstatus), int(pytest.ExitCode.INTERNAL_ERROR))
         finally:
             if state.holds_server:
                 # Stopped only if this run started it and no other run still holds it; a browser a
@@ -144,6 +166,20 @@ class RunListener:
                 browser_server.release(state.settings)
             if state.app is not None:
                 state.app.stop()
+
+    def _write_summary(self, exit_code: int, incomplete: list[str]) -> bool:
+        """run.json (and cucumber.json); False, said clearly, when the folder cannot take them."""
+        assert self.state.writer is not None
+        try:
+            self.state.writer.write(exit_code, incomplete=incomplete)
+        except OSError as exc:
+            _say(
+                f"could not write the run's summary into {self.state.run_dir} ({exc.strerror or exc}). "
+                "What was written there is kept; reports/latest was not moved to it. Free space (or fix "
+                "the folder's permissions) and run again."
+            )
+            return False
+        return True
 
     def _publish_locally(self) -> None:
         """``reports/latest`` moves to this run (if it is the newest), and a root process in a

@@ -217,8 +217,15 @@ class ResultWriter:
             metadata=self.metadata,
         )
 
-    def write(self, exit_code: int) -> RunSummary:
-        write_json_atomic(self.run_dir / CUCUMBER_JSON, self.cucumber_document())
+    def write(self, exit_code: int, *, incomplete: list[str] | None = None) -> RunSummary:
+        """cucumber.json, then run.json; what could not be written is listed in run.json's
+        ``incomplete`` (run.json itself failing raises OSError)."""
+        missing = list(incomplete or [])
+        try:
+            write_json_atomic(self.run_dir / CUCUMBER_JSON, self.cucumber_document())
+        except OSError as exc:
+            missing.append(f"{CUCUMBER_JSON} not written: {exc}")
         summary = self.summary(exit_code)
+        summary.incomplete = missing or None
         summary.write(self.run_dir)
         return summary
