@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +16,10 @@ from runner.publish.publisher import publish_run
 from runner.publish.targets import open_target
 from runner.report.allure import ReportError, generate_report, make_run_report
 from runner.run import NotARunFolder, RunSummary, create_run_dir, hand_over
-from runner.settings import Settings
+from runner.settings import Settings, SettingsError, resolve
+
+# pytest's exit code for a usage error; a run that cannot start exits with it too.
+EXIT_USAGE = 4
 
 
 def _pytest_command(settings: Settings, run_dir: Path, pytest_args: tuple[str, ...]) -> list[str]:
@@ -23,6 +28,29 @@ def _pytest_command(settings: Settings, run_dir: Path, pytest_args: tuple[str, .
         if (settings.project_root / "features").is_dir():
             args.insert(0, str(settings.project_root / "features"))
     return [sys.executable, "-m", "pytest", "--e2e-run-dir", str(run_dir), *args]
+
+
+def run_pytest(cmd: list[str], cwd: Path) -> int:
+    """pytest as a child that is always let finish writing up its run.
+
+    Ctrl-C reaches pytest from the terminal (same process group) and pytest stops the tests
+    and writes up what ran; this process must not kill it meanwhile, as ``subprocess.call``
+    does a quarter second after an interrupt. SIGTERM (``docker stop``, CodeBuild's timeout)
+    is sent to this process only, so it is passed on; pytest's plugin treats it like Ctrl-C.
+    """
+    child = subprocess.Popen(cmd, cwd=cwd)
+
+    def forward(signum: int, frame: object) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            child.send_signal(signum)
+
+    previous_term = signal.signal(signal.SIGTERM, forward)
+    previous_int = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        return child.wait()
+    finally:
+        signal.signal(signal.SIGTERM, previous_term)
+        signal.signal(signal.SIGINT, previous_int)
 
 
 def _make_report(run_dir: Path, settings: Settings) -> bool:
@@ -77,11 +105,15 @@ def run_command(
     PYTEST_ARGS go to pytest unchanged (e.g. `e2e run -n 2 -m smoke`); without a path the
     suite is features/. Exits with pytest's exit code.
     """
-    settings = load_settings(report_bucket=bucket, report_prefix=prefix)
+    try:
+        settings = resolve(None, {"report_bucket": bucket, "report_prefix": prefix})
+    except SettingsError as exc:
+        click.echo(f"e2e: {exc}", err=True)
+        sys.exit(EXIT_USAGE)  # as pytest exits on a usage error: the run could not start
     run_dir = create_run_dir(settings.reports_dir)
     # The run's first line is the plugin's: which app is under test.
     # The plugin moves reports/latest when the run's summary is written.
-    exit_code = subprocess.call(_pytest_command(settings, run_dir, pytest_args), cwd=settings.project_root)
+    exit_code = run_pytest(_pytest_command(settings, run_dir, pytest_args), settings.project_root)
     click.echo(f"e2e: run folder {os.path.relpath(run_dir)}", err=True)
     tool_ok = True
     if report if report is not None else settings.shard is None:

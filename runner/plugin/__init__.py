@@ -17,7 +17,9 @@ to ask whether it is active.
 
 from __future__ import annotations
 
+import signal
 import tempfile
+import threading
 from pathlib import Path
 
 import pytest
@@ -116,4 +118,19 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(state.writer, "e2e-result-writer")
         config.add_cleanup(lambda: config.pluginmanager.unregister(state.writer))
     if state.is_controller and not (config.option.collectonly or config.option.help):
+        _stop_on_sigterm(config)
         listener.prepare_run()
+
+
+def _stop_on_sigterm(config: pytest.Config) -> None:
+    """SIGTERM (CodeBuild's timeout, ``docker stop``) ends the run as Ctrl-C does: the tests
+    stop, and the scenarios run so far are written up (status "interrupted") and the shared
+    browser released, instead of the process vanishing with nothing written."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(f"stopped by signal {signal.Signals(signum).name}")
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    config.add_cleanup(lambda: signal.signal(signal.SIGTERM, previous))
