@@ -8,6 +8,7 @@ from, so a bad value is reported as "``E2E_VIEWPORT`` (environment)" or
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from collections.abc import Callable, Mapping
@@ -29,11 +30,20 @@ def _parse_bool(text: str) -> bool:
     raise ValueError("expected true or false")
 
 
+# The largest viewport accepted: 8K UHD. Larger ones exhaust a build machine's memory on the first
+# full-page screenshot and are always a typo (an extra digit) rather than a real screen.
+MAX_VIEWPORT = (7680, 4320)
+
+
 def _parse_viewport(text: str) -> tuple[int, int]:
     parts = str(text).lower().replace(" ", "").split("x")
-    if len(parts) != 2 or not all(p.isdigit() and int(p) > 0 for p in parts):
-        raise ValueError("expected WIDTHxHEIGHT, for example 1920x1080")
-    return int(parts[0]), int(parts[1])
+    # isascii: str.isdigit() also accepts digits such as "²" that int() then refuses.
+    if len(parts) != 2 or not all(p.isascii() and p.isdigit() and int(p) > 0 for p in parts):
+        raise ValueError("expected WIDTHxHEIGHT, for example 1920x1080, both at least 1")
+    width, height = int(parts[0]), int(parts[1])
+    if width > MAX_VIEWPORT[0] or height > MAX_VIEWPORT[1]:
+        raise ValueError(f"expected at most {MAX_VIEWPORT[0]}x{MAX_VIEWPORT[1]} (8K), for example 1920x1080")
+    return width, height
 
 
 def _choice(*allowed: str) -> Callable[[str], str]:
@@ -61,10 +71,38 @@ def _screenshots(text: str) -> str:
     return value
 
 
-def _non_negative_float(text: str) -> float:
-    value = float(text)
+# Node's timers hold at most 2**31 - 1 ms; Playwright turns a longer delay into 1 ms without a word.
+MAX_TIMER_MS = 2**31 - 1
+MAX_SLOW_MO_MS = MAX_TIMER_MS
+
+
+def _slow_mo_ms(text: str | float) -> float:
+    """A delay in milliseconds: finite, >= 0 (``float()`` alone takes "nan", "inf" and "1e400")."""
+    try:
+        value = float(str(text).strip()) if not isinstance(text, bool) else math.nan
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise ValueError("expected a finite number of milliseconds >= 0")
+    if value > MAX_SLOW_MO_MS:
+        raise ValueError(
+            f"expected at most {MAX_SLOW_MO_MS} milliseconds (the longest delay Playwright keeps)"
+        )
+    return value
+
+
+def _timeout_ms(text: str) -> int:
+    """A timeout in whole milliseconds, > 0 and one Node's timers can hold."""
+    value = int(str(text).strip())
+    if not 0 < value <= MAX_TIMER_MS:
+        raise ValueError(f"expected a whole number of milliseconds between 1 and {MAX_TIMER_MS}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    value = int(str(text).strip())
     if value < 0:
-        raise ValueError("expected a number >= 0")
+        raise ValueError("expected a whole number >= 0")
     return value
 
 
@@ -100,8 +138,23 @@ def shard_spec(text: str) -> tuple[int, int] | None:
     return index, total
 
 
+def _folder(value: str | os.PathLike[str]) -> str:
+    # TOML has numbers, booleans, arrays and tables: `reports_dir = 5` must not become "5/".
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    if not isinstance(value, str):
+        raise TypeError("expected a folder path (a string)")
+    if not value.strip():
+        raise ValueError("expected a folder path (a string), not an empty one")
+    if "\0" in value:
+        raise ValueError("a folder path cannot contain a NUL character")
+    return value
+
+
 def _prefix(text: str) -> str:
-    value = str(text).strip().strip("/")
+    if not isinstance(text, str):
+        raise TypeError('expected a key prefix (a string, for example "e2e")')
+    value = text.strip().strip("/")
     if ".." in value.split("/"):
         raise ValueError("must not contain '..'")
     return value
@@ -119,13 +172,15 @@ BASE_URL_PLACES = (
 # name -> (environment variable, parser, default)
 _SPEC: dict[str, tuple[str, Callable[[Any], Any], Any]] = {
     "base_url": ("E2E_BASE_URL", _optional_str, None),
-    "reports_dir": ("E2E_REPORTS_DIR", str, "reports"),
+    "reports_dir": ("E2E_REPORTS_DIR", _folder, "reports"),
     "headed": ("E2E_HEADED", _parse_bool, False),
     "chromium": ("E2E_CHROMIUM", _optional_str, None),
     "browser_args": ("E2E_BROWSER_ARGS", _args, ()),
     "viewport": ("E2E_VIEWPORT", _parse_viewport, (1920, 1080)),
-    "slow_mo": ("E2E_SLOW_MO", _non_negative_float, 0.0),
+    "slow_mo": ("E2E_SLOW_MO", _slow_mo_ms, 0.0),
     "expect_timeout": ("E2E_EXPECT_TIMEOUT", _positive_int, 5000),
+    # How long a page load may take (Playwright's default, 30 s); an app that never answers fails then.
+    "navigation_timeout": ("E2E_NAVIGATION_TIMEOUT", _timeout_ms, 30000),
     "screenshots": ("E2E_SCREENSHOTS", _screenshots, "final"),
     # A device of Playwright's registry ("iPhone 13", "Pixel 7"): viewport, user agent, touch.
     "device": ("E2E_DEVICE", _optional_str, None),
@@ -137,6 +192,8 @@ _SPEC: dict[str, tuple[str, Callable[[Any], Any], Any]] = {
     "report_url": ("E2E_REPORT_URL", _optional_str, None),
     # The generic step library (runner.steps.web), registered unless turned off.
     "step_library": ("E2E_STEP_LIBRARY", _parse_bool, True),
+    # A run stops (written up) when less than this many MB are free where it writes.
+    "min_free_mb": ("E2E_MIN_FREE_MB", _non_negative_int, 50),
     # Where a run's branch comes from when git and CodeBuild cannot say (a copied checkout).
     "branch": ("E2E_BRANCH", _optional_str, None),
     # The shared browser's state folder (default: per user, in the temp folder).
@@ -167,6 +224,7 @@ class Settings:
     viewport: tuple[int, int] = (1920, 1080)
     slow_mo: float = 0.0
     expect_timeout: int = 5000
+    navigation_timeout: int = 30000
     screenshots: str = "final"
     device: str | None = None
     trace: str = "retain-on-failure"
@@ -177,6 +235,7 @@ class Settings:
     # Public base URL of the publish root (CloudFront, website endpoint) for printed links.
     report_url: str | None = None
     step_library: bool = True
+    min_free_mb: int = 50
     branch: str | None = None
     state_dir: str | None = None
     tools_dir: str | None = None

@@ -7,6 +7,7 @@ when the run is.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import sys
@@ -193,6 +194,16 @@ class RunListener:
             log.warning("e2e: could not update %s: %s", run_dir.parent / "latest", exc)
         hand_over(run_dir, settings.project_root)
 
+    def pytest_internalerror(self, excrepr, excinfo) -> None:
+        """A full or read-only disk inside another plugin (Allure's results writer) stops pytest
+        with INTERNALERROR; say plainly which folder and what to do."""
+        error = excinfo.value
+        if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES):
+            _say(
+                f"the run's results cannot be written into {self.state.run_dir} ({error.strerror}). "
+                "Free space (or fix the folder's permissions) and run again; what was written is kept."
+            )
+
     def pytest_terminal_summary(self, terminalreporter, exitstatus: int, config: pytest.Config) -> None:
         if not self.state.is_controller or config.option.collectonly:
             return
@@ -210,11 +221,27 @@ class RunListener:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
-        """A rerun of a flaky scenario starts with fresh evidence (the earlier attempt's files stay)."""
+        """A rerun of a flaky scenario starts with fresh evidence (the earlier attempt's files stay).
+        And a run stops, written up, while its disk still has room for that."""
+        self._check_free_space(item.session)
         previous = item.stash.get(EVIDENCE_KEY, None)
         if previous is not None:
             item.stash[EVIDENCE_KEY] = ScenarioEvidence(
                 item=item, state=previous.state, attempt=previous.attempt + 1
+            )
+
+    def _check_free_space(self, session: pytest.Session) -> None:
+        settings, run_dir = self.state.settings, self.state.run_dir
+        try:
+            stats = os.statvfs(run_dir)
+        except OSError:
+            return
+        free_mb = stats.f_bavail * stats.f_frsize / 1_048_576
+        if free_mb < settings.min_free_mb and not session.shouldstop:
+            session.shouldstop = (
+                f"e2e: only {free_mb:.0f} MB left on the disk of {run_dir} (min_free_mb = {settings.min_free_mb}, "
+                f"from {settings.source_of('min_free_mb')}): the run stops here, before a full disk loses its "
+                "results. Free space and run again."
             )
 
     def pytest_bdd_before_step(self, request, feature, scenario, step, step_func) -> None:
