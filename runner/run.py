@@ -21,6 +21,7 @@ and two runs started in the same second never share a folder.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -30,7 +31,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-RUN_ID_PATTERN = re.compile(r"^\d{8}-\d{6}-[0-9a-f]{6}$")
+# ASCII digits only (``\d`` would take any script's) and ``\Z``, not ``$`` (which also
+# matches before a final newline): a run id becomes a folder name and an S3 key segment.
+RUN_ID_PATTERN = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}\Z")
 RUN_JSON = "run.json"
 ALLURE_RESULTS = "allure-results"
 EVIDENCE = "evidence"
@@ -48,18 +51,55 @@ def new_run_id(now: datetime | None = None) -> str:
     return f"{moment:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
 
 
-def create_run_dir(reports_dir: Path) -> Path:
-    """Make a fresh run folder; never returns an existing one."""
-    reports_dir.mkdir(parents=True, exist_ok=True)
-    while True:
-        run_dir = reports_dir / new_run_id()
-        try:
-            run_dir.mkdir()
-        except FileExistsError:
-            continue
-        (run_dir / ALLURE_RESULTS).mkdir()
-        (run_dir / EVIDENCE).mkdir()
-        return run_dir
+class RunFolderError(Exception):
+    """No run folder can be made under the reports folder; the message names the folder,
+    the setting it came from and what to do."""
+
+
+# The setting behind the reports folder, for messages when its source is not known.
+REPORTS_DIR_SETTING = "reports_dir ([tool.e2e] in pyproject.toml), E2E_REPORTS_DIR or --reports-dir"
+_ID_ATTEMPTS = 100
+
+
+def create_run_dir(reports_dir: Path, *, source: str | None = None) -> Path:
+    """Make a fresh run folder; never returns an existing one.
+
+    Raises RunFolderError when the reports folder cannot be made or written (a path under a
+    regular file, a read-only folder, a name too long); ``source`` is where the reports
+    folder was set (``Settings.source_of("reports_dir")``), named in the message.
+    """
+    reports_dir = Path(reports_dir)
+    try:
+        if reports_dir.exists() and not reports_dir.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, "exists and is not a folder")
+        reports_dir.mkdir(parents=True, exist_ok=True)
+        for _ in range(_ID_ATTEMPTS):
+            run_dir = reports_dir / new_run_id()
+            try:
+                run_dir.mkdir()
+            except FileExistsError:
+                continue
+            (run_dir / ALLURE_RESULTS).mkdir()
+            (run_dir / EVIDENCE).mkdir()
+            return run_dir
+        raise FileExistsError(errno.EEXIST, f"{_ID_ATTEMPTS} new run ids in a row were taken")
+    except OSError as exc:
+        raise RunFolderError(_run_folder_message(reports_dir, exc, source)) from exc
+
+
+def _run_folder_message(reports_dir: Path, exc: OSError, source: str | None) -> str:
+    reason = exc.strerror or str(exc)
+    if exc.filename and Path(exc.filename) != reports_dir:
+        reason = f"{reason}: {exc.filename}"
+    origin = ""
+    if source == "default":
+        origin = " (the default, reports/)"
+    elif source:
+        origin = f" (from {source})"
+    return (
+        f"reports folder {reports_dir}{origin}: cannot make a run folder there ({reason}). "
+        f"Set {REPORTS_DIR_SETTING} to a folder you may write."
+    )
 
 
 def read_run_json(run_dir: Path) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -118,6 +119,16 @@ def _optional_str(text: str) -> str | None:
     return value or None
 
 
+def _names(text: str | list[str]) -> tuple[str, ...]:
+    """Variable names, as a list or separated by commas or spaces."""
+    items = text if isinstance(text, list) else re.split(r"[,\s]+", str(text))
+    names = tuple(str(n).strip() for n in items if str(n).strip())
+    bad = [n for n in names if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", n)]
+    if bad:
+        raise ValueError(f"not variable names: {', '.join(bad)}")
+    return names
+
+
 def _args(text: str | list[str]) -> tuple[str, ...]:
     if isinstance(text, list):
         return tuple(str(a) for a in text)
@@ -192,6 +203,10 @@ _SPEC: dict[str, tuple[str, Callable[[Any], Any], Any]] = {
     "report_url": ("E2E_REPORT_URL", _optional_str, None),
     # The generic step library (runner.steps.web), registered unless turned off.
     "step_library": ("E2E_STEP_LIBRARY", _parse_bool, True),
+    # More variables whose values are secrets (beyond the names that say so); see runner.redact.
+    "secret_variables": ("E2E_SECRET_VARIABLES", _names, ()),
+    # private: run folders owner-only (0700/0600); shared: as the umask makes them.
+    "run_folder_mode": ("E2E_RUN_FOLDER_MODE", _choice("private", "shared"), "private"),
     # A run stops (written up) when less than this many MB are free where it writes.
     "min_free_mb": ("E2E_MIN_FREE_MB", _non_negative_int, 50),
     # Where a run's branch comes from when git and CodeBuild cannot say (a copied checkout).
@@ -236,6 +251,8 @@ class Settings:
     report_url: str | None = None
     step_library: bool = True
     min_free_mb: int = 50
+    secret_variables: tuple[str, ...] = ()
+    run_folder_mode: str = "private"
     branch: str | None = None
     state_dir: str | None = None
     tools_dir: str | None = None

@@ -20,16 +20,17 @@ ALLOWED: dict[str, set[str]] = {
     "settings": set(),
     "run": set(),
     "metadata": set(),
+    "redact": set(),
     "demo_app": set(),
     "steps": set(),
     "browser": {"settings"},
     "report": {"settings", "run"},
     "publish": {"settings", "run", "report"},
-    "shards": {"settings", "run", "report", "publish"},
+    "shards": {"settings", "run", "redact", "report", "publish"},
     "codebuild": {"settings", "run", "metadata"},
-    "plugin": {"settings", "run", "metadata", "browser", "demo_app"},
+    "plugin": {"settings", "run", "metadata", "redact", "browser", "demo_app"},
     "setup": {"settings", "run", "browser", "report", "publish", "plugin", "steps"},
-    "cli": {"settings", "run", "metadata", "browser", "report", "publish", "shards", "codebuild", "setup"},
+    "cli": {"settings", "run", "metadata", "redact", "browser", "report", "publish", "shards", "codebuild", "setup"},
 }
 
 

@@ -20,6 +20,14 @@ from runner.settings import Settings
 
 log = logging.getLogger(__name__)
 
+CONNECT_TIMEOUT_MS = 30_000
+# After a failed connect: how long the server has to answer a plain HTTP request to count as healthy.
+HEALTH_PROBE_S = 5.0
+
+
+class BrowserConnectError(browser_server.BrowserServerError):
+    """This process could not use a shared browser that is itself healthy; the browser was left running."""
+
 
 def launch_options(settings: Settings) -> dict[str, Any]:
     return {
@@ -41,15 +49,30 @@ class BrowserSession:
         self._server: browser_server.ServerInfo | None = None
 
     def _connect(self) -> Browser:
+        """A connection to the shared server; the server is replaced only if IT is broken.
+
+        A connection can fail on this process's side (an option Playwright rejects, a client too
+        slow to finish the handshake): that is this run's error, and the server, which other runs
+        share, is left running. Only a server that fails its health check (process gone, port
+        closed, or no answer to a plain HTTP request) is stopped and started again, once.
+        """
+        slow_mo = self.launch_args.get("slow_mo", self.settings.slow_mo)
         last_error: Exception | None = None
         for _attempt in range(2):
             info, _ = browser_server.ensure(self.settings)
             self._server = info
             try:
                 return self.playwright.chromium.connect(
-                    info.ws_endpoint, timeout=30_000, slow_mo=self.settings.slow_mo or None
+                    info.ws_endpoint, timeout=CONNECT_TIMEOUT_MS, slow_mo=slow_mo or None
                 )
-            except PlaywrightError as exc:  # server answered the port check but not the protocol
+            except PlaywrightError as exc:
+                if browser_server.healthy(info, probe_s=HEALTH_PROBE_S):
+                    raise BrowserConnectError(
+                        f"Could not connect to the shared browser (pid {info.pid}, {info.ws_endpoint}), "
+                        "which is running and answering: the problem is on this run's side (its options or "
+                        "its Playwright), so the browser was left running for other runs. "
+                        f"Playwright said: {exc.message}"
+                    ) from exc
                 last_error = exc
                 browser_server.stop(self.settings, only_pid=info.pid)
         raise browser_server.BrowserServerError(f"Could not connect to the shared browser: {last_error}")
@@ -73,13 +96,19 @@ class BrowserSession:
         return self._browser if self._alive() else self._replace("disconnected")
 
     def new_context(self, browser: Browser, **options: Any) -> BrowserContext:
-        """A new context; if ``browser`` turns out to be dead, once more on a fresh one."""
+        """A new context; if ``browser`` turns out to be dead, once more on a fresh one.
+
+        Its pages wait ``navigation_timeout`` for a page load (an app that accepts the connection
+        and never answers fails the step then, not after Playwright's 30 s).
+        """
         try:
-            return browser.new_context(**options)
+            context = browser.new_context(**options)
         except PlaywrightError:
-            if browser is not self._browser:
-                raise  # a browser of the user's own: not ours to replace
-            return self._replace("did not answer").new_context(**options)
+            if browser is not self._browser or self._alive():
+                raise  # a browser of the user's own, or options it refused: not a dead browser
+            context = self._replace("did not answer").new_context(**options)
+        context.set_default_navigation_timeout(self.settings.navigation_timeout)
+        return context
 
     @property
     def current(self) -> Browser | None:

@@ -14,6 +14,7 @@ import click
 from runner.cli.common import load_settings, user_errors
 from runner.publish.publisher import publish_run
 from runner.publish.targets import open_target
+from runner.redact import make_private
 from runner.report.allure import ReportError, generate_report, make_run_report
 from runner.run import NotARunFolder, RunSummary, create_run_dir, hand_over
 from runner.settings import Settings, SettingsError, resolve
@@ -118,6 +119,8 @@ def run_command(
     tool_ok = True
     if report if report is not None else settings.shard is None:
         tool_ok = _make_report(run_dir, settings)
+    if settings.run_folder_mode == "private":
+        make_private(run_dir)  # the report's files too
     hand_over(run_dir, settings.project_root)
     if publish or (publish is None and settings.report_bucket):
         tool_ok = _publish(run_dir, settings) and tool_ok

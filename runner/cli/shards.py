@@ -11,6 +11,7 @@ import click
 
 from runner.cli.common import load_settings
 from runner.publish.targets import PublishError
+from runner.redact import make_private
 from runner.report.allure import ReportError
 from runner.run import REPORT_DIR, NotARunFolder, RunSummary, point_latest
 from runner.settings import Settings
@@ -84,6 +85,8 @@ def merge_command(
             run_dir, merged = merge_runs(dirs, settings, names=labels, report=report)
     except _MERGE_ERRORS as exc:
         raise click.ClickException(str(exc)) from None
+    if settings.run_folder_mode == "private":
+        make_private(run_dir)
     point_latest(run_dir)
     _say_merged(run_dir, merged, report)
     sys.exit(0 if merged.passed else 1)

@@ -7,11 +7,14 @@ the URL and the connection error instead of one stack trace per scenario.
 
 from __future__ import annotations
 
+import base64
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
+from runner.redact import hide_userinfo
 from runner.settings import BASE_URL_PLACES, DEMO, Settings
 
 
@@ -31,7 +34,15 @@ class AppUnderTest:
 
 
 def check_reachable(url: str, origin: str, timeout: float = 10.0) -> None:
-    request = urllib.request.Request(url, method="GET", headers={"User-Agent": "e2e-runner preflight"})
+    # Credentials in the URL (basic auth) go in a header: urllib cannot open such a URL.
+    parts = urllib.parse.urlsplit(url)
+    headers = {"User-Agent": "e2e-runner preflight"}
+    if parts.username is not None:
+        user = urllib.parse.unquote(parts.username)
+        password = urllib.parse.unquote(parts.password or "")
+        headers["Authorization"] = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+        url = urllib.parse.urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+    request = urllib.request.Request(url, method="GET", headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=timeout):
             return
@@ -59,4 +70,4 @@ def start(settings: Settings) -> AppUnderTest:
 def describe(app: AppUnderTest, settings: Settings) -> str:
     """The line every run starts with: which app is under test, and who said so."""
     what = "the bundled demo app" if app.demo is not None else "the app"
-    return f"e2e: testing {what} at {app.url} (base_url from {settings.source_of('base_url')})"
+    return f"e2e: testing {what} at {hide_userinfo(app.url)} (base_url from {settings.source_of('base_url')})"

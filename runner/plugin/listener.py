@@ -8,6 +8,7 @@ when the run is.
 from __future__ import annotations
 
 import errno
+import functools
 import logging
 import os
 import sys
@@ -21,8 +22,10 @@ from runner.plugin import app_under_test, results
 from runner.plugin.collection import collect_feature_file
 from runner.plugin.evidence import ScenarioEvidence, first_line
 from runner.plugin.fixtures import EVIDENCE_KEY, evidence_for
+from runner.plugin.secrets import redactor_for
 from runner.plugin.state import RunState
 from runner.plugin.step_errors import MissingStepDefinition, missing_step
+from runner.redact import Redactor, make_private
 from runner.run import hand_over, point_latest
 from runner.settings import SettingsError
 
@@ -156,7 +159,9 @@ class RunListener:
                 session.exitstatus = max(int(session.exitstatus), int(pytest.ExitCode.INTERNAL_ERROR))
             if state.writer is not None and not session.config.option.collectonly:
                 incomplete = [f"{problem}"] if problem is not None else []
-                if self._write_summary(int(session.exitstatus), incomplete):
+                written = self._write_summary(int(session.exitstatus), incomplete)
+                self._protect()
+                if written:
                     self._publish_locally()
                 else:
                     session.exitstatus = max(int(session.exitstatus), int(pytest.ExitCode.INTERNAL_ERROR))
@@ -167,6 +172,16 @@ class RunListener:
                 browser_server.release(state.settings)
             if state.app is not None:
                 state.app.stop()
+
+    def _protect(self) -> None:
+        """Secrets out of every file of the run (traces included), then owner-only modes."""
+        settings, run_dir = self.state.settings, self.state.run_dir
+        try:
+            redactor_for(settings).scrub_tree(run_dir)
+            if settings.run_folder_mode == "private":
+                make_private(run_dir)
+        except OSError as exc:
+            _say(f"could not remove secrets from {run_dir} ({exc}); do not publish this run folder.")
 
     def _write_summary(self, exit_code: int, incomplete: list[str]) -> bool:
         """run.json (and cucumber.json); False, said clearly, when the folder cannot take them."""
@@ -301,4 +316,14 @@ class RunListener:
             report.longrepr = str(call.excinfo.value)  # the message is the whole story; no traceback
         elif call.excinfo is not None and report.failed and call.when == "call":
             report.longrepr = user_traceback(item, call.excinfo)
+        if report.failed and report.longrepr is not None:
+            # A failure printed in a CI log is read as widely as a report: no secrets in it.
+            text = str(report.longrepr)
+            clean = self.redactor.text(text)
+            if clean != text:
+                report.longrepr = clean
         results.attach_to_report(item, report, item.stash.get(EVIDENCE_KEY, None))
+
+    @functools.cached_property
+    def redactor(self) -> Redactor:
+        return redactor_for(self.state.settings)

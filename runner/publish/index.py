@@ -40,12 +40,22 @@ FAILURES_PER_RUN = 10
 _TEXT_LIMIT = 500
 
 
+def _checked_run_id(run_id: str) -> str:
+    # A run id becomes a key segment (and, on a local target, a folder name): only the
+    # ASCII shape ``YYYYMMDD-HHMMSS-xxxxxx`` may, so no name can climb out of runs/ or entries/.
+    if not isinstance(run_id, str) or not RUN_ID_PATTERN.match(run_id):
+        raise ValueError(f"not a run id: {run_id!r} (expected YYYYMMDD-HHMMSS-xxxxxx)")
+    return run_id
+
+
 def run_root(run_id: str) -> str:
-    return f"runs/{run_id}/"
+    """``runs/<run-id>/``; ValueError for anything that is not a run id."""
+    return f"runs/{_checked_run_id(run_id)}/"
 
 
 def entry_key(run_id: str) -> str:
-    return f"{ENTRIES_DIR}{run_id}.json"
+    """``entries/<run-id>.json``; ValueError for anything that is not a run id."""
+    return f"{ENTRIES_DIR}{_checked_run_id(run_id)}.json"
 
 
 @dataclass(frozen=True)
@@ -292,24 +302,31 @@ def stale_ids(listing: Mapping[str, str], cached: Mapping[str, tuple[str, RunEnt
 
 
 _SAFE_SEGMENT = re.compile(r"[^A-Za-z0-9._-]+")
+# The longest ``latest/<slug>/`` a branch gets, in characters (ASCII, so bytes too): far
+# under a file name's 255 bytes and S3's 1024-byte keys, whatever the prefix in front.
+BRANCH_SLUG_MAX = 100
+_SLUG_HASH = 8
 
 
 def branch_slug(branch: str) -> str:
     """A key-safe path for a branch; ``feature/login`` stays readable as ``feature/login``.
 
-    When anything had to be replaced, a short hash of the real name is appended so two
-    branches never share a ``latest`` page.
+    Each segment keeps ASCII letters, digits, ``.``, ``_`` and ``-`` and never starts with a
+    dot (no ``..``, no hidden folder); the whole is at most ``BRANCH_SLUG_MAX`` characters.
+    When anything had to be replaced or cut, a short hash of the real name is appended so
+    two branches never share a ``latest`` page.
     """
     segments = []
     for part in branch.split("/"):
-        clean = _SAFE_SEGMENT.sub("-", part).strip("-")
-        if clean in {"", ".", ".."}:
-            clean = "-"
-        segments.append(clean)
+        clean = _SAFE_SEGMENT.sub("-", part).strip("-").lstrip(".")
+        segments.append(clean or "-")
     slug = "/".join(segments)
-    if slug != branch:
-        slug = f"{slug}-{hashlib.sha256(branch.encode()).hexdigest()[:8]}"
-    return slug
+    if slug == branch and len(slug) <= BRANCH_SLUG_MAX:
+        return slug
+    digest = hashlib.sha256(branch.encode("utf-8", "surrogatepass")).hexdigest()[:_SLUG_HASH]
+    # Cut so the hash still fits; a cut inside a segment leaves a prefix of it, which
+    # never starts with a dot, and a cut right after a '/' makes the hash its own segment.
+    return f"{slug[: BRANCH_SLUG_MAX - _SLUG_HASH - 1]}-{digest}"
 
 
 def report_of(entry: RunEntry, *, single_file: bool = False) -> str | None:

@@ -26,10 +26,14 @@ run folder is only read: it opens from disk exactly as before.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
+import shutil
+import stat
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -59,7 +63,7 @@ from runner.publish.pages import render_index, render_latest
 from runner.publish.progress import Progress
 from runner.publish.targets import LocalTarget, PublishError, RemoteObject, Target, Upload, open_target
 from runner.report.allure import generate_report
-from runner.run import ALLURE_RESULTS, REPORT_DIR, NotARunFolder, RunSummary
+from runner.run import ALLURE_RESULTS, REPORT_DIR, RUN_JSON, NotARunFolder, RunSummary
 from runner.settings import Settings
 
 __all__ = ["PublishError", "PublishResult", "publish_run", "open_target"]
@@ -71,6 +75,9 @@ SINGLE_FILE_DIR = "report-single-file"
 # make every publish slower than the last.
 HISTORY_KEEP = 30
 SITE_ROUNDS = 8
+# The reports of a publish that was cut off, kept for the next one (see ``_Staging``).
+KEPT_MANIFEST = "kept.json"
+KEPT_DAYS = 7
 INDEX_TITLE = "End-to-end test runs"
 MAX_PRESIGN_SECONDS = 7 * 24 * 3600  # the longest a SigV4 presigned URL may live
 
@@ -140,9 +147,43 @@ def _truncate_history(data: bytes) -> bytes:
     return b"".join(line + b"\n" for line in lines[-HISTORY_KEEP:])
 
 
+def _fingerprint(run_dir: Path) -> str:
+    """What the reports of a run are made from: its run.json and its Allure results."""
+    digest = hashlib.sha256((run_dir / RUN_JSON).read_bytes())
+    results = run_dir / ALLURE_RESULTS
+    for path in sorted(results.rglob("*")) if results.is_dir() else []:
+        if path.is_file():
+            info = path.stat()
+            rel = path.relative_to(results).as_posix()
+            digest.update(f"{rel}\0{info.st_size}\0{info.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
+
+
+def kept_folder(run_id: str, target: Target) -> Path | None:
+    """Where the reports made by a publish that was cut off wait for the next publish of the
+    same run to the same target: a folder of this user's own in the temporary folder (None
+    when there is no such folder that only this user may write)."""
+    base = Path(tempfile.gettempdir()) / f"e2e-publish-kept-{os.getuid()}"
+    try:
+        base.mkdir(mode=0o700, exist_ok=True)
+        info = base.lstat()
+    except OSError:
+        return None
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
+        return None
+    where = hashlib.sha256(target.description.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    return base / f"{run_id}-{where}"
+
+
 @dataclass
 class _Staging:
-    """Reports made for this target, in a folder of their own (never in the run folder)."""
+    """Reports made for this target, in a folder of their own (never in the run folder).
+
+    A publish cut off while uploading keeps them (``keep``) for the next publish of the run
+    to the target (``take_kept``): part of them is on the target already, and a report made
+    again differs (Allure stamps each generation with an id and a time), so making it again
+    would upload again what was done.
+    """
 
     run_dir: Path
     folder: Path
@@ -150,6 +191,74 @@ class _Staging:
     required: bool
     log: Log
     files: dict[str, Path] = field(default_factory=dict)
+    kept: Path | None = None
+
+    def take_kept(self, run_id: str, *, site: bool, single: bool) -> tuple[bool, bool]:
+        """Take over the reports kept by a cut-off publish, the parts still wanted; returns
+        which parts (site, single file) were taken. The kept folder is consumed either way."""
+        taken = (False, False)
+        if self.kept is not None and not self.folder.exists():
+            try:
+                os.rename(self.kept, self.folder)  # atomic: of two publishes, one takes it
+            except OSError:
+                pass
+            else:
+                taken = self._adopt(run_id, site=site, single=single)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        return taken
+
+    def _adopt(self, run_id: str, *, site: bool, single: bool) -> tuple[bool, bool]:
+        try:
+            manifest = json.loads((self.folder / KEPT_MANIFEST).read_text(encoding="utf-8"))
+            usable = manifest["run_id"] == run_id and manifest["fingerprint"] == _fingerprint(self.run_dir)
+            parts = set(manifest["parts"]) if usable else set()
+        except (OSError, ValueError, KeyError, TypeError):
+            parts = set()
+        got_site = site and SITE_REPORT_DIR in parts and (self.folder / HISTORY_FILE).is_file()
+        got_single = single and SINGLE_FILE_DIR in parts
+        for entry in list(self.folder.iterdir()):
+            wanted = (got_site and entry.name in {SITE_REPORT_DIR, HISTORY_FILE}) or (
+                got_single and entry.name == SINGLE_FILE_DIR
+            )
+            if wanted:
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+        if got_site:
+            self._add(SITE_REPORT_DIR)
+            self.files[HISTORY_FILE] = self.folder / HISTORY_FILE
+        if got_single:
+            self._add(SINGLE_FILE_DIR)
+        if got_site or got_single:
+            self.log(f"reports: taking over those made by the publish that was cut off ({self.kept})")
+        return got_site, got_single
+
+    def keep(self, run_id: str) -> None:
+        """Keep the reports made (when there are any) for the next publish; best effort."""
+        if self.kept is None or not self.files:
+            return
+        parts = sorted({rel.split("/", 1)[0] for rel in self.files} & {SITE_REPORT_DIR, SINGLE_FILE_DIR})
+        try:
+            manifest = {"run_id": run_id, "fingerprint": _fingerprint(self.run_dir), "parts": parts}
+            (self.folder / KEPT_MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+            shutil.rmtree(self.kept, ignore_errors=True)
+            os.rename(self.folder, self.kept)
+        except OSError:
+            return
+        self.log(f"reports: kept in {self.kept} for the next publish of this run")
+        self._prune()
+
+    def _prune(self) -> None:
+        assert self.kept is not None
+        cutoff = time.time() - KEPT_DAYS * 86400
+        for other in self.kept.parent.iterdir():
+            try:
+                if other != self.kept and other.lstat().st_mtime < cutoff:
+                    shutil.rmtree(other, ignore_errors=True)
+            except OSError:
+                pass
 
     def give_up(self, message: str, exc: BaseException | None = None) -> None:
         if self.required:
@@ -192,17 +301,24 @@ def stage_reports(
     previous: RunEntry | None,
     remote: dict[str, RemoteObject],
     *,
+    run_id: str,
     run_files: dict[str, Path],
     single_file: bool,
 ) -> None:
     """Make the reports this target lacks: the site report (once per run and target: the
     history it was made with is on the target) and, when needed and the run has none of its
     own, a single-file report."""
+    # The run's id from its run.json, not its folder's name: a copied or renamed run folder
+    # is still that run.
+    root = run_root(run_id)
+    single_key = f"{SINGLE_FILE_DIR}/index.html"
+    need_site = f"{root}{HISTORY_FILE}" not in remote
+    need_single = single_file and single_key not in run_files and f"{root}{single_key}" not in remote
+    has_site, has_single = staging.take_kept(run_id, site=need_site, single=need_single)
     results = staging.run_dir / ALLURE_RESULTS
     if not results.is_dir() or not any(results.iterdir()):
         return staging.give_up(f"{staging.run_dir}: no {ALLURE_RESULTS}, so no report can be made")
-    root = run_root(staging.run_dir.name)
-    if f"{root}{HISTORY_FILE}" not in remote:
+    if need_site and not has_site:
         carried = b""
         if previous is not None and previous.history:
             carried = _truncate_history(target.read(previous.history) or b"")
@@ -212,8 +328,7 @@ def stage_reports(
         else:
             staging.log("history: no earlier run of this branch with history; trends start here")
         staging.site_report(carried)
-    single_key = f"{SINGLE_FILE_DIR}/index.html"
-    if single_file and single_key not in run_files and f"{root}{single_key}" not in remote:
+    if need_single and not has_single:
         staging.single_file_report()
     return None
 
@@ -371,7 +486,9 @@ def _plan(
     remote = target.list(run_root(summary.run_id))
     files = collect_files(run_dir)
     if staging is not None:
-        stage_reports(staging, target, previous, remote, run_files=files, single_file=single_file)
+        stage_reports(
+            staging, target, previous, remote, run_id=summary.run_id, run_files=files, single_file=single_file
+        )
         files.update(staging.files)
     elif f"{run_root(summary.run_id)}{HISTORY_FILE}" not in remote:
         source = f"run {previous.run_id}" if previous else "nothing (first run of the branch)"
@@ -431,7 +548,7 @@ def publish_run(
     if presign is not None and not 1 <= presign <= MAX_PRESIGN_SECONDS:
         raise PublishError(f"--presign {presign}: a presigned URL lives 1 to {MAX_PRESIGN_SECONDS} seconds.")
     try:
-        RunSummary.read(run_dir)
+        summary = RunSummary.read(run_dir)
     except NotARunFolder as exc:
         raise PublishError(str(exc)) from exc
     if presign is not None and isinstance(target, LocalTarget):
@@ -442,7 +559,14 @@ def publish_run(
     with tempfile.TemporaryDirectory(prefix="e2e-publish-") as tmp:
         staging = None
         if not dry_run:
-            staging = _Staging(run_dir, Path(tmp), settings, required=presign is not None, log=log)
+            staging = _Staging(
+                run_dir,
+                Path(tmp) / "staging",
+                settings,
+                required=presign is not None,
+                log=log,
+                kept=kept_folder(summary.run_id, target),
+            )
         plan = _plan(target, run_dir, settings, staging, single_file=single_file, log=out)
         if dry_run:
             _print_plan(plan, out)
@@ -450,8 +574,13 @@ def publish_run(
         # The history on the target is what says the site report is there (stage_reports),
         # so it goes up only after every other file: a publish cut off halfway makes it again.
         marker = f"{run_root(plan.summary.run_id)}{HISTORY_FILE}"
-        sent = _put_all(target, [u for u in plan.uploads if u.key != marker], log=log)
-        sent += _put_all(target, [u for u in plan.uploads if u.key == marker], log=None)
+        try:
+            sent = _put_all(target, [u for u in plan.uploads if u.key != marker], log=log)
+            sent += _put_all(target, [u for u in plan.uploads if u.key == marker], log=None)
+        except PublishError:
+            if staging is not None:
+                staging.keep(plan.summary.run_id)
+            raise
     if plan.entry_changed:
         _put_all(target, [plan.entry_upload], log=None)
     log(f"publish: {len(plan.uploads)} files uploaded, {len(plan.skipped)} unchanged")

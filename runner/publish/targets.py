@@ -34,6 +34,7 @@ MULTIPART_CHUNKSIZE = 64 * 1024 * 1024
 UPLOAD_CONCURRENCY = 16
 STREAM_BLOCK = 1024 * 1024
 SERVER_SIDE_ENCRYPTION = "AES256"
+DEFAULT_ATTEMPTS = 11  # the first try and 10 retries, unless AWS_MAX_ATTEMPTS says otherwise
 
 
 class PublishError(Exception):
@@ -196,6 +197,7 @@ class S3Target(Target):
         environ: Mapping[str, str] | None = None,
     ) -> None:
         import boto3
+        import botocore.session
         from botocore.config import Config
 
         self.bucket = bucket
@@ -205,14 +207,26 @@ class S3Target(Target):
         self._environ = os.environ if environ is None else environ
         root = f"{self.prefix}/" if self.prefix else ""
         self.description = f"s3://{bucket}/{root}"
-        self._session = boto3.session.Session()
+        core = botocore.session.get_session()
+        self._session = boto3.session.Session(botocore_session=core)
         common = {"signature_version": "s3v4", "user_agent_extra": "e2e-runner-publish"}
         # Adaptive mode adds client-side rate limiting on top of exponential backoff, which
-        # is what a bucket answering SlowDown to sixteen parallel uploads needs.
+        # is what a bucket answering SlowDown to sixteen parallel uploads needs. The number
+        # of attempts is the standard AWS setting (AWS_MAX_ATTEMPTS, max_attempts in the AWS
+        # config file) when one is set, else 11 (10 retries).
+        try:
+            configured = core.get_config_variable("max_attempts")
+            attempts = int(configured) if configured is not None else DEFAULT_ATTEMPTS
+        except ValueError as exc:
+            raise PublishError(
+                f"AWS_MAX_ATTEMPTS (or max_attempts in the AWS config file): expected a whole number ({exc})."
+            ) from None
+        if attempts < 1:
+            raise PublishError(f"AWS_MAX_ATTEMPTS = {attempts}: expected a whole number of at least 1.")
         self._client = self._session.client(
             "s3",
             config=Config(
-                retries={"max_attempts": 10, "mode": "adaptive"},
+                retries={"total_max_attempts": attempts, "mode": "adaptive"},
                 max_pool_connections=UPLOAD_CONCURRENCY + 4,
                 connect_timeout=5,
                 read_timeout=60,
@@ -257,12 +271,16 @@ class S3Target(Target):
             )
         if isinstance(exc, NoRegionError):
             return PublishError(f"{where}: no AWS region configured. Set AWS_REGION (for example us-east-1).")
-        if isinstance(
-            exc, EndpointConnectionError | ConnectTimeoutError | ConnectionClosedError | ReadTimeoutError
-        ):
+        if isinstance(exc, EndpointConnectionError | ConnectTimeoutError):
             return PublishError(
                 f"{where}: the S3 endpoint is unreachable ({exc}). The endpoint comes from "
                 f"{_endpoint_source(self._environ)}: check it and the network, then publish again."
+            )
+        if isinstance(exc, ConnectionClosedError | ReadTimeoutError):
+            return PublishError(
+                f"{where}: the connection to the S3 endpoint broke off or timed out, again on every "
+                f"retry ({exc}). The endpoint comes from {_endpoint_source(self._environ)}: check "
+                "the network (or a proxy in between), then publish again."
             )
         if isinstance(exc, ClientError):
             return self._explain_refusal(exc, action, where)
@@ -298,13 +316,46 @@ class S3Target(Target):
             )
         if code in {"SlowDown", "503", "ServiceUnavailable", "InternalError", "500"}:
             return PublishError(
-                f"{where}: S3 kept failing after retries ({code}). Nothing local was changed; "
-                "publish again later (unchanged files are skipped)."
+                f"{where}: S3 kept answering {code} (throttled or unavailable), again on every retry: "
+                "publish again later."
             )
         message = error.get("Message") or str(exc)
         return PublishError(f"{where}: S3 answered {code or status}: {message}")
 
     # -- operations
+
+    def _not_s3(self, action: str, answer: str) -> PublishError:
+        return PublishError(
+            f"{action} on {self.description}: the endpoint answered {answer}: it does not look like an "
+            f"S3 API, so whether bucket {self.bucket!r} exists is unknown. The endpoint comes from "
+            f"{_endpoint_source(self._environ)}: point it at an S3 API (or unset it to use AWS), or "
+            "check a proxy in between."
+        )
+
+    def _missing_or_not_s3(self) -> PublishError:
+        """HEAD answered 404, which has no body to say why: S3 answers a GET of a missing
+        bucket with the error code NoSuchBucket, while something that is not S3 (a web server,
+        a wrong port) answers its own 404 or a page."""
+        from botocore.exceptions import ClientError
+        from botocore.parsers import ResponseParserError
+
+        try:
+            self._probe.list_objects_v2(Bucket=self.bucket, Prefix=self._full(""), MaxKeys=1)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "NoSuchBucket":
+                return self.explain(exc, "checking bucket")
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            if status == 404:
+                return self._not_s3(
+                    "checking bucket", "404 Not Found without an S3 error code (S3 says NoSuchBucket)"
+                )
+            return self.explain(exc, "checking bucket")
+        except ResponseParserError as exc:  # an answer that does not parse as S3's XML
+            return self._not_s3("checking bucket", f"404 to HEAD and unreadably to GET ({exc})")
+        except Exception as exc:
+            return self.explain(exc, "checking bucket")
+        # HEAD said there is no bucket, a listing of it worked: not an S3 API either.
+        return self._not_s3("checking bucket", "404 to HEAD of the bucket yet listed it")
 
     def preflight(self) -> None:
         if self._session.get_credentials() is None:
@@ -317,7 +368,10 @@ class S3Target(Target):
             self._probe.head_bucket(Bucket=self.bucket)
             return
         except ClientError as exc:
-            if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") != 403:
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            if status == 404:
+                raise self._missing_or_not_s3() from exc
+            if status != 403:
                 raise self.explain(exc, "checking bucket") from exc
         except Exception as exc:
             raise self.explain(exc, "checking bucket") from exc
@@ -537,7 +591,12 @@ class LocalTarget(Target):
         path.parent.mkdir(parents=True, exist_ok=True)
         # Written beside and renamed over, so a reader never sees half a page and a
         # killed publish leaves the old object in place.
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        # Named by a hash, not the file's own name: a name near the 255-byte limit would
+        # otherwise make a temporary name over it.
+        mark = hashlib.sha1(path.name.encode("utf-8", "surrogateescape"), usedforsecurity=False).hexdigest()[
+            :12
+        ]
+        tmp = path.with_name(f".{mark}.{os.getpid()}.{threading.get_ident()}.tmp")
         with upload.open() as src, tmp.open("wb") as dst:
             while block := src.read(1024 * 1024):
                 dst.write(block)
