@@ -261,7 +261,7 @@ def team(todo_app: str, tmp_path_factory: pytest.TempPathFactory) -> Team:
         "pip install of the wheel into a fresh venv",
     )
     state_dir = base / "browser-state"
-    state_dir.mkdir()
+    state_dir.mkdir(mode=0o700)  # the runner refuses a state folder others may enter
     team = Team(root, venv, wheel, todo_app, "", state_dir, "")
     where = _must(team.run(team.bin("python"), "-c", "import runner; print(runner.__file__)", cwd=base), "")
     assert Path(where.stdout.strip()).is_relative_to(venv), f"runner imported from {where.stdout}"
