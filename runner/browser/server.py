@@ -74,8 +74,10 @@ class ServerInfo:
 def default_state_dir() -> Path:
     """``$XDG_RUNTIME_DIR/e2e-runner`` (a per-user folder only its user can enter), else the temp folder."""
     runtime = os.environ.get("XDG_RUNTIME_DIR", "")
-    if os.path.isabs(runtime) and os.path.isdir(runtime):
-        return Path(runtime) / "e2e-runner"
+    # Only this user's own (sudo may pass on another user's, where a folder of root's would then block them).
+    with contextlib.suppress(OSError):
+        if os.path.isabs(runtime) and os.path.isdir(runtime) and os.stat(runtime).st_uid == os.getuid():
+            return Path(runtime) / "e2e-runner"
     return Path(tempfile.gettempdir()) / f"e2e-runner-{os.getuid()}"
 
 
@@ -270,9 +272,7 @@ def _read(state_path: Path) -> ServerInfo | None:
     """The state file's server, or None if there is none or it is unreadable or malformed (stale)."""
     try:
         info = ServerInfo(**json.loads(_read_state_file(state_path)))
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError, TypeError):
+    except (OSError, ValueError, TypeError):  # missing, unreadable, not JSON, not our fields
         return None
     valid = (
         isinstance(info.pid, int)
@@ -327,16 +327,22 @@ def _is_our_server(pid: int, config_path: Path) -> bool:
     if pid <= 1 or pid == os.getpgrp():
         return False
     uid = os.getuid()
-    candidates = [str(pid), *(p for p in os.listdir("/proc") if p.isdigit() and p != str(pid))]
-    for name in candidates:
+
+    def proves(name: str) -> bool:
         try:
             if os.stat(f"/proc/{name}").st_uid != uid or _proc_pgid(int(name)) != pid:
-                continue
-            if _is_launch_server(_proc_cmdline(int(name)), config_path):
-                return True
+                return False
+            return _is_launch_server(_proc_cmdline(int(name)), config_path)
         except (OSError, ValueError, IndexError):
-            continue
-    return False
+            return False
+
+    if proves(str(pid)):
+        return True
+    try:
+        names = os.listdir("/proc")
+    except OSError:  # no /proc: nothing can be verified, so nothing is signalled
+        return False
+    return any(proves(name) for name in names if name.isdigit() and name != str(pid))
 
 
 def _stop_process_group(pid: int, grace_s: float = 5.0) -> None:
@@ -469,7 +475,7 @@ def release(settings: Settings) -> bool:
     state_path, lock_path, _ = _paths(settings, _launch_config(settings))
     with _locked(lock_path):
         others = False
-        if state_path.with_suffix(".holds").exists():
+        if os.path.lexists(state_path.with_suffix(".holds")):
             holds = _holds(state_path)
             (holds / str(os.getpid())).unlink(missing_ok=True)
             for path in holds.iterdir():

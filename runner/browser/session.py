@@ -67,11 +67,13 @@ class BrowserSession:
                 )
             except PlaywrightError as exc:
                 if browser_server.healthy(info, probe_s=HEALTH_PROBE_S):
+                    # Not the endpoint, nor Playwright's call log that repeats it: its path is the
+                    # browser's only key, and this message goes into reports.
+                    said = exc.message.split("\nCall log:")[0].strip()
                     raise BrowserConnectError(
-                        f"Could not connect to the shared browser (pid {info.pid}, {info.ws_endpoint}), "
-                        "which is running and answering: the problem is on this run's side (its options or "
-                        "its Playwright), so the browser was left running for other runs. "
-                        f"Playwright said: {exc.message}"
+                        f"Could not connect to the shared browser (pid {info.pid}), which is running and "
+                        "answering: the problem is on this run's side (its options or its Playwright), so the "
+                        f"browser was left running for other runs. Playwright said: {said}"
                     ) from exc
                 last_error = exc
                 browser_server.stop(self.settings, only_pid=info.pid)
@@ -109,6 +111,20 @@ class BrowserSession:
             context = self._replace("did not answer").new_context(**options)
         context.set_default_navigation_timeout(self.settings.navigation_timeout)
         return context
+
+    def went_away(self) -> str | None:
+        """If the browser this process was using has gone (its connection closed, or the shared
+        server's process ended or stopped answering), a sentence saying so for a step's error."""
+        if self._browser is None or self._alive():
+            return None
+        if self.shared and self._server is not None:
+            what = f"the shared browser server (pid {self._server.pid}) is no longer running"
+        else:
+            what = "its connection closed"
+        return (
+            f"The browser went away during this scenario: {what} (killed, crashed or out of memory). "
+            "The next scenario starts on a new one."
+        )
 
     @property
     def current(self) -> Browser | None:

@@ -150,6 +150,10 @@ class ScenarioEvidence:
         self.failed = True
         self.failed_step = step_text
         self.error = error_text(exception)
+        browsers = self.state.browsers
+        gone = browsers.went_away() if browsers is not None else None
+        if gone:
+            self.error = f"{gone}\n{self.error}"
         if self.settings.screenshots == "off":
             return
         for index, (label, page) in enumerate(self.labelled_pages(step_args or {})):

@@ -41,6 +41,12 @@ OPTIONS: tuple[tuple[str, str, dict[str, Any], str], ...] = (
         "how long assertions wait, default 5000 [E2E_EXPECT_TIMEOUT]",
     ),
     (
+        "--navigation-timeout",
+        "navigation_timeout",
+        {"metavar": "MS"},
+        "how long a page load may take, default 30000 [E2E_NAVIGATION_TIMEOUT]",
+    ),
+    (
         "--screenshots|--screenshot",
         "screenshots",
         {"choices": ("final", "every-step", "only-on-failure", "off", "on")},
