@@ -533,3 +533,15 @@ def test_harness_has_no_node_globals() -> None:
     code = "function handler(event) { return globalThis['pro' + 'cess'].env || console.log(1); }"
     results = json.loads(_run(code, [_event()]).stdout)["results"]
     assert "TypeError" in results[0]["error"] or "ReferenceError" in results[0]["error"], results
+
+
+def test_batch_builds_may_read_their_own_batch_and_stashes_expire(template: dict) -> None:
+    role = template["Resources"]["BuildRole"]
+    statements = [s for p in role["Properties"]["Policies"] for s in p["PolicyDocument"]["Statement"]]
+    batch = next(s for s in statements if "codebuild:BatchGetBuilds" in s["Action"])
+    assert set(batch["Action"]) == {"codebuild:BatchGetBuilds", "codebuild:BatchGetBuildBatches"}
+    assert all("${ProjectName}" in r["Sub"] for r in batch["Resource"])
+    (bucket,) = _resources(template, "AWS::S3::Bucket")
+    rules = bucket["Properties"]["LifecycleConfiguration"]["Rules"]
+    stash = next(r for r in rules if "_shards" in str(r.get("Prefix")))
+    assert stash["Status"] == "Enabled" and stash["ExpirationInDays"] <= 7

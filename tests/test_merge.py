@@ -24,7 +24,7 @@ from runner.publish.targets import Target, Upload
 from runner.run import RunSummary, ScenarioResult, new_run_id
 from runner.settings import Settings, resolve
 from runner.shards.merge import merge_runs
-from runner.shards.stash import MANIFEST, MergeError, fetch, open_shards, shards_location, stash
+from runner.shards.stash import MANIFEST, MergeError, fetch, open_shards, shards_location, stash, stash_slot
 
 E2E = str(Path(sys.executable).parent / "e2e")
 
@@ -133,10 +133,10 @@ def test_stash_and_fetch_through_a_target(tmp_path: Path, shards: Target) -> Non
     (a / "report" / "index.html").write_text("<html>")
     before = tree_digest(a)
     count = stash(a, target, "shard1")
-    assert stash(a, target, "shard1") == count  # a retried shard replaces its stash
+    assert stash(a, target, "shard1") == count  # the same slot again: its stash is replaced
     assert tree_digest(a) == before, "stashing only reads the run folder"
     manifest = json.loads(target.read(f"shard1/{MANIFEST}") or b"{}")
-    assert manifest["identifier"] == "shard1" and manifest["run_id"] == RunSummary.read(a).run_id
+    assert manifest["slot"] == "shard1" and manifest["run_id"] == RunSummary.read(a).run_id
     assert len(manifest["files"]) == count
 
     got = fetch(target, "shard1", tmp_path / "fetched")
@@ -185,22 +185,21 @@ def _files(run_dir: Path) -> dict[str, Path]:
 
 def test_shards_location_comes_from_the_settings(tmp_path: Path) -> None:
     url = project_settings(tmp_path, {"E2E_SHARDS_URL": "/x/y/"})
-    assert shards_location(url, environ={}) == ("/x/y", "E2E_SHARDS_URL (environment)")
+    assert shards_location(url) == ("/x/y", "E2E_SHARDS_URL (environment)")
     bucket = project_settings(tmp_path, {"E2E_REPORT_BUCKET": "team-reports"})
-    location, source = shards_location(bucket, environ={"CODEBUILD_RESOLVED_SOURCE_VERSION": "abc123"})
-    assert location == "s3://team-reports/e2e/_shards/abc123"
-    assert source == "E2E_REPORT_BUCKET (environment)"
-    keyed = project_settings(tmp_path, {"E2E_REPORT_BUCKET": "team-reports", "E2E_BATCH_KEY": "batch-7"})
-    assert shards_location(keyed, environ={"CODEBUILD_RESOLVED_SOURCE_VERSION": "abc123"})[0] == (
-        "s3://team-reports/e2e/_shards/batch-7"
-    )
-
-
-def test_default_location_without_a_bucket(tmp_path: Path) -> None:
+    assert shards_location(bucket) == ("s3://team-reports/e2e/_shards", "E2E_REPORT_BUCKET (environment)")
     settings = project_settings(tmp_path)
-    location, _ = shards_location(settings, environ={"CODEBUILD_RESOLVED_SOURCE_VERSION": "c0ffee"})
-    assert location == str(settings.reports_dir / "_shards" / "c0ffee")
-    assert shards_location(settings, environ={})[0] == str(settings.reports_dir / "_shards" / "local")
+    assert shards_location(settings)[0] == str(settings.reports_dir / "_shards")
+
+
+def test_outside_codebuild_a_stash_is_keyed_by_batch_key_or_commit(tmp_path: Path) -> None:
+    settings = project_settings(tmp_path)
+    assert stash_slot(settings, "shard1", environ={"CODEBUILD_RESOLVED_SOURCE_VERSION": "c0ffee"}) == (
+        "c0ffee/shard1/local"
+    )
+    assert stash_slot(settings, "shard1", environ={}) == "local/shard1/local"
+    keyed = project_settings(tmp_path, {"E2E_BATCH_KEY": "batch-7", "E2E_SHARD": "2/3"})
+    assert stash_slot(keyed, None, environ={}) == "batch-7/shard2/local"
 
 
 def test_shard_stash_uses_the_bucket_of_the_project(tmp_path: Path, s3: S3Server) -> None:
@@ -223,9 +222,9 @@ def test_shard_stash_uses_the_bucket_of_the_project(tmp_path: Path, s3: S3Server
         timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
-    location = f"s3://{bucket}/e2e/_shards/local"
-    assert f"-> {location}/shard1" in proc.stderr
+    location = f"s3://{bucket}/e2e/_shards"
+    assert f"-> {location}/local/shard1/local" in proc.stderr
     stashed = read_objects(s3.endpoint, bucket)
-    assert f"e2e/_shards/local/shard1/{MANIFEST}" in stashed
-    assert stashed["e2e/_shards/local/shard1/run.json"] == (run_dir / "run.json").read_bytes()
+    assert f"e2e/_shards/local/shard1/local/{MANIFEST}" in stashed
+    assert stashed["e2e/_shards/local/shard1/local/run.json"] == (run_dir / "run.json").read_bytes()
     assert not (project / "reports").exists(), "nothing was stashed locally"

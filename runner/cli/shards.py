@@ -15,10 +15,19 @@ from runner.redact import make_private
 from runner.report.allure import ReportError
 from runner.run import REPORT_DIR, NotARunFolder, RunSummary, point_latest
 from runner.settings import Settings
+from runner.shards.batch import BatchError
 from runner.shards.merge import merge_runs
-from runner.shards.stash import MergeError, fetch, open_shards, shard_name, shards_location, stash
+from runner.shards.stash import (
+    MergeError,
+    fetch,
+    merge_slots,
+    open_shards,
+    shards_location,
+    stash,
+    stash_slot,
+)
 
-_MERGE_ERRORS = (MergeError, PublishError, ReportError, NotARunFolder, OSError, ValueError)
+_MERGE_ERRORS = (MergeError, BatchError, PublishError, ReportError, NotARunFolder, OSError, ValueError)
 
 
 @click.command("shard-stash")
@@ -36,17 +45,19 @@ _MERGE_ERRORS = (MergeError, PublishError, ReportError, NotARunFolder, OSError, 
     help="Where to stash (env E2E_SHARDS_URL; default as for `e2e merge`).",
 )
 def shard_stash_command(run_dir: Path, identifier: str | None, shards_url: str | None) -> None:
-    """Copy a shard's run folder where the batch's merge build will find it."""
+    """Copy a shard's run folder where the batch's merge build will find it.
+
+    In a CodeBuild batch the stash is keyed by the batch and this build's id (asked of
+    CodeBuild's API), so a retried batch never mixes attempts.
+    """
     settings = load_settings(shards_url=shards_url)
-    name = shard_name(settings, identifier)
-    if not name:
-        raise click.UsageError("no shard name: pass --as NAME (CODEBUILD_BATCH_BUILD_IDENTIFIER is not set)")
     location, source = shards_location(settings)
     try:
-        count = stash(run_dir.resolve(), open_shards(location, source), name)
-    except (MergeError, PublishError, OSError) as exc:
+        slot = stash_slot(settings, identifier)
+        count = stash(run_dir.resolve(), open_shards(location, source), slot)
+    except (MergeError, BatchError, PublishError, OSError) as exc:
         raise click.ClickException(f"stashing {run_dir} to {location}: {exc}") from None
-    click.echo(f"e2e shard-stash: {run_dir} -> {location.rstrip('/')}/{name} ({count} files)", err=True)
+    click.echo(f"e2e shard-stash: {run_dir} -> {location.rstrip('/')}/{slot} ({count} files)", err=True)
 
 
 @click.command("merge")
@@ -56,7 +67,8 @@ def shard_stash_command(run_dir: Path, identifier: str | None, shards_url: str |
     "shard_ids",
     default=None,
     metavar="'ID ID...'",
-    help="Merge the stashed shards with these identifiers (space or comma separated) from --shards-url.",
+    help="Merge the stashed shards with these identifiers (space or comma separated); in a CodeBuild "
+    "batch the default is every shard this build depends on.",
 )
 @click.option(
     "--shards-url",
@@ -71,13 +83,13 @@ def shard_stash_command(run_dir: Path, identifier: str | None, shards_url: str |
 def merge_command(
     run_dirs: tuple[Path, ...], shard_ids: str | None, shards_url: str | None, report: bool
 ) -> None:
-    """Merge shard run folders (RUN_DIRS, or --shards) into one new run folder and report.
+    """Merge shard run folders (RUN_DIRS, or stashed shards) into one new run folder and report.
 
-    Exits 1 when any merged scenario failed (the batch's status), 0 when all passed.
+    In a CodeBuild batch, without arguments: the shards this build depends on, each its
+    current build (asked of CodeBuild's API). Elsewhere: --shards names them. Exits 1 when
+    any merged scenario failed (the batch's status), 0 when all passed.
     """
     names = [n for n in (shard_ids or "").replace(",", " ").split() if n]
-    if not run_dirs and not names:
-        raise click.UsageError("give run folders to merge, or --shards 'ID ID...'")
     settings = load_settings(shards_url=shards_url)
     try:
         with tempfile.TemporaryDirectory(prefix="e2e-merge-") as tmp:
@@ -95,15 +107,17 @@ def merge_command(
 def _gather(
     settings: Settings, run_dirs: tuple[Path, ...], names: list[str], tmp: Path
 ) -> tuple[list[Path], list[str]]:
-    """The local run folders to merge and their labels: those given, then the fetched shards."""
+    """The local run folders to merge and their labels: those given, then the fetched shards
+    (in a CodeBuild batch, the current build of each shard the merge depends on)."""
     dirs = [Path(d) for d in run_dirs]
     labels = [d.name for d in dirs]
-    if names:
+    if names or not run_dirs:
         location, source = shards_location(settings)
-        click.echo(f"e2e merge: shards {', '.join(names)} from {location}", err=True)
         target = open_shards(location, source)
-        for name in names:
-            dirs.append(fetch(target, name, tmp))
+        slots = merge_slots(settings, target, names)
+        click.echo(f"e2e merge: shards {', '.join(slots)} from {location}", err=True)
+        for name, slot in slots.items():
+            dirs.append(fetch(target, slot, tmp, label=name))
             labels.append(name)
     return dirs, labels
 

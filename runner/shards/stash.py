@@ -2,10 +2,16 @@
 ``e2e merge`` fetches it back.
 
 The place is a publish Target (an S3 prefix or a local folder), so stashing has the same
-uploads, retries and error messages as publishing. Each shard is stored under its name;
-its manifest, ``<name>/shard.json``, lists every file and is written last: a fetch reads
-exactly the files of the latest complete stash of that shard and nothing else that may lie
-under the same name (an earlier, interrupted or longer attempt).
+uploads, retries and error messages as publishing. Each stash has a slot of its own::
+
+    _shards/<batch>/<shard>/<attempt>/...      the run folder (without its HTML report)
+    _shards/<batch>/<shard>/<attempt>/shard.json   its manifest, written last
+
+In a CodeBuild batch, ``<batch>`` is the batch's id and ``<attempt>`` the shard build's id
+(``runner.shards.batch``): a retried batch or a second batch of the same commit never shares
+a slot, and the merge reads exactly the current build of each shard, as the API names it.
+Elsewhere the batch is ``E2E_BATCH_KEY``, else the commit, and a merge takes each shard's
+newest complete stash. A fetch reads exactly the files its manifest lists.
 """
 
 from __future__ import annotations
@@ -13,13 +19,14 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from runner.publish.publisher import collect_files
 from runner.publish.targets import PublishError, Target, Upload, target_at
 from runner.run import NotARunFolder, RunSummary
 from runner.settings import Settings
+from runner.shards.batch import current_shards, safe_key, this_build
 
 MANIFEST = "shard.json"
 SINGLE_FILE_PREFIX = "report-single-file/"
@@ -29,38 +36,82 @@ class MergeError(Exception):
     """Shards cannot be stashed or merged; the message names the shard and what is wrong."""
 
 
-def shards_location(settings: Settings, environ: Mapping[str, str] | None = None) -> tuple[str, str]:
-    """Where the shards of this batch meet, and the setting that says so.
-
-    ``E2E_SHARDS_URL`` when set, else ``_shards/<key>`` under the report bucket's prefix (or
-    under the reports folder without a bucket). The batch is keyed by ``E2E_BATCH_KEY``, else
-    by the commit: every build of one batch builds the same commit.
-    """
+def shards_location(settings: Settings) -> tuple[str, str]:
+    """The root where every batch's shards meet, and the setting that says so: ``E2E_SHARDS_URL``,
+    else ``_shards`` under the report bucket's prefix (or under the reports folder)."""
     if settings.shards_url:
         return settings.shards_url.rstrip("/"), settings.source_of("shards_url")
-    env = os.environ if environ is None else environ
-    key = settings.batch_key or env.get("CODEBUILD_RESOLVED_SOURCE_VERSION") or "local"
     if settings.report_bucket:
         prefix = f"{settings.report_prefix}/" if settings.report_prefix else ""
-        return f"s3://{settings.report_bucket}/{prefix}_shards/{key}", settings.source_of("report_bucket")
-    return str(settings.reports_dir / "_shards" / key), settings.source_of("reports_dir")
+        return f"s3://{settings.report_bucket}/{prefix}_shards", settings.source_of("report_bucket")
+    return str(settings.reports_dir / "_shards"), settings.source_of("reports_dir")
 
 
 def open_shards(location: str, source: str) -> Target:
     return target_at(location, source=source)
 
 
-def shard_name(settings: Settings, given: str | None, environ: Mapping[str, str] | None = None) -> str | None:
-    """The shard's name: given, else CodeBuild's batch identifier, else ``shard<INDEX>``."""
+def _local_batch(settings: Settings, env: Mapping[str, str]) -> str:
+    return safe_key(settings.batch_key or env.get("CODEBUILD_RESOLVED_SOURCE_VERSION") or "local")
+
+
+def stash_slot(settings: Settings, given: str | None, environ: Mapping[str, str] | None = None) -> str:
+    """The slot of this shard's stash: ``<batch>/<shard>/<attempt>``.
+
+    The shard's name is ``given``, else CodeBuild's batch identifier, else ``shard<INDEX>``.
+    """
     env = os.environ if environ is None else environ
+    build = this_build(env)
     name = given or env.get("CODEBUILD_BATCH_BUILD_IDENTIFIER")
     if not name and settings.shard is not None:
         name = f"shard{settings.shard[0]}"
-    return name
+    if not name:
+        raise MergeError("no shard name: pass --as NAME (CODEBUILD_BATCH_BUILD_IDENTIFIER is not set)")
+    if build is not None:
+        return f"{build.batch_key}/{safe_key(name)}/{build.attempt}"
+    return f"{_local_batch(settings, env)}/{safe_key(name)}/local"
 
 
-def stash(run_dir: Path, target: Target, name: str) -> int:
-    """Copy a shard's run folder (without its HTML report) under ``name``; returns the file count."""
+def merge_slots(
+    settings: Settings, target: Target, names: list[str], environ: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Shard name -> slot to merge. In a CodeBuild batch: the current build of each shard the
+    merge depends on (``names``, if given, must be among them); elsewhere each named shard's
+    newest complete stash."""
+    env = os.environ if environ is None else environ
+    build = this_build(env)
+    if build is not None:
+        current = current_shards(build)
+        unknown = [n for n in names if n not in current]
+        if unknown:
+            raise MergeError(f"shard(s) {', '.join(unknown)} are not in this batch (it has {', '.join(current)})")
+        wanted = names or list(current)
+        return {n: f"{build.batch_key}/{safe_key(n)}/{safe_key(current[n])}" for n in wanted}
+    if not names:
+        raise MergeError("outside a CodeBuild batch, name the shards to merge: --shards 'ID ID...'")
+    batch = _local_batch(settings, env)
+    return {name: _newest_slot(target, f"{batch}/{safe_key(name)}") for name in names}
+
+
+def _newest_slot(target: Target, shard_root: str) -> str:
+    manifests = [k for k in target.list(f"{shard_root}/") if k.endswith(f"/{MANIFEST}")]
+    if not manifests:
+        raise MergeError(
+            f"shard {shard_root.rsplit('/', 1)[-1]!r}: nothing at {_where(target, shard_root)} "
+            f"(no {MANIFEST}; did its build reach post_build?)"
+        )
+    stamped = []
+    for key in manifests:
+        try:
+            stamped.append((json.loads(target.read(key) or b"{}").get("stashed_at") or "", key))
+        except ValueError:
+            continue
+    return max(stamped)[1].rsplit("/", 1)[0] if stamped else manifests[0].rsplit("/", 1)[0]
+
+
+def stash(run_dir: Path, target: Target, slot: str) -> int:
+    """Copy a shard's run folder (without its HTML report) into ``slot``, its manifest last;
+    returns the file count."""
     try:
         summary = RunSummary.read(run_dir)
     except NotARunFolder as exc:
@@ -68,18 +119,18 @@ def stash(run_dir: Path, target: Target, name: str) -> int:
     files = {
         rel: path for rel, path in collect_files(run_dir).items() if not rel.startswith(SINGLE_FILE_PREFIX)
     }
-    uploads = [Upload.from_file(f"{name}/{rel}", path) for rel, path in files.items()]
+    uploads = [Upload.from_file(f"{slot}/{rel}", path) for rel, path in files.items()]
     _put(target, uploads)
     manifest = {
-        "identifier": name,
+        "slot": slot,
         "run_id": summary.run_id,
         "status": summary.status,
         "build_id": summary.metadata.get("build_id"),
         "commit": summary.metadata.get("commit"),
-        "stashed_at": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "stashed_at": datetime.now(UTC).isoformat(timespec="microseconds"),
         "files": sorted(files),
     }
-    _put(target, [Upload.from_bytes(f"{name}/{MANIFEST}", json.dumps(manifest, indent=1).encode())])
+    _put(target, [Upload.from_bytes(f"{slot}/{MANIFEST}", json.dumps(manifest, indent=1).encode())])
     return len(files)
 
 
@@ -90,23 +141,24 @@ def _put(target: Target, uploads: list[Upload]) -> None:
         raise target.explain(exc, f"stashing {key}")
 
 
-def fetch(target: Target, name: str, into: Path) -> Path:
-    """Bring the stashed shard ``name`` into ``into/name``; returns that run folder."""
-    data = target.read(f"{name}/{MANIFEST}")
+def fetch(target: Target, slot: str, into: Path, *, label: str | None = None) -> Path:
+    """Bring the stash in ``slot`` into ``into/<label>``; returns that run folder."""
+    name = label or slot
+    data = target.read(f"{slot}/{MANIFEST}")
     if data is None:
         raise MergeError(
-            f"shard {name!r}: nothing at {_where(target, name)} (no {MANIFEST}; did its build reach post_build?)"
+            f"shard {name!r}: nothing at {_where(target, slot)} (no {MANIFEST}; did its build reach post_build?)"
         )
     try:
         files = [str(f) for f in json.loads(data)["files"]]
     except (ValueError, KeyError, TypeError) as exc:
-        raise MergeError(f"shard {name!r}: {_where(target, name)}{MANIFEST} is unreadable ({exc}).") from exc
-    dest = into / name
+        raise MergeError(f"shard {name!r}: {_where(target, slot)}{MANIFEST} is unreadable ({exc}).") from exc
+    dest = into / safe_key(name)
     for rel in files:
         if rel.startswith("/") or ".." in rel.split("/"):
             raise MergeError(f"shard {name!r}: {MANIFEST} names a path outside the shard: {rel!r}")
         try:
-            target.download(f"{name}/{rel}", dest / rel)
+            target.download(f"{slot}/{rel}", dest / rel)
         except PublishError as exc:
             raise MergeError(f"shard {name!r}: {exc}") from None
     return dest
