@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -27,10 +28,50 @@ import pytest
 from conftest import require
 
 LOG_PATH = "/_e2e_test_requests"
+# GET: the faults now injected; PUT with a JSON object: replace them (``S3Server.set_faults``).
+FAULTS_PATH = "/_e2e_test_faults"
 REGION = "us-east-1"
+
+# Fault injection, on object PUTs only (path ``/bucket/key``; bucket creation is never hit):
+#   slowdown_every N     every Nth object PUT is answered 503 SlowDown, as S3 does when a prefix
+#                        is written too fast                      (env E2E_TEST_SLOWDOWN_EVERY)
+#   drop_every N         every Nth object PUT has its body read, then the connection is closed
+#                        without an answer, as a dropped network or a load balancer's reset
+#                                                                 (env E2E_TEST_DROP_EVERY)
+#   slowdown_matching S  every object PUT whose path contains S: 503 SlowDown (a fault that persists)
+#   drop_matching S      every object PUT whose path contains S: the connection is dropped
+# Every injected fault is in the request log as ``"fault": "slowdown" | "drop"``.
+FAULT_NAMES = ("slowdown_every", "drop_every", "slowdown_matching", "drop_matching")
 
 
 # --------------------------------------------------------------------------- the server process
+
+
+def _initial_faults() -> dict[str, Any]:
+    return {
+        "slowdown_every": int(os.environ.get("E2E_TEST_SLOWDOWN_EVERY", "0")),
+        "drop_every": int(os.environ.get("E2E_TEST_DROP_EVERY", "0")),
+        "slowdown_matching": "",
+        "drop_matching": "",
+    }
+
+
+def _fault_for(faults: dict[str, Any], path: str, count: int) -> str | None:
+    if faults["drop_matching"] and faults["drop_matching"] in path:
+        return "drop"
+    if faults["slowdown_matching"] and faults["slowdown_matching"] in path:
+        return "slowdown"
+    if faults["drop_every"] and count % faults["drop_every"] == 0:
+        return "drop"
+    if faults["slowdown_every"] and count % faults["slowdown_every"] == 0:
+        return "slowdown"
+    return None
+
+
+def _json_answer(start_response: Any, data: Any) -> list[bytes]:
+    body = json.dumps(data).encode()
+    start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]
 
 
 def _serve(port: int) -> None:
@@ -44,39 +85,44 @@ def _serve(port: int) -> None:
     moto_app = DomainDispatcherApplication(create_backend_app)
     log: list[dict[str, str]] = []
     lock = threading.Lock()
-    # Fault injection: answer every Nth object PUT with 503 SlowDown, as S3 does when a
-    # prefix is written too fast.
-    slowdown_every = int(os.environ.get("E2E_TEST_SLOWDOWN_EVERY", "0"))
+    faults = _initial_faults()
     object_puts = [0]
 
     def app(environ: dict[str, Any], start_response: Any) -> Any:
-        if environ.get("PATH_INFO") == LOG_PATH:
+        path = environ.get("PATH_INFO", "")
+        method = environ["REQUEST_METHOD"]
+        if path == LOG_PATH:
             with lock:
-                if environ["REQUEST_METHOD"] == "DELETE":
+                if method == "DELETE":
                     log.clear()
-                body = json.dumps(log).encode()
-            start_response(
-                "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
-            )
-            return [body]
-        throttle = False
+                return _json_answer(start_response, log)
+        if path == FAULTS_PATH:
+            with lock:
+                if method == "PUT":
+                    asked = json.loads(environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)))
+                    faults.clear()
+                    faults.update({**_initial_faults(), "slowdown_every": 0, "drop_every": 0, **asked})
+                return _json_answer(start_response, dict(faults))
+        fault = None
         with lock:
-            log.append(
-                {
-                    "method": environ["REQUEST_METHOD"],
-                    "path": environ.get("PATH_INFO", ""),
-                    "query": environ.get("QUERY_STRING", ""),
-                }
-            )
-            if (
-                slowdown_every
-                and environ["REQUEST_METHOD"] == "PUT"
-                and environ.get("PATH_INFO", "").count("/") >= 2
-            ):
+            request = {"method": method, "path": path, "query": environ.get("QUERY_STRING", "")}
+            if method == "PUT" and path.count("/") >= 2:
                 object_puts[0] += 1
-                throttle = object_puts[0] % slowdown_every == 0
-        if throttle:
+                fault = _fault_for(faults, path, object_puts[0])
+                if fault:
+                    request["fault"] = fault
+            log.append(request)
+        if fault:
             environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        if fault == "drop":
+            # Closed without a word: the client sees the connection end before any answer.
+            connection = environ["werkzeug.socket"]
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            finally:
+                connection.close()
+            raise ConnectionAbortedError("fault injected: connection dropped")
+        if fault == "slowdown":
             body = (
                 b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code>'
                 b"<Message>Please reduce your request rate.</Message></Error>"
@@ -112,6 +158,25 @@ class S3Server:
 
     def puts(self) -> list[dict[str, str]]:
         return [r for r in self.requests() if r["method"] in {"PUT", "POST"}]
+
+    def faults(self) -> dict[str, Any]:
+        import urllib.request
+
+        with urllib.request.urlopen(self.endpoint + FAULTS_PATH, timeout=10) as resp:
+            return json.loads(resp.read())
+
+    def set_faults(self, **faults: int | str) -> dict[str, Any]:
+        """Replace the injected faults (see FAULT_NAMES); no arguments: none from now on."""
+        import urllib.request
+
+        unknown = set(faults) - set(FAULT_NAMES)
+        if unknown:
+            raise ValueError(f"unknown faults: {sorted(unknown)}")
+        request = urllib.request.Request(
+            self.endpoint + FAULTS_PATH, data=json.dumps(faults).encode(), method="PUT"
+        )
+        with urllib.request.urlopen(request, timeout=10) as resp:
+            return json.loads(resp.read())
 
     def stop(self) -> None:
         if self.process.poll() is None:

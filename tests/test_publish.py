@@ -11,10 +11,8 @@ import io
 import json
 import os
 import re
-import subprocess
 import sys
 import threading
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -368,40 +366,6 @@ def test_a_publish_that_slips_in_between_is_not_lost(s3: S3Server, tmp_path: Pat
     assert run_a.name in page and run_b.name in page
 
 
-def test_concurrent_publishes_all_appear(s3: S3Server, tmp_path: Path) -> None:
-    bucket = make_bucket(s3.endpoint, public=False)
-    # run.json times are in whole seconds: each run starts a second after the one before.
-    start = datetime.now(UTC)
-    runs = [
-        synthetic_run(tmp_path / "reports", branch=f"b{i % 2}", started=start + timedelta(seconds=i))
-        for i in range(5)
-    ]
-    env = {**os.environ, "E2E_REPORT_BUCKET": bucket, "E2E_REPORTS_DIR": str(tmp_path / "reports")}
-    procs = [
-        subprocess.Popen(
-            [*E2E, "publish", str(run)],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for run in runs
-    ]
-    for proc in procs:
-        out, err = proc.communicate(timeout=240)
-        assert proc.returncode == 0, err
-        assert out.strip().startswith(f"s3://{bucket}/e2e/runs/")
-        assert "e2e serve --bucket" in err, "without a site, the command that opens it is printed"
-    index = json.loads(read_objects(s3.endpoint, bucket, "e2e/runs/index.json")["e2e/runs/index.json"])
-    assert {r["run_id"] for r in index["runs"]} == {r.name for r in runs}
-    page = read_objects(s3.endpoint, bucket, "e2e/index.html")["e2e/index.html"].decode()
-    assert all(run.name in page for run in runs)
-    newest = runs[-1]  # started last; ids made in the same second do not sort by time
-    latest = read_objects(s3.endpoint, bucket, "e2e/latest/index.html")["e2e/latest/index.html"].decode()
-    assert newest.name in latest
-
-
 def test_threads_publishing_at_once_all_appear(s3: S3Server, tmp_path: Path) -> None:
     bucket = make_bucket(s3.endpoint, public=False)
     settings = settings_for(bucket, tmp_path)
@@ -467,6 +431,7 @@ def test_presign_needs_a_bucket(tmp_path: Path) -> None:
     assert tree_digest(run_dir) == before
 
 
+@pytest.mark.slow
 def test_throttling_is_retried(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     server = start_server({"E2E_TEST_SLOWDOWN_EVERY": "4"})
     try:

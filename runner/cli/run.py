@@ -17,7 +17,7 @@ from runner.publish.publisher import publish_run
 from runner.publish.targets import open_target
 from runner.redact import make_private
 from runner.report.allure import ReportError, generate_report, make_run_report
-from runner.run import NotARunFolder, RunSummary, create_run_dir, hand_over
+from runner.run import NotARunFolder, RunFolderError, RunSummary, create_run_dir, hand_over
 from runner.settings import Settings, SettingsError, resolve
 
 # pytest's exit code for a usage error; a run that cannot start exits with it too.
@@ -112,7 +112,11 @@ def run_command(
     except SettingsError as exc:
         click.echo(f"e2e: {exc}", err=True)
         sys.exit(EXIT_USAGE)  # as pytest exits on a usage error: the run could not start
-    run_dir = create_run_dir(settings.reports_dir)
+    try:
+        run_dir = create_run_dir(settings.reports_dir, source=settings.source_of("reports_dir"))
+    except RunFolderError as exc:
+        click.echo(f"e2e: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
     # The run's first line is the plugin's: which app is under test.
     # The plugin moves reports/latest when the run's summary is written.
     exit_code = run_pytest(_pytest_command(settings, run_dir, pytest_args), settings.project_root)

@@ -44,7 +44,7 @@ from runner.plugin.options import add_options, overrides
 from runner.plugin.results import ResultWriter
 from runner.plugin.state import RUN_STATE, RunState
 from runner.plugin.steps_loader import load_step_modules
-from runner.run import ALLURE_RESULTS, JUNIT_XML, create_run_dir
+from runner.run import ALLURE_RESULTS, JUNIT_XML, RunFolderError, create_run_dir
 from runner.settings import SettingsError, resolve
 
 pytest_plugins = ["runner.plugin.sharding"]
@@ -90,11 +90,14 @@ def pytest_configure(config: pytest.Config) -> None:
     if run_dir is None:
         # Listing tests produces no results: keep reports/ free of empty run folders.
         collecting = config.option.collectonly
-        run_dir = (
-            Path(tempfile.mkdtemp(prefix="e2e-collect-"))
-            if collecting
-            else create_run_dir(settings.reports_dir)
-        )
+        try:
+            run_dir = (
+                Path(tempfile.mkdtemp(prefix="e2e-collect-"))
+                if collecting
+                else create_run_dir(settings.reports_dir, source=settings.source_of("reports_dir"))
+            )
+        except RunFolderError as exc:
+            raise pytest.UsageError(str(exc)) from None
     if not getattr(config.option, "allure_report_dir", None):
         config.option.allure_report_dir = str(run_dir / ALLURE_RESULTS)
     if workerinput is None and not config.option.xmlpath:

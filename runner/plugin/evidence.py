@@ -38,17 +38,21 @@ log = logging.getLogger(__name__)
 TRACE_MIME = "application/vnd.allure.playwright-trace"
 
 
-def slugify(text: str, limit: int = 80) -> str:
-    """A file-name-safe form of ``text`` that keeps letters of any script (Japanese stays Japanese).
+def slugify(text: str, limit: int = 80, *, exact: bool = True) -> str:
+    """A file-name-safe form of ``text`` that keeps letters of any script (Japanese stays
+    Japanese), at most ``limit`` bytes in UTF-8.
 
-    When anything had to be dropped or cut, a short hash of the whole text is added, so two
-    names that differ only in dropped characters never share a file.
+    When anything had to be dropped, replaced or cut, a short hash of the whole text is
+    added, so two names never share a file; with ``exact=False`` (names already made unique
+    by a counter, like screenshots) a space turned into "-" does not count as a change.
     """
     slug = re.sub(r"[^\w.-]+", "-", text).strip("-._") or "item"
-    if slug != text.replace(" ", "-") or len(slug) > limit:
-        digest = hashlib.sha1(text.encode()).hexdigest()[:8]
-        slug = f"{slug[: limit - 9]}-{digest}"
-    return slug
+    same = slug == (text if exact else text.replace(" ", "-"))
+    if same and len(slug.encode("utf-8")) <= limit:
+        return slug
+    digest = hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    head = slug.encode("utf-8")[: max(limit - 9, 1)].decode("utf-8", "ignore").rstrip("-._") or "item"
+    return f"{head}-{digest}"
 
 
 @dataclass
@@ -133,7 +137,7 @@ class ScenarioEvidence:
         saved = None
         for target in targets:
             self._count += 1
-            path = self.folder / f"{self._count:02d}-{slugify(name, 60)}.png"
+            path = self.folder / f"{self._count:02d}-{slugify(name, 60, exact=False)}.png"
             try:
                 target.screenshot(path=str(path), full_page=full_page, animations="disabled", timeout=10_000)
             except PlaywrightError as exc:

@@ -20,7 +20,10 @@ upload the run's changed files in parallel -> write the run's entry (the commit 
 before it the run is invisible) -> rebuild the shared pages until no other publish has
 committed meanwhile. Nothing of another run is ever written or deleted, ``latest`` is
 overwritten in place (never deleted first), so there is no moment without one, and the
-run folder is only read: it opens from disk exactly as before.
+run folder is only read: it opens from disk exactly as before. When uploads fail after
+part of the staged reports went up, the staging folder is kept (per user, in the temporary
+folder) and the next publish of the run to that target completes those reports instead of
+making new ones, so it uploads only what is missing.
 """
 
 from __future__ import annotations
@@ -418,7 +421,9 @@ def publish_site(target: Target, *, log: Log, rounds: int = SITE_ROUNDS) -> tupl
 # --------------------------------------------------------------------------- uploading
 
 
-def _put_all(target: Target, uploads: list[Upload], *, log: Log | None) -> int:
+def _put_all(target: Target, uploads: list[Upload], *, log: Log | None, done: list[str] | None = None) -> int:
+    """Upload all, or raise PublishError saying what failed; ``done`` collects the keys
+    written, also when some fail."""
     if not uploads:
         return 0
     total = sum(u.size for u in uploads)
@@ -426,6 +431,8 @@ def _put_all(target: Target, uploads: list[Upload], *, log: Log | None) -> int:
     if log is not None:
         progress = Progress("upload", len(uploads), total, log=None if log is _stderr else log)
     report = target.put(uploads, progress.add_bytes if progress else None)
+    if done is not None:
+        done.extend(report.uploaded)
     if report.failed:
         key, exc = next(iter(report.failed.items()))
         error = target.explain(exc, f"uploading {key}")
@@ -573,12 +580,16 @@ def publish_run(
             return _result(target, plan, url=None, dry_run=True)
         # The history on the target is what says the site report is there (stage_reports),
         # so it goes up only after every other file: a publish cut off halfway makes it again.
-        marker = f"{run_root(plan.summary.run_id)}{HISTORY_FILE}"
+        root = run_root(plan.summary.run_id)
+        marker = f"{root}{HISTORY_FILE}"
+        done: list[str] = []
         try:
-            sent = _put_all(target, [u for u in plan.uploads if u.key != marker], log=log)
-            sent += _put_all(target, [u for u in plan.uploads if u.key == marker], log=None)
+            sent = _put_all(target, [u for u in plan.uploads if u.key != marker], log=log, done=done)
+            sent += _put_all(target, [u for u in plan.uploads if u.key == marker], log=None, done=done)
         except PublishError:
-            if staging is not None:
+            # Kept only when part of what was made for the target is there: otherwise the next
+            # publish may as well make it again.
+            if staging is not None and any(key[len(root) :] in staging.files for key in done):
                 staging.keep(plan.summary.run_id)
             raise
     if plan.entry_changed:

@@ -593,9 +593,8 @@ class LocalTarget(Target):
         # killed publish leaves the old object in place.
         # Named by a hash, not the file's own name: a name near the 255-byte limit would
         # otherwise make a temporary name over it.
-        mark = hashlib.sha1(path.name.encode("utf-8", "surrogateescape"), usedforsecurity=False).hexdigest()[
-            :12
-        ]
+        name = path.name.encode("utf-8", "surrogateescape")
+        mark = hashlib.sha1(name, usedforsecurity=False).hexdigest()[:12]
         tmp = path.with_name(f".{mark}.{os.getpid()}.{threading.get_ident()}.tmp")
         with upload.open() as src, tmp.open("wb") as dst:
             while block := src.read(1024 * 1024):

@@ -33,6 +33,7 @@ from runner.run import (
     EVIDENCE,
     JUNIT_XML,
     NotARunFolder,
+    RunFolderError,
     RunSummary,
     create_run_dir,
     write_json_atomic,
@@ -160,7 +161,10 @@ def merge_runs(
         runs = [RunSummary.read(shard) for shard in shard_dirs]
     except NotARunFolder as exc:
         raise MergeError(str(exc)) from None
-    run_dir = create_run_dir(settings.reports_dir)
+    try:
+        run_dir = create_run_dir(settings.reports_dir, source=settings.source_of("reports_dir"))
+    except RunFolderError as exc:
+        raise MergeError(str(exc)) from None
     try:
         for shard in shard_dirs:
             _copy_tree(shard / ALLURE_RESULTS, run_dir / ALLURE_RESULTS, _ALLURE_SHARED)
