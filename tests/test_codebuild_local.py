@@ -1,9 +1,11 @@
 """`e2e codebuild-local`: the buildspec checked, then run in containers with CodeBuild's rules.
 
 Three layers: buildspec errors (no Docker); the phase rules on the plain Debian base image
-(seconds per build); the real buildspec.yml in the real image, with the ENTRYPOINT
-overridden, compared with `docker run` (test_image.py's fixture), plus a failing build that
-still publishes and a two-shard batch merged into one report.
+(seconds per build), and a batch whose fast-fail stops a running build; the real
+buildspec.yml in the real image, with the ENTRYPOINT overridden, compared with `docker run`
+(test_image.py's fixture), plus a failing build that still publishes and a two-shard batch
+merged into one report. The driver's rules one by one (on-failure, shells, what carries
+over between commands) are tested without containers in test_codebuild_driver.py.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -156,6 +159,7 @@ def test_check_option_reports_errors_without_docker(tmp_path: Path) -> None:
 RULES_BUILDSPEC = """\
 version: 0.2
 env:
+  shell: bash
   variables:
     LITERAL: $PATH:/extra
     GREETING: from-buildspec
@@ -181,6 +185,7 @@ phases:
       - echo "post succeeding=$CODEBUILD_BUILD_SUCCEEDING id=$CODEBUILD_BUILD_ID"
       - echo "src=$CODEBUILD_SRC_DIR ref=$CODEBUILD_WEBHOOK_HEAD_REF"
       - echo "commit=$CODEBUILD_RESOLVED_SOURCE_VERSION number=$CODEBUILD_BUILD_NUMBER"
+      - echo "git-head=$(cat $CODEBUILD_SRC_DIR/.git/HEAD) local=${CODEBUILD_LOCAL:-unset} log=$CODEBUILD_LOG_PATH"
       - mkdir -p $CODEBUILD_SRC_DIR/out && echo '<testsuite name="s" tests="0"/>' > $CODEBUILD_SRC_DIR/out/junit.xml
 reports:
   unit:
@@ -217,6 +222,9 @@ def test_phase_rules_on_a_plain_image(base_image: str, project_factory) -> None:
         ["git", "-C", str(source), "rev-parse", "HEAD"], capture_output=True, text=True
     ).stdout
     assert f"commit={commit.strip()} number=" in out
+    # The checkout's .git (HEAD detached at the commit) and the service's variables only.
+    build_id = next(x for x in out.splitlines() if x.startswith("post succeeding=")).split("id=")[1]
+    assert f"git-head={commit.strip()} local=unset log={build_id.split(':')[1]}" in out
     assert "report group unit (JUNITXML): out/junit.xml" in out
 
 
@@ -244,6 +252,47 @@ def test_missing_report_files_fail_the_local_run(base_image: str, project_factor
     assert proc.returncode == 1
     assert "no file matches" in proc.stderr
     assert codebuild_local(source, "--image", base_image, "--allow-missing-reports").returncode == 0
+
+
+FAST_FAIL_BUILDSPEC = """\
+version: 0.2
+phases:
+  build:
+    commands:
+      - |
+        if [ "$ROLE" = fails ]; then
+          # Fail once the other build is surely running (the batch's builds share /codebuild/shards).
+          for i in $(seq 300); do [ -f /codebuild/shards/slow-started ] && break; sleep 0.2; done
+          exit 1
+        fi
+        touch /codebuild/shards/slow-started; echo slow-started; sleep 300; echo slow-finished
+batch:
+  fast-fail: true
+  build-list:
+    - identifier: fails
+      env:
+        variables:
+          ROLE: fails
+    - identifier: slow
+      env:
+        variables:
+          ROLE: slow
+"""
+
+
+@pytest.mark.slow
+def test_fast_fail_stops_a_running_build(base_image: str, project_factory) -> None:
+    source = _plain_project(project_factory, FAST_FAIL_BUILDSPEC)
+    started = time.monotonic()
+    proc = codebuild_local(source, "--image", base_image, "--batch", timeout=600)
+    elapsed = time.monotonic() - started
+    out = proc.stdout
+    assert proc.returncode == 1, out + proc.stderr
+    assert "codebuild-local: fails: FAILED" in out
+    assert "codebuild-local: slow: STOPPED" in out
+    lines = out.splitlines()
+    assert "[slow] slow-started" in lines and "[slow] slow-finished" not in lines
+    assert elapsed < 200, f"the running build was not stopped ({elapsed:.0f}s)"
 
 
 # --------------------------------------------------------------------------- the real thing

@@ -102,8 +102,9 @@ def codebuild_local_command(
     """Run buildspec.yml in the image as AWS CodeBuild would, before you push.
 
     The image's ENTRYPOINT is replaced (as CodeBuild replaces it), the source is a fresh
-    copy at a CodeBuild-like path, CODEBUILD_* variables are set and the phases follow
-    CodeBuild's rules. The exit status is the build's status.
+    copy at a CodeBuild-like path (with the .git of a depth-1 clone), CODEBUILD_* variables
+    are set, each command runs in env.shell (/bin/sh when unset) and the phases follow
+    CodeBuild's rules, on-failure included. The exit status is the build's status.
     """
     source = source.resolve()
     path = buildspec_path if buildspec_path.is_absolute() else source / buildspec_path
@@ -144,9 +145,13 @@ def _image(flag: str | None) -> str:
 
 
 def _outline(spec: Buildspec) -> str:
-    """The buildspec's phases, number of report groups and batch kind, for ``--check``."""
+    """The buildspec's shell, phases (with their on-failure), report groups and batch kind, for ``--check``."""
+    phases = ", ".join(
+        name + (f" (on-failure {p.on_failure.action})" if p.on_failure.action != "DEFAULT" else "")
+        for name, p in spec.phases.items()
+    )
     batch = f"; batch: {spec.batch.kind}" if spec.batch else ""
-    return f"phases: {', '.join(spec.phases)}; reports: {len(spec.reports)}{batch}"
+    return f"shell: {spec.shell}; phases: {phases}; reports: {len(spec.reports)}{batch}"
 
 
 def _summarise(results: list[BuildResult], ok: bool, allow_missing_reports: bool) -> bool:

@@ -2,8 +2,8 @@
 
 A build starts once every build it ``depend-on``s has ended; it is skipped when one of them
 failed (unless that one may fail: ``ignore-failure``). With ``fast-fail`` a failure starts
-nothing more. The builds share a folder, mounted at the same path in each, to hand the
-shards to the merge build.
+nothing more and stops the builds still running (their state: STOPPED). The builds share a
+folder, mounted at the same path in each, to hand the shards to the merge build.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
-from runner.codebuild.build import SHARDS_DIR, BuildRequest, BuildResult, run_build
+from runner.codebuild.build import SHARDS_DIR, BuildRequest, BuildResult, StopSignal, run_build
 from runner.codebuild.buildspec import Batch, BatchTask, Buildspec, load_buildspec
 from runner.codebuild.errors import CodebuildLocalError
 from runner.codebuild.printer import Printer
@@ -33,13 +33,16 @@ def run_batch(
             f"batch.{batch.kind} is not run locally; use build-graph or build-list "
             "(this project's buildspec.yml uses build-graph)"
         )
-    schedule = _Schedule(batch, printer)
+    stop = StopSignal()
+    schedule = _Schedule(batch, printer, stop)
     shards_dir = Path(tempfile.mkdtemp(prefix="codebuild-local-shards-"))
     run = submit or (lambda req: run_build(client, req, printer))
     try:
         with ThreadPoolExecutor(max_workers=max(1, len(batch.tasks))) as pool:
             while schedule.pending or schedule.running:
-                schedule.start_ready(lambda task: pool.submit(run, _task_request(base, task, shards_dir)))
+                schedule.start_ready(
+                    lambda task: pool.submit(run, _task_request(base, task, shards_dir, stop))
+                )
                 if schedule.running:
                     schedule.wait_for_one()
     finally:
@@ -55,7 +58,8 @@ def batch_succeeded(batch: Batch, results: list[BuildResult]) -> bool:
 class _Schedule:
     """Which of the batch's builds wait, which run, and how each that ended did."""
 
-    def __init__(self, batch: Batch, printer: Printer) -> None:
+    def __init__(self, batch: Batch, printer: Printer, stop: StopSignal) -> None:
+        self.stop = stop
         self.tasks = {t.identifier: t for t in batch.tasks}
         self.fast_fail = batch.fast_fail
         self.printer = printer
@@ -90,8 +94,10 @@ class _Schedule:
         for future in done:
             name = self.running.pop(future)
             self.results[name] = future.result()
-            if self.fast_fail and self._failed(self.results[name]):
+            if self.fast_fail and self._failed(self.results[name]) and not self.stopped:
                 self.stopped = True
+                self.printer.line(f"[{name}] ", "codebuild-local: failed; fast-fail stops the running builds")
+                self.stop.stop()
 
     def _failed(self, result: BuildResult) -> bool:
         """A failure that counts: the build failed and its task may not fail."""
@@ -108,7 +114,7 @@ def _task_spec(base: Buildspec, task: BatchTask, source: Path) -> Buildspec:
     return base
 
 
-def _task_request(base: BuildRequest, task: BatchTask, shards_dir: Path) -> BuildRequest:
+def _task_request(base: BuildRequest, task: BatchTask, shards_dir: Path, stop: StopSignal) -> BuildRequest:
     """The request for one of the batch's builds: the base request with the task's own parts."""
     overrides = dict(base.overrides)
     overrides.setdefault("E2E_SHARDS_URL", SHARDS_DIR)
@@ -124,4 +130,5 @@ def _task_request(base: BuildRequest, task: BatchTask, shards_dir: Path) -> Buil
         shards_host_dir=shards_dir,
         keep_workspace=base.keep_workspace,
         reports_dest=base.reports_dest,
+        stop_signal=stop,
     )

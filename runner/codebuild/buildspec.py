@@ -7,8 +7,9 @@ container starts.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import yaml
 
@@ -23,7 +24,15 @@ ENV_KEYS = (
     "git-credential-helper",
 )
 PHASE_KEYS = ("run-as", "on-failure", "runtime-versions", "commands", "finally")
-ON_FAILURE = ("ABORT", "CONTINUE")
+# env.shell: the values the buildspec reference documents for Linux. When unset, commands run in
+# /bin/sh: the reference does not say so, but the service's logs do (a buildspec using `[[` fails
+# with "/codebuild/output/tmp/script.sh: 4: [[: not found" unless it sets `shell: bash`).
+SHELLS = ("bash", "/bin/sh")
+DEFAULT_SHELL = "/bin/sh"
+ON_FAILURE_FORMS = "ABORT, CONTINUE, RETRY, RETRY-<count>, RETRY-<regex> or RETRY-<count>-<regex>"
+# RETRY without a count retries up to 3 times; a count must be between 0 and 100 (the reference).
+DEFAULT_RETRIES = 3
+MAX_RETRIES = 100
 REPORT_KEYS = ("files", "base-directory", "discard-paths", "file-format")
 REPORT_FORMATS = (
     "JUNITXML",
@@ -55,11 +64,31 @@ class BuildspecError(Exception):
 
 
 @dataclass(frozen=True)
+class OnFailure:
+    """A phase's ``on-failure``: what happens when the phase fails.
+
+    ``action`` is ``DEFAULT`` when the phase has no ``on-failure`` (CodeBuild's phase
+    transitions apply), else ``ABORT``, ``CONTINUE`` or ``RETRY``. A ``RETRY`` phase is run
+    again up to ``retries`` more times while its error message matches ``pattern``
+    (searched anywhere in the message, as Go's regexp.MatchString does); when the retries
+    are used up or the message does not match, the phase transitions apply.
+    """
+
+    action: str = "DEFAULT"
+    retries: int = 0
+    pattern: str | None = None
+
+    def retries_on(self, message: str) -> bool:
+        """Whether a failure with this error message is retried (retries left or not)."""
+        return self.action == "RETRY" and re.search(self.pattern or "", message) is not None
+
+
+@dataclass(frozen=True)
 class Phase:
     name: str
     commands: tuple[str, ...] = ()
     finally_commands: tuple[str, ...] = ()
-    on_failure: str = "ABORT"
+    on_failure: OnFailure = OnFailure()
     run_as: str | None = None
 
 
@@ -96,7 +125,7 @@ class Buildspec:
     phases: dict[str, Phase]
     reports: dict[str, ReportGroup]
     batch: Batch | None = None
-    shell: str = "bash"
+    shell: str = DEFAULT_SHELL
     run_as: str | None = None
     unsupported: tuple[str, ...] = ()  # what a local run cannot honour, for a warning
 
@@ -204,7 +233,7 @@ def parse_buildspec(text: str, path: Path) -> Buildspec:
     run_as = check.scalar(top["run-as"][1], "run-as") if "run-as" in top else None
     if run_as:
         unsupported.append("run-as (commands run as root)")
-    variables, shell = _parse_env(check, top["env"][1], unsupported) if "env" in top else ({}, "bash")
+    variables, shell = _parse_env(check, top["env"][1], unsupported) if "env" in top else ({}, DEFAULT_SHELL)
     if "phases" not in top:
         raise check.fail(root, "'phases' is missing; a buildspec needs at least one phase with commands")
     phases = _parse_phases(check, top["phases"][1], unsupported)
@@ -259,13 +288,20 @@ def _parse_env(check: _Checker, node: yaml.Node, unsupported: list[str]) -> tupl
     """``env:``: its variables and shell; what cannot be resolved locally goes to ``unsupported``."""
     env = check.mapping(node, "env", ENV_KEYS)
     variables: dict[str, str] = {}
-    shell = "bash"
+    shell = DEFAULT_SHELL
     if "variables" in env:
         variables = check.variables(env["variables"][1], "env.variables")
     if "shell" in env:
         shell = check.scalar(env["shell"][1], "env.shell")
-        if shell not in ("bash", "/bin/sh", "sh"):
-            raise check.fail(env["shell"][1], f"env.shell {shell!r}: use bash or /bin/sh")
+        if shell.lower() in ("powershell.exe", "cmd.exe"):
+            raise check.fail(
+                env["shell"][1],
+                f"env.shell {shell!r} is a Windows shell; the local builds are Linux containers",
+            )
+        if shell not in SHELLS:
+            raise check.fail(
+                env["shell"][1], f"env.shell {shell!r}: use bash or /bin/sh (CodeBuild's Linux shells)"
+            )
     for key in ("parameter-store", "secrets-manager"):
         if key in env:
             check.variables(env[key][1], f"env.{key}")
@@ -289,11 +325,13 @@ def _parse_phase(check: _Checker, name: str, node: yaml.Node, unsupported: list[
                 body["runtime-versions"][0], f"{where}: runtime-versions belongs to install only"
             )
         unsupported.append("phases.install.runtime-versions (the image is used as it is)")
-    on_failure = "ABORT"
+    on_failure = OnFailure()
     if "on-failure" in body:
-        on_failure = check.scalar(body["on-failure"][1], f"{where}.on-failure").upper()
-        if on_failure not in ON_FAILURE:
-            raise check.fail(body["on-failure"][1], f"{where}.on-failure must be ABORT or CONTINUE")
+        node = body["on-failure"][1]
+        try:
+            on_failure = parse_on_failure(check.scalar(node, f"{where}.on-failure"))
+        except ValueError as exc:
+            raise check.fail(node, f"{where}.on-failure: {exc}") from None
     phase_run_as = check.scalar(body["run-as"][1], f"{where}.run-as") if "run-as" in body else None
     if phase_run_as:
         unsupported.append(f"{where}.run-as (commands run as root)")
@@ -302,6 +340,42 @@ def _parse_phase(check: _Checker, name: str, node: yaml.Node, unsupported: list[
     if "finally" in body and "commands" not in body:
         raise check.fail(body["finally"][0], f"{where}: 'finally' needs a 'commands' list beside it")
     return Phase(name, commands, finally_commands, on_failure, phase_run_as)
+
+
+def parse_on_failure(text: str) -> OnFailure:
+    """``ABORT``, ``CONTINUE``, ``RETRY``, ``RETRY-<count>``, ``RETRY-<regex>`` or ``RETRY-<count>-<regex>``.
+
+    The keywords are read case-insensitively (the reference's own examples write
+    ``Retry-4-...``); the regex is kept as written. After ``RETRY-``, digits alone are a
+    count, digits and a dash start ``<count>-<regex>``, anything else is a regex.
+    Raises ValueError saying what is wrong.
+    """
+    value = text.strip()
+    if value.upper() in ("ABORT", "CONTINUE"):
+        return OnFailure(value.upper())
+    match = re.fullmatch(r"retry(?:-(.*))?", value, re.IGNORECASE | re.DOTALL)
+    if match is None:
+        raise ValueError(f"{value!r} is not one of {ON_FAILURE_FORMS}")
+    rest = match.group(1)
+    retries, pattern = DEFAULT_RETRIES, ".*"
+    if rest is not None:
+        counted = re.fullmatch(r"(\d+)(?:-(.*))?", rest, re.DOTALL)
+        if counted:
+            retries = int(counted.group(1))
+            pattern = counted.group(2) if counted.group(2) is not None else ".*"
+        else:
+            pattern = rest
+        if not pattern:
+            raise ValueError(
+                f"{value!r}: nothing after the dash; write the regular expression or leave the dash out"
+            )
+    if not 0 <= retries <= MAX_RETRIES:
+        raise ValueError(f"{value!r}: the retry count must be between 0 and {MAX_RETRIES}")
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"{value!r}: {pattern!r} is not a valid regular expression ({exc})") from None
+    return OnFailure("RETRY", retries, pattern)
 
 
 def _parse_reports(check: _Checker, node: yaml.Node) -> dict[str, ReportGroup]:
@@ -334,12 +408,54 @@ def _parse_report_group(check: _Checker, name: str, key_node: yaml.Node, node: y
         if "base-directory" in body
         else "."
     )
+    if "base-directory" in body:
+        _check_inside_source(
+            check, body["base-directory"][1], f"{where}.base-directory", source_relative(base), base
+        )
+    for item, pattern in zip(body["files"][1].value, files, strict=True):
+        # A pattern is read under the base directory: "../x.xml" under "out/junit" is still inside.
+        joined = str(PurePosixPath(source_relative(base)) / pattern)
+        _check_inside_source(check, item, f"{where}.files", joined, pattern)
     discard = (
         check.boolean(body["discard-paths"][1], f"{where}.discard-paths")
         if "discard-paths" in body
         else False
     )
     return ReportGroup(name, files, base, discard, file_format)
+
+
+def source_relative(path: str) -> str:
+    """A report path with a leading ``$CODEBUILD_SRC_DIR`` (or ``${CODEBUILD_SRC_DIR}``) made relative."""
+    for prefix in ("${CODEBUILD_SRC_DIR}", "$CODEBUILD_SRC_DIR"):
+        if path == prefix:
+            return "."
+        if path.startswith(prefix + "/"):
+            return "." + path[len(prefix) :]
+    return path
+
+
+def leaves_source(path: str) -> bool:
+    """Whether a report path, read from the source folder, points outside it (absolute, or ``..`` above it)."""
+    pure = PurePosixPath(path)
+    if pure.is_absolute():
+        return True
+    depth = 0
+    for part in pure.parts:
+        depth += -1 if part == ".." else (0 if part == "." else 1)
+        if depth < 0:
+            return True
+    return False
+
+
+def _check_inside_source(check: _Checker, node: yaml.Node, where: str, path: str, written: str) -> None:
+    """Report paths stay inside the source folder: the local run never reads the host's files."""
+    if leaves_source(path):
+        raise check.fail(
+            node,
+            f"{where}: {written!r} points outside the source folder; report paths must stay inside "
+            "CODEBUILD_SRC_DIR (relative, without '..' above it): the local run reads them from the "
+            "build's source copy, never from the host",
+        )
 
 
 def _parse_batch(check: _Checker, node: yaml.Node) -> Batch:

@@ -5,16 +5,22 @@ What CodeBuild does, and so what happens here:
 - the image's ENTRYPOINT and CMD are replaced by the build agent (here: a small driver
   script), so nothing the ENTRYPOINT would start is running;
 - the source is a fresh checkout (here: a copy of the files git tracks plus untracked,
-  non-ignored ones) at ``/codebuild/output/srcNNN/src``, which is the working directory;
-- ``CODEBUILD_*`` variables are set; the image's ENV is kept, but the buildspec's
-  ``env.variables`` (and the project's, here ``--env``) replace variables of the same name
-  literally, without expanding ``$PATH``;
-- phases run in order in one shell session; after a failed install or pre_build nothing
-  else runs, after a failed build post_build still runs with
-  ``CODEBUILD_BUILD_SUCCEEDING=0``; ``finally`` blocks always run;
-- the ``reports:`` files must exist when the build ends;
+  non-ignored ones, with the ``.git`` of a depth-1 clone of ``HEAD``, ``HEAD`` detached) at
+  ``/codebuild/output/srcNNN/src``, which is the working directory;
+- ``CODEBUILD_*`` variables are set, the service's and no others (``environment``); the
+  image's ENV is kept, but the buildspec's ``env.variables`` (and the project's, here
+  ``--env``) replace variables of the same name literally, without expanding ``$PATH``;
+- each command runs in its own shell (``env.shell``: bash or /bin/sh, /bin/sh when unset),
+  which starts from what the previous command left: working directory, variables, functions
+  (bash only); background processes run on (``driver.sh`` says exactly what carries over);
+- phases run in order; a phase's ``on-failure`` decides what its failure does (ABORT ends
+  the build, CONTINUE goes on, RETRY[-count][-regex] runs the phase again); without it,
+  after a failed install or pre_build nothing else runs, after a failed build post_build
+  still runs with ``CODEBUILD_BUILD_SUCCEEDING=0``; ``finally`` blocks always run;
+- the ``reports:`` files must exist when the build ends, inside the source folder;
 - ``--batch`` runs the ``batch:`` section: builds as concurrent containers, each with its
-  own source copy, in the order ``depend-on`` gives.
+  own source copy, in the order ``depend-on`` gives; with ``fast-fail`` a failed build
+  stops the running ones.
 
 Run folders the builds produced are moved into this project's ``reports/`` afterwards.
 

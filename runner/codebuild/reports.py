@@ -2,18 +2,23 @@
 
 The report files are checked as CodeBuild's Test Reports would read them; the run folders
 the suite wrote are moved into this project's ``reports/`` so they outlive the workspace.
+
+The check runs on the host, in the build's workspace: a report path that leads out of the
+source folder (``..``, an absolute path, a symbolic link the build made) is refused and never
+read, since outside the workspace lie the host's files, not the container's.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
-from runner.codebuild.buildspec import Buildspec, ReportGroup
+from runner.codebuild.buildspec import Buildspec, ReportGroup, leaves_source, source_relative
 from runner.run import RUN_ID_PATTERN, RUN_JSON, point_latest
 
 
@@ -40,17 +45,30 @@ def report_lines(check: ReportCheck) -> list[str]:
 
 
 def _check_group(group: ReportGroup, workspace: Path) -> ReportCheck:
-    base_text = group.base_directory.replace("$CODEBUILD_SRC_DIR", ".").replace("${CODEBUILD_SRC_DIR}", ".")
-    base = workspace / base_text
+    root = Path(os.path.realpath(workspace))
+    base_text = source_relative(group.base_directory)
     found: list[Path] = []
-    for pattern in group.files:
-        found.extend(p for p in sorted(base.glob(pattern)) if p.is_file())
-    problems = []
-    if not found:
-        problems.append(
-            f"no file matches {list(group.files)} under base-directory {group.base_directory!r}: "
-            "CodeBuild would create no test report"
-        )
+    problems: list[str] = []
+    if leaves_source(base_text) or not _inside(workspace / base_text, root):
+        problems.append(f"base-directory {group.base_directory!r} points outside the source folder: not read")
+    else:
+        base = workspace / base_text
+        for pattern in group.files:
+            if leaves_source(str(PurePosixPath(base_text) / pattern)):
+                problems.append(f"files {pattern!r} points outside the source folder: not read")
+                continue
+            for path in sorted(base.glob(pattern)):
+                if not _inside(path, root):
+                    problems.append(
+                        f"{_shown(path, workspace)}: a symbolic link out of the source folder: not read"
+                    )
+                elif path.is_file():
+                    found.append(path)
+        if not found and not problems:
+            problems.append(
+                f"no file matches {list(group.files)} under base-directory {group.base_directory!r}: "
+                "CodeBuild would create no test report"
+            )
     for path in found:
         problem = _check_file(path, group.file_format)
         if problem:
@@ -58,6 +76,18 @@ def _check_group(group: ReportGroup, workspace: Path) -> ReportCheck:
     return ReportCheck(
         group.name, group.file_format, [str(p.relative_to(workspace)) for p in found], problems
     )
+
+
+def _inside(path: Path, root: Path) -> bool:
+    """Whether ``path``, its symbolic links followed, is ``root`` or under it (``root`` resolved)."""
+    return Path(os.path.realpath(path)).is_relative_to(root)
+
+
+def _shown(path: Path, workspace: Path) -> str:
+    try:
+        return str(path.relative_to(workspace))
+    except ValueError:
+        return str(path)
 
 
 def _step_durations(features: list) -> Iterator[object]:
