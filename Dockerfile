@@ -1,6 +1,8 @@
 # The image the suite runs in, on CodeBuild and on a laptop.
 #
 #   docker build --network host -t e2e-runner .
+#   docker build --platform linux/amd64 --network host -t e2e-runner .   # from an ARM machine:
+#                                     # CodeBuild's LINUX_CONTAINER projects run linux/amd64 images
 #   docker run --rm --network host e2e-runner                      # the bundled example suite
 #   docker run --rm --network host -v "$PWD:/e2e" e2e-runner       # your project's suite
 #

@@ -114,7 +114,13 @@ class CodeBuildStandIn:
                 if batch is None:
                     missing.append(wanted)
                     continue
-                found.append({"id": batch.id, "arn": batch.arn, "buildGroups": [self._group(g) for g in batch.groups.values()]})
+                found.append(
+                    {
+                        "id": batch.id,
+                        "arn": batch.arn,
+                        "buildGroups": [self._group(g) for g in batch.groups.values()],
+                    }
+                )
         return {"buildBatches": found, "buildBatchesNotFound": missing}
 
     @staticmethod
@@ -122,7 +128,11 @@ class CodeBuildStandIn:
         def summary(build_id: str) -> dict:
             return {"arn": build_arn(build_id), "buildStatus": group.statuses[build_id]}
 
-        described: dict = {"identifier": group.identifier, "dependsOn": group.depends_on, "ignoreFailure": False}
+        described: dict = {
+            "identifier": group.identifier,
+            "dependsOn": group.depends_on,
+            "ignoreFailure": False,
+        }
         if group.builds:
             described["currentBuildSummary"] = summary(group.builds[-1])
             described["priorBuildSummaryList"] = [summary(b) for b in group.builds[:-1]]
@@ -144,7 +154,9 @@ class CodeBuildStandIn:
                 }
                 operation = operations.get(target.removeprefix(TARGET_PREFIX))
                 if operation is None:
-                    self._answer(400, {"__type": "InvalidInputException", "message": f"not served here: {target}"})
+                    self._answer(
+                        400, {"__type": "InvalidInputException", "message": f"not served here: {target}"}
+                    )
                     return
                 self._answer(200, operation(list(body.get("ids") or [])))
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
+from runner.codebuild.api import CodeBuildStandIn
 from runner.codebuild.build import SHARDS_DIR, BuildRequest, BuildResult, StopSignal, run_build
 from runner.codebuild.buildspec import Batch, BatchTask, Buildspec, load_buildspec
 from runner.codebuild.errors import CodebuildLocalError
@@ -37,17 +38,43 @@ def run_batch(
     schedule = _Schedule(batch, printer, stop)
     shards_dir = Path(tempfile.mkdtemp(prefix="codebuild-local-shards-"))
     run = submit or (lambda req: run_build(client, req, printer))
+    # The builds ask CodeBuild which batch they are in and which build each shard's current
+    # one is (runner.shards.batch); locally a stand-in answers, on loopback.
+    api = CodeBuildStandIn()
+    endpoint = api.serve()
+    record = api.new_batch(base.project, {t.identifier: list(t.depend_on) for t in batch.tasks})
+
+    def run_task(task: BatchTask) -> BuildResult:
+        build_id = api.start_build(record, task.identifier)
+        request = _task_request(base, task, shards_dir, stop)
+        request.build_id = build_id
+        request.overrides = {**_api_variables(endpoint, base.region), **request.overrides}
+        result = run(request)
+        api.finish_build(build_id, result.succeeded)
+        return result
+
     try:
         with ThreadPoolExecutor(max_workers=max(1, len(batch.tasks))) as pool:
             while schedule.pending or schedule.running:
-                schedule.start_ready(
-                    lambda task: pool.submit(run, _task_request(base, task, shards_dir, stop))
-                )
+                schedule.start_ready(lambda task: pool.submit(run_task, task))
                 if schedule.running:
                     schedule.wait_for_one()
     finally:
+        api.stop()
         shutil.rmtree(shards_dir, ignore_errors=True)
     return [schedule.results[t.identifier] for t in batch.tasks]
+
+
+def _api_variables(endpoint: str, region: str) -> dict[str, str]:
+    """What a build needs to reach the local CodeBuild API: its endpoint and a region; and
+    credentials to sign with when the host passes none (the stand-in does not check them)."""
+    return {
+        "AWS_ENDPOINT_URL_CODEBUILD": endpoint,
+        "AWS_REGION": region,
+        "AWS_DEFAULT_REGION": region,
+        "AWS_ACCESS_KEY_ID": "codebuild-local",
+        "AWS_SECRET_ACCESS_KEY": "codebuild-local",
+    }
 
 
 def batch_succeeded(batch: Batch, results: list[BuildResult]) -> bool:

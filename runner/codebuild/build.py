@@ -85,6 +85,7 @@ class BuildRequest:
     keep_workspace: bool = False
     reports_dest: Path | None = None
     stop_signal: StopSignal | None = None
+    build_id: str | None = None  # set for a batch's builds (the local CodeBuild API knows it)
 
 
 @dataclass
@@ -200,6 +201,7 @@ def build_environment(request: BuildRequest, src_dir: str, number: int) -> dict[
         region=request.region,
         source=request.source,
         identifier=request.identifier,
+        build_id=request.build_id,
     )
     # Precedence as in CodeBuild: buildspec < batch task < project/start-build (--env).
     env.update(request.spec.variables)

@@ -184,10 +184,14 @@ def codebuild_variables(
     source: Path,
     identifier: str | None = None,
     now: float | None = None,
+    build_id: str | None = None,
 ) -> dict[str, str]:
-    """The variables CodeBuild sets for a build started by a push webhook (see the module docstring)."""
-    build_uuid = str(uuid.uuid4())
-    build_id = f"{project}:{build_uuid}"
+    """The variables CodeBuild sets for a build started by a push webhook (see the module docstring).
+
+    ``build_id`` is given for a batch's builds, whose ids the local CodeBuild stand-in knows.
+    """
+    build_id = build_id or f"{project}:{uuid.uuid4()}"
+    build_uuid = build_id.split(":", 1)[-1]
     arn = f"arn:aws:codebuild:{region}:{LOCAL_ACCOUNT}:build/{build_id}"
     commit = git(source, "rev-parse", "HEAD") or ""
     env = {
