@@ -387,23 +387,35 @@ def test_failing_build_still_publishes_and_fails(e2e_image: str, project_factory
 def test_two_shard_batch_merges_every_scenario_once(
     e2e_image: str, project_factory, entrypoint_run: dict
 ) -> None:
-    source = project_factory()
-    proc = codebuild_local(source, "--image", e2e_image, "--batch")
+    """The batch as the service runs it: a failing scenario makes its shard's suite red but the
+    shard build SUCCEEDS (its suite ran), and the merge build FAILS, and with it the batch;
+    the merged run holds every scenario once; each build's reports: are found (real files)."""
+    failing = (
+        "Feature: One scenario that fails\n\n  Scenario: The wrong heading\n"
+        '    Given I open "/"\n    Then I see the heading "Not the heading"\n'
+    )
+    source = project_factory(extra_files={"features/zz_failing.feature": failing})
+    proc = codebuild_local(source, "--image", e2e_image, "--batch", "-e", "E2E_EXPECT_TIMEOUT=1500")
     out = proc.stdout
-    assert proc.returncode == 0, f"{out[-5000:]}\n{proc.stderr[-2000:]}"
-    for name in ("shard1", "shard2", "merge"):
-        assert f"codebuild-local: {name}: SUCCEEDED" in out
+    assert proc.returncode == 1, f"{out[-5000:]}\n{proc.stderr[-2000:]}"
+    for name in ("shard1", "shard2"):
+        assert f"codebuild-local: {name}: SUCCEEDED" in out, out[-3000:]
+    assert "codebuild-local: merge: FAILED" in out
+    assert "reports: problems found" not in proc.stderr + out
     runs = [read_run(d) for d in run_folders(source / "reports")]
     merged = [r for r in runs if r.get("merged_from")]
     shards = [r for r in runs if not r.get("merged_from")]
     assert len(merged) == 1 and len(shards) == 2
+    assert merged[0]["status"] == "failed"
     everything = scenario_names(merged[0])
     assert len(everything) == len(set(everything))
     assert sorted(scenario_names(shards[0]) + scenario_names(shards[1])) == everything
     assert set(scenario_names(shards[0])).isdisjoint(scenario_names(shards[1]))
     assert all(scenario_names(s) for s in shards), "a shard ran nothing"
     (with_entrypoint,) = entrypoint_run["run_dirs"]
-    assert everything == scenario_names(read_run(with_entrypoint))
+    assert sorted(everything) == sorted(
+        [*scenario_names(read_run(with_entrypoint)), "features/zz_failing.feature::test_the_wrong_heading"]
+    )
     merged_dir = source / "reports" / merged[0]["run_id"]
     assert (merged_dir / "report" / "index.html").is_file()
     results = [json.loads(p.read_text()) for p in (merged_dir / "allure-results").glob("*-result.json")]
