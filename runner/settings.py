@@ -207,6 +207,8 @@ _SPEC: dict[str, tuple[str, Callable[[Any], Any], Any]] = {
     "secret_variables": ("E2E_SECRET_VARIABLES", _names, ()),
     # private: run folders owner-only (0700/0600); shared: as the umask makes them.
     "run_folder_mode": ("E2E_RUN_FOLDER_MODE", _choice("private", "shared"), "private"),
+    # The whole run's time limit in seconds (0: none): past it the run stops, written up.
+    "run_timeout": ("E2E_RUN_TIMEOUT", _non_negative_int, 0),
     # A run stops (written up) when less than this many MB are free where it writes.
     "min_free_mb": ("E2E_MIN_FREE_MB", _non_negative_int, 50),
     # Where a run's branch comes from when git and CodeBuild cannot say (a copied checkout).
@@ -251,6 +253,7 @@ class Settings:
     report_url: str | None = None
     step_library: bool = True
     min_free_mb: int = 50
+    run_timeout: int = 0
     secret_variables: tuple[str, ...] = ()
     run_folder_mode: str = "private"
     branch: str | None = None

@@ -139,3 +139,23 @@ def test_a_second_ctrl_c_stops_at_once_and_still_releases_the_browser(e2e_projec
     while _group_alive(browser) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert _group_alive(browser) == [], "the shared browser was left running"
+
+
+def test_a_run_over_its_time_limit_stops_written_up(e2e_project: E2EProject) -> None:
+    """An app that hangs every page must not hold a build until CodeBuild kills it: the run's
+    own limit stops it, and what ran is written up."""
+    e2e_project.add_feature("interrupted.feature")
+    e2e_project.add_steps("slow_steps.py", (DATA / "slow_steps.py").read_text())
+    run = e2e_project.pytest(E2E_RUN_TIMEOUT="12", timeout=120)
+    assert run.returncode == 2, run.output
+    assert "run_timeout = 12 s" in run.output
+    summary = _assert_written_up(e2e_project, run.output)
+    assert summary["status"] == "interrupted"
+
+
+def test_e2e_run_exits_4_on_a_bad_setting(e2e_project: E2EProject) -> None:
+    e2e_project.add_feature("two_scenarios.feature")
+    run = e2e_project.e2e("run", E2E_VIEWPORT="huge")
+    assert run.returncode == 4, run.output
+    assert "E2E_VIEWPORT (environment) = 'huge'" in run.output
+    assert "Traceback" not in run.output

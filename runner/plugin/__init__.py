@@ -137,3 +137,17 @@ def _stop_on_sigterm(config: pytest.Config) -> None:
 
     previous = signal.signal(signal.SIGTERM, interrupt)
     config.add_cleanup(lambda: signal.signal(signal.SIGTERM, previous))
+    limit = config.stash[RUN_STATE].settings.run_timeout
+    if limit:
+        # The whole run's limit (an app that hangs every page): the run stops as on SIGTERM.
+        def out_of_time(signum: int, frame: object) -> None:
+            raise KeyboardInterrupt(f"the run took longer than run_timeout = {limit} s")
+
+        previous_alarm = signal.signal(signal.SIGALRM, out_of_time)
+        signal.alarm(limit)
+
+        def disarm() -> None:
+            signal.alarm(0)
+            signal.signal(signal.SIGALRM, previous_alarm)
+
+        config.add_cleanup(disarm)
