@@ -114,6 +114,14 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _quality(text: str) -> int:
+    """A JPEG quality, as Playwright takes it: a whole number from 1 to 100."""
+    value = int(str(text).strip())
+    if not 1 <= value <= 100:
+        raise ValueError("expected a whole number from 1 to 100")
+    return value
+
+
 def _optional_str(text: str) -> str | None:
     value = str(text).strip()
     return value or None
@@ -193,6 +201,10 @@ _SPEC: dict[str, tuple[str, Callable[[Any], Any], Any]] = {
     # How long a page load may take (Playwright's default, 30 s); an app that never answers fails then.
     "navigation_timeout": ("E2E_NAVIGATION_TIMEOUT", _timeout_ms, 30000),
     "screenshots": ("E2E_SCREENSHOTS", _screenshots, "final"),
+    # png: lossless, as pytest-playwright's; jpeg: lossy at screenshot_quality (smaller files on
+    # photo-heavy pages). See benchmarks/throughput.py for what each costs.
+    "screenshot_format": ("E2E_SCREENSHOT_FORMAT", _choice("png", "jpeg"), "png"),
+    "screenshot_quality": ("E2E_SCREENSHOT_QUALITY", _quality, 80),
     # A device of Playwright's registry ("iPhone 13", "Pixel 7"): viewport, user agent, touch.
     "device": ("E2E_DEVICE", _optional_str, None),
     "trace": ("E2E_TRACE", _choice("retain-on-failure", "on", "off"), "retain-on-failure"),
@@ -201,6 +213,8 @@ _SPEC: dict[str, tuple[str, Callable[[Any], Any], Any]] = {
     "report_bucket": ("E2E_REPORT_BUCKET", _optional_str, None),
     "report_prefix": ("E2E_REPORT_PREFIX", _prefix, "e2e"),
     "report_url": ("E2E_REPORT_URL", _optional_str, None),
+    # What the single-file report embeds: compact (JPEG screenshots, no traces or videos) or full.
+    "report_evidence": ("E2E_REPORT_EVIDENCE", _choice("compact", "full"), "compact"),
     # The generic step library (runner.steps.web), registered unless turned off.
     "step_library": ("E2E_STEP_LIBRARY", _parse_bool, True),
     # More variables whose values are secrets (beyond the names that say so); see runner.redact.
@@ -243,6 +257,8 @@ class Settings:
     expect_timeout: int = 5000
     navigation_timeout: int = 30000
     screenshots: str = "final"
+    screenshot_format: str = "png"
+    screenshot_quality: int = 80
     device: str | None = None
     trace: str = "retain-on-failure"
     video: str = "off"
@@ -251,6 +267,8 @@ class Settings:
     report_prefix: str = "e2e"
     # Public base URL of the publish root (CloudFront, website endpoint) for printed links.
     report_url: str | None = None
+    # What the single-file report embeds (runner.report.compact): "compact" or "full".
+    report_evidence: str = "compact"
     step_library: bool = True
     min_free_mb: int = 50
     run_timeout: int = 0

@@ -188,6 +188,21 @@ def test_every_step_screenshots_is_one_option(e2e_project: E2EProject) -> None:
             assert [a["type"] for a in step.get("attachments", [])] == ["image/png"], step["name"]
 
 
+def test_jpeg_screenshots_are_a_setting_and_their_quality_too(e2e_project: E2EProject) -> None:
+    e2e_project.add_feature("two_scenarios.feature")
+    run = e2e_project.pytest("--screenshot-format", "jpeg", "--screenshot-quality", "30")
+    assert run.returncode == 0, run.output
+    shots = sorted((run.run_dir / "evidence").rglob("*.jpg"))
+    assert shots and not list((run.run_dir / "evidence").rglob("*.png")), run.output
+    assert all(shot.read_bytes()[:3] == b"\xff\xd8\xff" for shot in shots), "not JPEG files"
+    for result in run.allure_results():
+        types = [a["type"] for a in result.get("attachments", []) if a["name"] != "browser console errors"]
+        types += [a["type"] for s in result["steps"] for a in s.get("attachments", [])]
+        assert "image/jpeg" in types and "image/png" not in types, result["name"]
+    bad = e2e_project.pytest(E2E_SCREENSHOT_QUALITY="101")
+    assert bad.returncode != 0 and "E2E_SCREENSHOT_QUALITY" in bad.output, bad.output
+
+
 def test_each_run_gets_its_own_folder(e2e_project: E2EProject) -> None:
     e2e_project.add_feature("two_scenarios.feature")
     first = e2e_project.pytest()

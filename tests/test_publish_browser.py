@@ -172,7 +172,7 @@ def check_report(browser, url: str, names: list[str]) -> None:  # noqa: ANN001
         page.get_by_test_id("test-result-tab-attachments").click()
         headers = page.get_by_test_id("test-result-attachment-header")
         headers.first.wait_for()
-        shots = [i for i, text in enumerate(headers.all_inner_texts()) if "image/png" in text]
+        shots = [i for i, text in enumerate(headers.all_inner_texts()) if "image/" in text]
         assert shots, f"{name}: no screenshot attached"
         for index in shots:
             headers.nth(index).click()

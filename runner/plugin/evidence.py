@@ -17,14 +17,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import allure
 import pytest
-from playwright.sync_api import BrowserContext, Locator, Page
+from playwright.sync_api import BrowserContext, Locator, Page, Video
 from playwright.sync_api import Error as PlaywrightError
 
 from runner.run import EVIDENCE
@@ -132,18 +131,29 @@ class ScenarioEvidence:
 
     # --- captures -------------------------------------------------------------------------
     def screenshot(self, name: str, page: Page | None = None, full_page: bool = False) -> Path | None:
-        """Screenshot of ``page`` (default: the newest open page), saved and attached to the current step."""
+        """Screenshot of ``page`` (default: the newest open page), saved and attached to the current step.
+
+        PNG (lossless) unless ``screenshot_format = "jpeg"``, then JPEG at ``screenshot_quality``.
+        """
         targets = [page] if page is not None else self.pages()[-1:]
+        jpeg = self.settings.screenshot_format == "jpeg"
+        # image/jpeg, the registered type (allure's own JPG says image/jpg)
+        suffix, kind = (".jpg", "image/jpeg") if jpeg else (".png", allure.attachment_type.PNG)
+        options: dict[str, Any] = (
+            {"type": "jpeg", "quality": self.settings.screenshot_quality} if jpeg else {}
+        )
         saved = None
         for target in targets:
             self._count += 1
-            path = self.folder / f"{self._count:02d}-{slugify(name, 60, exact=False)}.png"
+            path = self.folder / f"{self._count:02d}-{slugify(name, 60, exact=False)}{suffix}"
             try:
-                target.screenshot(path=str(path), full_page=full_page, animations="disabled", timeout=10_000)
+                target.screenshot(
+                    path=str(path), full_page=full_page, animations="disabled", timeout=10_000, **options
+                )
             except PlaywrightError as exc:
                 log.warning("screenshot %r failed: %s", name, exc)
                 continue
-            allure.attach.file(str(path), name=name, attachment_type=allure.attachment_type.PNG)
+            allure.attach.file(str(path), name=name, attachment_type=kind, extension=suffix[1:])
             saved = path
         return saved
 
@@ -194,6 +204,10 @@ class ScenarioEvidence:
         return ""
 
     def scenario_finished(self) -> None:
+        """The trace first (kept or dropped), then the final screenshots: taken once tracing has
+        stopped, they cost no trace snapshots (a failing step's screenshot, taken while tracing,
+        is in the trace)."""
+        self._finish_traces()
         pages = self.pages()
         wanted = self.settings.screenshots in ("final", "every-step") or (
             self.settings.screenshots == "only-on-failure" and self.failed
@@ -211,7 +225,6 @@ class ScenarioEvidence:
                 name="browser console errors",
                 attachment_type=allure.attachment_type.TEXT,
             )
-        self._finish_traces()
 
     def _finish_traces(self) -> None:
         keep = self.settings.trace == "on" or (self.settings.trace == "retain-on-failure" and self.failed)
@@ -229,15 +242,24 @@ class ScenarioEvidence:
                     str(path), name="Playwright trace", attachment_type=TRACE_MIME, extension="zip"
                 )
 
-    def keep_videos(self, video_paths: list[Path]) -> None:
+    def keep_videos(self, videos: list[Video]) -> None:
+        """Each video (its context closed) saved into the evidence when kept, deleted either way.
+
+        ``save_as``, not ``path``: through the shared browser server the recording is the
+        server's file, which only ``save_as`` copies (``path`` raises when connected remotely).
+        """
         keep = self.settings.video == "on" or (self.settings.video == "retain-on-failure" and self.failed)
-        for index, source in enumerate(p for p in video_paths if p.exists()):
-            if not keep:
-                source.unlink(missing_ok=True)
-                continue
-            target = self.folder / ("video.webm" if index == 0 else f"video-{index + 1}.webm")
-            shutil.move(str(source), target)
-            allure.attach.file(str(target), name="video", attachment_type=allure.attachment_type.WEBM)
+        kept = 0
+        for video in videos:
+            try:
+                if keep:
+                    target = self.folder / ("video.webm" if kept == 0 else f"video-{kept + 1}.webm")
+                    video.save_as(str(target))
+                    kept += 1
+                    allure.attach.file(str(target), name="video", attachment_type=allure.attachment_type.WEBM)
+                video.delete()
+            except PlaywrightError as exc:
+                log.warning("video: %s", first_line(exc))
 
 
 def first_line(exception: BaseException) -> str:

@@ -11,11 +11,10 @@ from __future__ import annotations
 import contextlib
 import difflib
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Video, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
 from runner.browser.session import BrowserSession, launch_options
@@ -140,10 +139,10 @@ def new_context(
         return ctx
 
     yield factory
-    videos: list[Path] = []
+    videos: list[Video] = []
     for ctx in made:
         with contextlib.suppress(PlaywrightError):
-            videos.extend(Path(p.video.path()) for p in ctx.pages if p.video)
+            videos.extend(p.video for p in ctx.pages if p.video)
         with contextlib.suppress(PlaywrightError):
             ctx.close()
     evidence.keep_videos(videos)

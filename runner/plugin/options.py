@@ -54,6 +54,18 @@ OPTIONS: tuple[tuple[str, str, dict[str, Any], str], ...] = (
         "only-on-failure: failing scenarios only; off: none [E2E_SCREENSHOTS]",
     ),
     (
+        "--screenshot-format",
+        "screenshot_format",
+        {"choices": ("png", "jpeg")},
+        "png (lossless, default) or jpeg (at --screenshot-quality) [E2E_SCREENSHOT_FORMAT]",
+    ),
+    (
+        "--screenshot-quality",
+        "screenshot_quality",
+        {"metavar": "1-100"},
+        "JPEG quality of screenshots, default 80 [E2E_SCREENSHOT_QUALITY]",
+    ),
+    (
         "--tracing",
         "trace",
         {"choices": ("retain-on-failure", "on", "off")},
