@@ -14,16 +14,17 @@ The layout under the publish root (``s3://<bucket>/<prefix>/`` or a local folder
       report-single-file/          the run's own one-file report (``report/`` in the run folder)
 
 Order of a publish, chosen so a crash at any point leaves a consistent site: check the
-target (read only) -> carry Allure history from the previous run of the same branch and
-generate the site's report into a staging folder (once: skipped when the target has it) ->
-upload the run's changed files in parallel -> write the run's entry (the commit point:
-before it the run is invisible) -> rebuild the shared pages until no other publish has
+target (read only) -> upload the run folder's changed files in parallel *while* the site's
+report is made into a staging folder (Allure history carried from the previous run of the
+same branch; once: skipped when the target has it; Allure runs in a process of its own, so
+the two overlap) -> upload the reports' changed files -> write the run's entry (the commit
+point: before it the run is invisible) -> rebuild the shared pages until no other publish has
 committed meanwhile. Nothing of another run is ever written or deleted, ``latest`` is
 overwritten in place (never deleted first), so there is no moment without one, and the
 run folder is only read: it opens from disk exactly as before. When uploads fail after
-part of the staged reports went up, the staging folder is kept (per user, in the temporary
-folder) and the next publish of the run to that target completes those reports instead of
-making new ones, so it uploads only what is missing.
+the reports were made, the staging folder is kept (per user, in the temporary folder) and
+the next publish of the run to that target completes those reports instead of making new
+ones, so it uploads only what is missing.
 """
 
 from __future__ import annotations
@@ -421,18 +422,21 @@ def publish_site(target: Target, *, log: Log, rounds: int = SITE_ROUNDS) -> tupl
 # --------------------------------------------------------------------------- uploading
 
 
-def _put_all(target: Target, uploads: list[Upload], *, log: Log | None, done: list[str] | None = None) -> int:
-    """Upload all, or raise PublishError saying what failed; ``done`` collects the keys
-    written, also when some fail."""
+def _put_all(
+    target: Target,
+    uploads: list[Upload],
+    *,
+    log: Log | None,
+    label: str = "upload",
+) -> int:
+    """Upload all, or raise PublishError saying what failed."""
     if not uploads:
         return 0
     total = sum(u.size for u in uploads)
     progress = None
     if log is not None:
-        progress = Progress("upload", len(uploads), total, log=None if log is _stderr else log)
+        progress = Progress(label, len(uploads), total, log=None if log is _stderr else log)
     report = target.put(uploads, progress.add_bytes if progress else None)
-    if done is not None:
-        done.extend(report.uploaded)
     if report.failed:
         key, exc = next(iter(report.failed.items()))
         error = target.explain(exc, f"uploading {key}")
@@ -464,7 +468,8 @@ def plan_uploads(
 
 @dataclass
 class _Plan:
-    """Everything a publish will write, decided before writing anything."""
+    """Everything a publish will write: the run folder's files (``uploads`` first), then the
+    reports made for the target (``report_uploads``), then the run's entry."""
 
     summary: RunSummary
     uploads: list[Upload]
@@ -472,44 +477,79 @@ class _Plan:
     entry: RunEntry
     entry_upload: Upload
     entry_changed: bool
+    report_uploads: list[Upload] = field(default_factory=list)
 
 
-def _plan(
-    target: Target,
-    run_dir: Path,
-    settings: Settings,
-    staging: _Staging | None,
-    *,
-    single_file: bool,
-    log: Log,
-) -> _Plan:
-    """Read the run and the target, stage the reports the target lacks, and list the writes.
+@dataclass
+class _Reading:
+    """What a publish reads before it writes: the run and the target's state."""
 
-    Without ``staging`` (a dry run) nothing is generated; the plan says what would be.
-    """
+    summary: RunSummary
+    listing: dict[str, str]
+    previous: RunEntry | None
+    remote: dict[str, RemoteObject]
+    files: dict[str, Path]
+
+
+def _read(target: Target, run_dir: Path) -> _Reading:
     summary = RunSummary.read(run_dir)
     index, listing = load_index(target)
     previous = index.previous_of(summary.run_id, summary.branch, summary.started_at)
     remote = target.list(run_root(summary.run_id))
-    files = collect_files(run_dir)
-    if staging is not None:
-        stage_reports(
-            staging, target, previous, remote, run_id=summary.run_id, run_files=files, single_file=single_file
-        )
-        files.update(staging.files)
-    elif f"{run_root(summary.run_id)}{HISTORY_FILE}" not in remote:
-        source = f"run {previous.run_id}" if previous else "nothing (first run of the branch)"
-        log(f"would generate the site report with history from {source}")
-    uploads, skipped = plan_uploads(summary.run_id, files, remote)
-    published = set(files) | {key[len(run_root(summary.run_id)) :] for key in remote}
-    entry = entry_from_run(summary, published_files=published)
-    entry_upload = Upload.from_bytes(entry_key(summary.run_id), entry.to_bytes())
+    return _Reading(summary, listing, previous, remote, collect_files(run_dir))
+
+
+def _plan(reading: _Reading, reports: dict[str, Path] | None = None) -> _Plan:
+    """The writes of a publish, given the reports staged (``reports``; None: none made)."""
+    run_id = reading.summary.run_id
+    uploads, skipped = plan_uploads(run_id, reading.files, reading.remote)
+    report_uploads, report_skipped = plan_uploads(run_id, reports or {}, reading.remote)
+    published = (
+        set(reading.files) | set(reports or {}) | {key[len(run_root(run_id)) :] for key in reading.remote}
+    )
+    entry = entry_from_run(reading.summary, published_files=published)
+    entry_upload = Upload.from_bytes(entry_key(run_id), entry.to_bytes())
+    changed = reading.listing.get(run_id) != entry_upload.etag
     return _Plan(
-        summary, uploads, skipped, entry, entry_upload, listing.get(summary.run_id) != entry_upload.etag
+        reading.summary, uploads, skipped + report_skipped, entry, entry_upload, changed, report_uploads
     )
 
 
-def _print_plan(plan: _Plan, out: Log) -> None:
+def _upload_while_staging(
+    target: Target, reading: _Reading, staging: _Staging, *, single_file: bool, log: Log
+) -> tuple[_Plan, int]:
+    """Upload the run folder's files while the reports are made (Allure runs in a process of
+    its own; the uploads wait on the network), then the reports. Returns the plan and the
+    bytes sent. The history, which says the site report is on the target (``stage_reports``),
+    goes up only after every other file: a publish cut off halfway makes the report again."""
+    run_only = _plan(reading)
+    with ThreadPoolExecutor(1, thread_name_prefix="e2e-publish") as pool:
+        early = pool.submit(_put_all, target, run_only.uploads, log=log, label="upload (run folder)")
+        try:
+            stage_reports(
+                staging,
+                target,
+                reading.previous,
+                reading.remote,
+                run_id=reading.summary.run_id,
+                run_files=reading.files,
+                single_file=single_file,
+            )
+        finally:
+            sent = early.result() if early.exception() is None else 0
+        early.result()  # its PublishError, if the run folder could not be uploaded
+    plan = _plan(reading, staging.files)
+    marker = f"{run_root(plan.summary.run_id)}{HISTORY_FILE}"
+    reports = [u for u in plan.report_uploads if u.key != marker]
+    sent += _put_all(target, reports, log=log, label="upload (reports)")
+    sent += _put_all(target, [u for u in plan.report_uploads if u.key == marker], log=None)
+    return plan, sent
+
+
+def _print_plan(plan: _Plan, reading: _Reading, out: Log) -> None:
+    if f"{run_root(plan.summary.run_id)}{HISTORY_FILE}" not in reading.remote:
+        source = f"run {reading.previous.run_id}" if reading.previous else "nothing (first run of the branch)"
+        out(f"would generate the site report with history from {source}")
     for upload in plan.uploads:
         headers = headers_for(upload.key)
         out(f"PUT {upload.key} ({upload.size} bytes, {headers.content_type}, {headers.cache_control})")
@@ -563,38 +603,32 @@ def publish_run(
     target.preflight()
     log(f"publish: run {run_dir.name} -> {target.description}")
     single_file = presign is not None or _opened_from_disk(target)
+    reading = _read(target, run_dir)
+    if dry_run:
+        plan = _plan(reading)
+        _print_plan(plan, reading, out)
+        return _result(target, plan, url=None, dry_run=True)
     with tempfile.TemporaryDirectory(prefix="e2e-publish-") as tmp:
-        staging = None
-        if not dry_run:
-            staging = _Staging(
-                run_dir,
-                Path(tmp) / "staging",
-                settings,
-                required=presign is not None,
-                log=log,
-                kept=kept_folder(summary.run_id, target),
-            )
-        plan = _plan(target, run_dir, settings, staging, single_file=single_file, log=out)
-        if dry_run:
-            _print_plan(plan, out)
-            return _result(target, plan, url=None, dry_run=True)
-        # The history on the target is what says the site report is there (stage_reports),
-        # so it goes up only after every other file: a publish cut off halfway makes it again.
-        root = run_root(plan.summary.run_id)
-        marker = f"{root}{HISTORY_FILE}"
-        done: list[str] = []
+        staging = _Staging(
+            run_dir,
+            Path(tmp) / "staging",
+            settings,
+            required=presign is not None,
+            log=log,
+            kept=kept_folder(summary.run_id, target),
+        )
         try:
-            sent = _put_all(target, [u for u in plan.uploads if u.key != marker], log=log, done=done)
-            sent += _put_all(target, [u for u in plan.uploads if u.key == marker], log=None, done=done)
+            plan, sent = _upload_while_staging(target, reading, staging, single_file=single_file, log=log)
         except PublishError:
-            # Kept only when part of what was made for the target is there: otherwise the next
-            # publish may as well make it again.
-            if staging is not None and any(key[len(root) :] in staging.files for key in done):
-                staging.keep(plan.summary.run_id)
+            # The reports made (some of them perhaps uploaded) wait for the next publish of the
+            # run to this target, which then uploads only what is missing.
+            staging.keep(summary.run_id)
             raise
     if plan.entry_changed:
         _put_all(target, [plan.entry_upload], log=None)
-    log(f"publish: {len(plan.uploads)} files uploaded, {len(plan.skipped)} unchanged")
+    log(
+        f"publish: {len(plan.uploads) + len(plan.report_uploads)} files uploaded, {len(plan.skipped)} unchanged"
+    )
     _, site_writes = publish_site(target, log=log)
     if site_writes:
         log(f"publish: index updated ({site_writes} pages)")
@@ -623,7 +657,7 @@ def _result(
         url=url,
         index_url=target.url(INDEX_PAGE),
         latest_url=None if dry_run else target.url(LATEST_PAGE),
-        uploaded=0 if dry_run else len(plan.uploads) + int(plan.entry_changed),
+        uploaded=0 if dry_run else len(plan.uploads) + len(plan.report_uploads) + int(plan.entry_changed),
         skipped=len(plan.skipped),
         bytes_uploaded=sent,
         site_updates=site_writes,
