@@ -213,7 +213,7 @@ _SPEC: dict[str, tuple[str, Callable[[Any], Any], Any]] = {
     "report_bucket": ("E2E_REPORT_BUCKET", _optional_str, None),
     "report_prefix": ("E2E_REPORT_PREFIX", _prefix, "e2e"),
     "report_url": ("E2E_REPORT_URL", _optional_str, None),
-    # What the single-file report embeds: compact (JPEG screenshots, no traces or videos) or full.
+    # What the single-file report embeds: compact (WebP screenshots, no traces or videos) or full.
     "report_evidence": ("E2E_REPORT_EVIDENCE", _choice("compact", "full"), "compact"),
     # The generic step library (runner.steps.web), registered unless turned off.
     "step_library": ("E2E_STEP_LIBRARY", _parse_bool, True),

@@ -122,7 +122,7 @@ def test_the_html_report_shows_every_scenario_with_its_steps_and_a_screenshot(ru
         for _ in range(summary["counts"]["total"]):
             page.get_by_test_id("test-result-step-title").first.wait_for()
             assert page.get_by_test_id("test-result-step-title").count() >= 2
-            headers = page.get_by_test_id("test-result-attachment-header").filter(has_text="image/jpeg")
+            headers = page.get_by_test_id("test-result-attachment-header").filter(has_text="image/webp")
             assert headers.count() >= 1, page.url
             headers.first.click()
             page.wait_for_function("Array.from(document.images).some(i => i.complete && i.naturalWidth > 0)")

@@ -1,4 +1,4 @@
-"""The run's single-file report is compact: JPEG screenshots, no traces, the run folder untouched.
+"""The run's single-file report is compact: WebP screenshots, no traces, the run folder untouched.
 
 A real run of 20 scenarios on the demo app (2 fail: a failure screenshot and a trace each)
 gets its own report (``make_run_report``); the report's embedded data is read back from
@@ -9,10 +9,10 @@ figures are ``benchmarks/report_size.py``'s.
 from __future__ import annotations
 
 import base64
+import io
 import json
 import re
 import shutil
-import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,17 +130,13 @@ def _content(made: Made, link: dict) -> bytes:
     return base64.b64decode(made.data[f"data/attachments/{link['id']}{link['ext']}"])
 
 
-def _jpeg_size(data: bytes) -> tuple[int, int]:
-    """(width, height) from a JPEG's frame header."""
-    assert data[:2] == b"\xff\xd8"
-    at = 2
-    while at < len(data):
-        marker, length = data[at + 1], struct.unpack(">H", data[at + 2 : at + 4])[0]
-        if marker in (0xC0, 0xC1, 0xC2):
-            height, width = struct.unpack(">HH", data[at + 5 : at + 9])
-            return width, height
-        at += 2 + length
-    raise AssertionError("no frame header")
+def _image_size(data: bytes) -> tuple[int, int]:
+    """(width, height) of an embedded WebP."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as image:
+        assert image.format == "WEBP", image.format
+        return image.size
 
 
 def test_the_run_folder_is_unchanged_but_for_its_report(made: Made) -> None:
@@ -156,16 +152,16 @@ def test_the_run_folder_is_unchanged_but_for_its_report(made: Made) -> None:
     assert sum(k.endswith(".png") for k in results) >= 22 and sum(k.endswith(".zip") for k in results) == 2
 
 
-def test_screenshots_are_embedded_as_jpeg_and_no_trace_is(made: Made) -> None:
+def test_screenshots_are_embedded_as_webp_and_no_trace_is(made: Made) -> None:
     attachments = {k: base64.b64decode(v) for k, v in made.data.items() if k.startswith("data/attachments/")}
-    jpegs = [k for k in attachments if k.endswith(".jpg")]
-    assert len(jpegs) >= 22, sorted(attachments)  # a final screenshot each, a failure screenshot each
-    assert all(attachments[k][:2] == b"\xff\xd8" for k in jpegs)
+    webps = [k for k in attachments if k.endswith(".webp")]
+    assert len(webps) >= 22, sorted(attachments)  # a final screenshot each, a failure screenshot each
+    assert all(attachments[k][:4] == b"RIFF" and attachments[k][8:12] == b"WEBP" for k in webps)
     assert not [k for k in attachments if k.endswith((".png", ".zip", ".webm"))]
     assert not [k for k, v in attachments.items() if v[:4] == b"PK\x03\x04" or v[:8] == b"\x89PNG\r\n\x1a\n"]
     for result in _test_results(made):
         for link in _links(result):
-            assert (link["ext"] == ".jpg") == (link["contentType"] == "image/jpeg"), link
+            assert (link["ext"] == ".webp") == (link["contentType"] == "image/webp"), link
             assert link["contentType"] != "application/vnd.allure.playwright-trace", link
 
 
@@ -176,12 +172,12 @@ def test_failing_screenshots_are_kept_sharper_than_passing_ones(made: Made) -> N
         finals = [link for link in _links(result) if link["name"] == "final state"]
         assert len(finals) == 1, result["name"]
         if result["status"] == "passed":
-            assert _jpeg_size(_content(made, finals[0]))[0] == PASSED.max_width, result["name"]
+            assert _image_size(_content(made, finals[0]))[0] == PASSED.max_width, result["name"]
             continue
         failed_step = [s for s in result["steps"] if s.get("status") == "failed"][0]
-        shots = [link for link in _links(failed_step) if link["contentType"] == "image/jpeg"]
+        shots = [link for link in _links(failed_step) if link["contentType"] == "image/webp"]
         assert shots, f"{result['name']}: no failure screenshot"
-        assert _jpeg_size(_content(made, shots[0])) == (FAILED.max_width, 1080)
+        assert _image_size(_content(made, shots[0])) == (FAILED.max_width, 1080)
         notes = [link for link in _links(result) if link["name"].startswith("Playwright trace")]
         assert len(notes) == 1 and notes[0]["contentType"] == "text/plain"
         text = _content(made, notes[0]).decode()
@@ -229,7 +225,7 @@ def test_the_report_opens_and_shows_every_scenario_and_its_screenshots(made: Mad
         page.get_by_test_id("test-result-tab-attachments").click()
         headers = page.get_by_test_id("test-result-attachment-header")
         headers.first.wait_for()
-        shots = [i for i, text in enumerate(headers.all_inner_texts()) if "image/jpeg" in text]
+        shots = [i for i, text in enumerate(headers.all_inner_texts()) if "image/webp" in text]
         assert len(shots) == (2 if name in FAILING else 1), headers.all_inner_texts()
         for index in shots:
             headers.nth(index).click()
@@ -244,20 +240,20 @@ def test_the_report_opens_and_shows_every_scenario_and_its_screenshots(made: Mad
     assert outside == [], outside[:3]
 
 
-def test_the_jpeg_shows_the_screenshot(made: Made, browser) -> None:  # noqa: ANN001
-    """Decoded, each embedded JPEG matches its PNG scaled to its size (PSNR >= 33 dB)."""
+def test_the_webp_shows_the_screenshot(made: Made, browser) -> None:  # noqa: ANN001
+    """Decoded by Chromium, each embedded WebP matches its PNG scaled to its size (PSNR >= 33 dB)."""
     page = browser.new_page()
     checked = 0
     for result in _test_results(made)[:6]:
         for link in _links(result):
-            if link["contentType"] != "image/jpeg":
+            if link["contentType"] != "image/webp":
                 continue
             png = made.run_dir / ALLURE_RESULTS / f"{Path(link['originalFileName']).stem}.png"
             psnr = page.evaluate(
-                """async ([png, jpeg]) => {
+                """async ([png, webp]) => {
                   const load = async (b64, type) => createImageBitmap(
                     new Blob([Uint8Array.from(atob(b64), c => c.charCodeAt(0))], {type}));
-                  const shot = await load(png, 'image/png'), compact = await load(jpeg, 'image/jpeg');
+                  const shot = await load(png, 'image/png'), compact = await load(webp, 'image/webp');
                   const pixels = (bitmap) => {
                     const canvas = new OffscreenCanvas(compact.width, compact.height);
                     const context = canvas.getContext('2d');
@@ -274,7 +270,7 @@ def test_the_jpeg_shows_the_screenshot(made: Made, browser) -> None:  # noqa: AN
                 }""",
                 [
                     base64.b64encode(png.read_bytes()).decode(),
-                    made.data[f"data/attachments/{link['id']}.jpg"],
+                    made.data[f"data/attachments/{link['id']}.webp"],
                 ],
             )
             assert psnr >= 33, f"{link['name']}: {psnr:.1f} dB"
@@ -285,7 +281,7 @@ def test_the_jpeg_shows_the_screenshot(made: Made, browser) -> None:  # noqa: AN
 
 def test_the_compact_copy_rewrites_every_reference(made: Made, tmp_path: Path) -> None:
     """A screenshot that cannot be read stays as it is (said in a warning), the others become
-    JPEG, traces are left out, and every reference names a file of the copy with its type."""
+    WebP, traces are left out, and every reference names a file of the copy with its type."""
     run_dir = tmp_path / "run"
     shutil.copytree(made.run_dir, run_dir)
     damaged = sorted((run_dir / ALLURE_RESULTS).glob("*-attachment.png"))[0]
@@ -301,14 +297,14 @@ def test_the_compact_copy_rewrites_every_reference(made: Made, tmp_path: Path) -
             assert (out / attachment["source"]).is_file(), attachment
             suffix = Path(attachment["source"]).suffix
             expected = {
-                ".jpg": "image/jpeg",
+                ".webp": "image/webp",
                 ".png": "image/png",
                 ".txt": "text/plain",
                 ".uri": "text/uri-list",
             }
             assert attachment["type"] == expected[suffix], attachment
             types.append(attachment["source"])
-    assert damaged.name in types and sum(t.endswith(".jpg") for t in types) >= 20
+    assert damaged.name in types and sum(t.endswith(".webp") for t in types) >= 20
     assert not list(out.glob("*.zip"))
     assert tree_digest(made.run_dir) == made.after
 
