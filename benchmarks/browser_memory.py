@@ -32,7 +32,14 @@ least one Chromium process was alive), the peak number of Chromium processes, th
 the whole tree and the wall time; a breakdown of the peak sample by process type (Chromium's
 browser, GPU, renderer, utility and zygote processes, by ``--type``; a child forked from the
 zygote counts as "zygote" until it renames itself; Node and Python processes); then, per
-W, shared/private ratios of the peaks and of the means. A ratio <= 0.6 meets the target. Chromium processes of a run still alive after
+W, shared/private ratios of the peaks and of the means. A ratio <= 0.6 meets the target. Then what
+sharing can save at all: the peak samples split into renderers (one per open page; pages of
+different browser contexts never share one, so they are the same in both modes) and the browser's
+own processes (browser, GPU, utilities, zygotes: what sharing saves), with the best ratio sharing
+could reach for those pages (one browser's own processes instead of W) and the floor (renderers
+only). Last, how
+many workers fit in CodeBuild's Linux instances (3, 7 and 15 GB): the whole tree's peak fitted as
+base + W x per worker over the measured worker counts, within the memory less ``--os-mib``. Chromium processes of a run still alive after
 it ended are reported (a leak) and ended by their PID. The script exits 0.
 """
 
@@ -40,7 +47,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import signal
 import statistics
@@ -50,7 +56,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench_project import Project, clean_up, median, run_pytest, table
+from bench_project import Project, clean_up, median, run_pytest, server_pids, table
 
 CHROMIUM_NAMES = ("chrom", "headless_shell")
 
@@ -143,16 +149,6 @@ def memory_kib(pid: int) -> tuple[int, str] | None:
     except (OSError, ValueError):
         pass
     return None
-
-
-def server_pids(state_dir: Path) -> set[int]:
-    pids = set()
-    for path in state_dir.glob("browser-*.json"):
-        try:
-            pids.add(int(json.loads(path.read_text())["pid"]))
-        except (OSError, ValueError, KeyError, TypeError):
-            continue
-    return pids
 
 
 @dataclass
@@ -259,7 +255,7 @@ class Result:
     breakdown: dict[str, tuple[int, int]]
 
 
-def measure(project: Project, workers: int, mode: str, interval: float) -> Result:
+def measure(project: Project, workers: int, mode: str, interval: float, browser_args: str = "") -> Result:
     state_dir = Path(tempfile.mkdtemp(prefix="state-", dir=project.root))
     project.state_dir = state_dir
     sampler = Sampler(state_dir=state_dir, interval=interval)
@@ -267,6 +263,7 @@ def measure(project: Project, workers: int, mode: str, interval: float) -> Resul
         run = run_pytest(
             project,
             ["-n", str(workers), "--browser-server", mode],
+            env={"E2E_BROWSER_ARGS": browser_args} if browser_args else None,
             on_start=lambda proc: sampler.start(proc.pid),
         )
     finally:
@@ -316,7 +313,18 @@ def main() -> None:
         help="bench: the N identical sign-ins (default); example: a copy of this repository's features/",
     )
     parser.add_argument("--repeat", type=int, default=1, help="runs of every (W, mode); medians (default 1)")
+    parser.add_argument(
+        "--browser-args",
+        default="",
+        help="extra Chromium flags for both modes (E2E_BROWSER_ARGS), e.g. --in-process-gpu",
+    )
     parser.add_argument("--interval", type=float, default=0.2, help="seconds between samples (default 0.2)")
+    parser.add_argument(
+        "--os-mib",
+        type=float,
+        default=600.0,
+        help="memory of a CodeBuild instance left to the OS, Docker and the agent (default 600 MiB)",
+    )
     parser.add_argument(
         "--keep", action="store_true", help="keep the temporary project (run folders, evidence)"
     )
@@ -340,7 +348,7 @@ def main() -> None:
         for workers in args.workers:
             modes = ("shared", "private") if round_no % 2 == 0 else ("private", "shared")
             for mode in modes:
-                result = measure(project, workers, mode, args.interval)
+                result = measure(project, workers, mode, args.interval, args.browser_args)
                 results.setdefault((workers, mode), []).append(result)
                 print(
                     f"  -n {workers} {mode:7}: peak {result.peak_mib:7.1f} MiB, mean {result.mean_mib:7.1f} MiB "
@@ -423,7 +431,105 @@ def main() -> None:
     print(
         "MiB = 1024 KiB of PSS (RSS where smaps_rollup is unreadable); figures are medians over --repeat runs"
     )
+    print_bound(results, args.workers)
+    print_codebuild_fit(results, args.workers, args.os_mib)
     clean_up(work, args.keep)
+
+
+def _split(breakdown: dict[str, tuple[int, int]]) -> tuple[float, float, int]:
+    """(renderers' MiB, the browser's own processes' MiB, renderer count) of a peak sample's Chromium."""
+    renderers = own = 0
+    count = 0
+    for label, (n, kib) in breakdown.items():
+        if label == "chromium renderer":
+            renderers, count = renderers + kib, count + n
+        elif label.startswith("chromium"):
+            own += kib
+    return renderers / 1024, own / 1024, count
+
+
+def print_bound(results: dict[tuple[int, str], list[Result]], workers: list[int]) -> None:
+    """Why the ratio is what it is, from the peak samples' breakdown (first run of each kind): the
+    renderers (one per open page: a page of another browser context never shares one) are the same
+    whatever the browser mode; sharing saves only the browser's own processes (browser, GPU,
+    utilities, zygotes). Best case, for the private run's pages: the shared browser's own processes no
+    bigger than one private browser's, ratio = (private renderers + private own / W) / private total;
+    floor: own processes free, ratio = private renderers / private total."""
+    print()
+    print("What sharing can save, at the Chromium peak (first run of each kind), MiB:")
+    rows = []
+    for w in workers:
+        s_rend, s_own, s_count = _split(results[(w, "shared")][0].breakdown)
+        p_rend, p_own, p_count = _split(results[(w, "private")][0].breakdown)
+        p_total = p_rend + p_own
+        rows.append(
+            [
+                f"-n {w}",
+                f"{s_count} x {s_rend / max(1, s_count):.0f} = {s_rend:.0f}",
+                f"{p_count} x {p_rend / max(1, p_count):.0f} = {p_rend:.0f}",
+                f"{s_own:.0f}",
+                f"{p_own:.0f} ({p_own / w:.0f} per browser)",
+                f"{(s_rend + s_own) / p_total:.2f}x",
+                f"{(p_rend + p_own / w) / p_total:.2f}x",
+                f"{p_rend / p_total:.2f}x",
+            ]
+        )
+    headers = [
+        "workers",
+        "renderers shared",
+        "renderers private",
+        "own processes shared",
+        "own processes private",
+        "ratio (these samples)",
+        "best: one private browser's own",
+        "floor: renderers only",
+    ]
+    print(table(headers, rows))
+    print(
+        "own processes: Chromium's browser, GPU, utility and zygote processes; renderers: one per open page, "
+        "never shared between browser contexts, so they bound the ratio from below whatever the browser mode"
+    )
+
+
+# CodeBuild's Linux instances (general1): name, vCPUs, memory in GB (as CodeBuild states it: GiB).
+CODEBUILD = (("small", 2, 3), ("medium", 4, 7), ("large", 8, 15))
+
+
+def print_codebuild_fit(
+    results: dict[tuple[int, str], list[Result]], workers: list[int], os_mib: float
+) -> None:
+    """Workers that fit in CodeBuild's instances: the whole tree's peak (Chromium, Node, Python),
+    fitted as base + W x per-worker over the measured worker counts, within the instance's memory
+    less ``os_mib`` for the OS, Docker and CodeBuild's agent."""
+    counts = sorted(set(workers))
+    print()
+    if len(counts) < 2:
+        print("(workers that fit in CodeBuild: measure at least two worker counts, e.g. --workers 2 4)")
+        return
+    rows = []
+    for mode in ("shared", "private"):
+        points = [(w, median(r.tree_peak_mib for r in results[(w, mode)])) for w in counts]
+        mean_w = statistics.fmean(w for w, _ in points)
+        mean_m = statistics.fmean(m for _, m in points)
+        per = sum((w - mean_w) * (m - mean_m) for w, m in points) / sum((w - mean_w) ** 2 for w, _ in points)
+        base = mean_m - per * mean_w
+        fits = [max(0, int((gib * 1024 - os_mib - base) // per)) if per > 0 else 0 for _, _, gib in CODEBUILD]
+        rows.append([mode, f"{base:.0f}", f"{per:.0f}", *(str(f) for f in fits)])
+    print(
+        f"Workers that fit in CodeBuild (whole tree peak = base + W x per worker, fitted over -n {counts}; "
+        f"{os_mib:.0f} MiB left to the OS, Docker and the build agent):"
+    )
+    headers = [
+        "browser",
+        "base MiB",
+        "per worker MiB",
+        *(f"{name} {gib} GB ({cpus} vCPU)" for name, cpus, gib in CODEBUILD),
+    ]
+    print(table(headers, rows))
+    print(
+        "the pages here are small: an app's heavier pages raise the per-worker figure (measure with --suite example, "
+        "or on your own suite)"
+    )
 
 
 if __name__ == "__main__":

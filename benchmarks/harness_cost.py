@@ -52,42 +52,18 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_project import HEADING, PASSWORD, ROOT, USERNAME, Project, clean_up, median, run_pytest, table
-
-# Loaded into the measured pytest runs with `-p bench_timing`; it only reads clocks.
-TIMING_PLUGIN = '''"""Benchmark instrument: how long pytest spends on each item, written at the end of the session."""
-
-import json
-import os
-import time
-
-import pytest
-
-_phases = {}
-_records = []
-
-
-@pytest.hookimpl(hookwrapper=True, tryfirst=True)
-def pytest_runtest_protocol(item, nextitem):
-    started = time.perf_counter()
-    yield
-    record = {"id": item.nodeid, "cycle": time.perf_counter() - started}
-    record.update(_phases.pop(item.nodeid, {}))
-    _records.append(record)
-
-
-def pytest_runtest_logreport(report):
-    _phases.setdefault(report.nodeid, {})[report.when] = report.duration
-    if report.failed:
-        _phases[report.nodeid]["failed"] = True
-
-
-def pytest_sessionfinish(session):
-    path = os.environ.get("BENCH_TIMINGS")
-    if path:
-        with open(path, "w") as fh:
-            json.dump(_records, fh)
-'''
+from bench_project import (
+    HEADING,
+    PASSWORD,
+    ROOT,
+    USERNAME,
+    Project,
+    clean_up,
+    median,
+    run_pytest,
+    table,
+    write_timing_plugin,
+)
 
 E2E_VARIANTS: dict[str, dict[str, str]] = {
     "e2e (default)": {},
@@ -125,9 +101,9 @@ def plain_playwright(project_root: Path, scenarios: int, trace: bool, shots: Pat
                 page.get_by_label("Password", exact=True).fill(PASSWORD)
                 page.get_by_role("button", name="Sign in", exact=True).click()
                 expect(page.get_by_role("heading", name=HEADING, exact=True)).to_be_visible()
-                page.screenshot(path=str(shots / f"{index:03d}-final-state.png"))
-                if trace:
+                if trace:  # as the runner does: the trace is dropped first, then the final screenshot
                     context.tracing.stop()
+                page.screenshot(path=str(shots / f"{index:03d}-final-state.png"), animations="disabled")
                 context.close()
                 times.append(time.perf_counter() - started)
             browser.close()
@@ -228,7 +204,7 @@ def main() -> None:
     warm_scenarios = min(3, args.scenarios)
     warm = Project(work / "warm-up", scenarios=warm_scenarios)
     for where in (project, warm):
-        (where.root / "bench_timing.py").write_text(TIMING_PLUGIN)
+        write_timing_plugin(where.root)
     e2e_variants = {k: v for k, v in E2E_VARIANTS.items() if args.private or "private" not in k}
     names = [*e2e_variants, *PLAIN_VARIANTS]
     figures = {name: Figures() for name in names}

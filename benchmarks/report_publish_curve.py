@@ -13,7 +13,8 @@ real run, default the sign-in suite with 2 % failing; see ``report_size.py``) an
   history made from the full results, the run's changed files and the report uploaded,
   the entry, index and ``latest`` written;
 - **sync**: ``aws s3 sync RUN s3://B2/e2e/runs/<id>/`` of the same folder to another fresh
-  bucket on the same server (upload only), and the ratio publish / sync (target <= 1.0);
+  bucket on the same server (upload only), and the ratio publish / sync (target <= 1.0),
+  and the same ratio per object uploaded (the publish uploads the site's report as well);
 - **PUTs**: the PUT/POST requests of the publish and of the sync, counted at the server
   (what each uploads: the publish also uploads the site report it made), and those of a
   second ``e2e publish`` of the unchanged run (target 0);
@@ -31,6 +32,7 @@ import argparse
 import dataclasses
 import json
 import os
+import resource
 import shutil
 import statistics
 import tempfile
@@ -61,10 +63,16 @@ class Point:
     second_puts: int
     second_requests: int
     second_seconds: float
+    report_cpu_seconds: float = 0.0  # this process's threads (the compact copy) + Allure's Node
 
     @property
     def ratio(self) -> float:
         return self.publish_seconds / self.sync_seconds
+
+    @property
+    def per_put_ratio(self) -> float:
+        """Publish / sync time per object uploaded: how fast each uploads, whatever it uploads."""
+        return (self.publish_seconds / self.publish_puts) / (self.sync_seconds / self.sync_puts)
 
     def row(self) -> list[str]:
         per = 1000 / self.scenarios
@@ -72,11 +80,13 @@ class Point:
             f"{self.scenarios}",
             f"{self.files} / {self.folder_bytes / 1e6:.0f} MB",
             f"{self.report_seconds:.1f}",
+            f"{self.report_cpu_seconds:.1f}",
             f"{self.report_bytes / 1e6:.1f}",
             f"{self.publish_seconds:.1f}",
             f"{self.sync_seconds:.1f}",
             f"{self.publish_puts} / {self.sync_puts}",
             f"{self.ratio:.2f}",
+            f"{self.per_put_ratio:.2f}",
             f"{self.second_puts}",
             f"{self.report_seconds * per:.0f}",
             f"{self.publish_seconds * per:.0f}",
@@ -88,11 +98,13 @@ HEADERS = [
     "scenarios",
     "run folder",
     "report s",
+    "report CPU s",
     "single file MB",
     "publish s",
     "sync s",
     "PUTs publish / sync",
     "publish/sync",
+    "per PUT publish/sync",
     "2nd publish PUTs",
     "report ms/scen.",
     "publish ms/scen.",
@@ -100,11 +112,18 @@ HEADERS = [
 ]
 
 
+def _cpu_seconds() -> float:
+    """CPU time of this process (all its threads) and of its waited-for children."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def measure(run_dir: Path, server, env: dict[str, str], repeat: int, aws: str) -> Point:  # noqa: ANN001
     settings = resolve(ROOT)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu_seconds()
     index = make_run_report(run_dir, settings)
     report_seconds = time.perf_counter() - started
+    report_cpu = _cpu_seconds() - cpu
     run_id = read_run_json(run_dir)["run_id"]
     files, size = folder_size(run_dir)
     publish_times, sync_times = [], []
@@ -144,6 +163,7 @@ def measure(run_dir: Path, server, env: dict[str, str], repeat: int, aws: str) -
         second_puts=len(puts),
         second_requests=len(requests),
         second_seconds=second,
+        report_cpu_seconds=report_cpu,
     )
 
 
@@ -189,7 +209,18 @@ def main() -> None:
             f"{last.publish_seconds / first.publish_seconds:.1f}, sync time x"
             f"{last.sync_seconds / first.sync_seconds:.1f} (linear: x{growth:.0f})"
         )
-    print(json.dumps([{**dataclasses.asdict(p), "ratio": round(p.ratio, 3)} for p in points]))
+    print(
+        json.dumps(
+            [
+                {
+                    **dataclasses.asdict(p),
+                    "ratio": round(p.ratio, 3),
+                    "per_put_ratio": round(p.per_put_ratio, 3),
+                }
+                for p in points
+            ]
+        )
+    )
     if any(p.second_puts for p in points):
         raise SystemExit("a second publish of an unchanged run made PUTs")
     clean_up(work, args.keep)
