@@ -32,9 +32,11 @@ from __future__ import annotations
 import http.server
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -253,6 +255,53 @@ def test_persistent_faults_fail_clearly_and_the_next_publish_resumes(
     assert "reports: kept in" in failed.stderr
     assert "taking over those made by the publish that was cut off" in resumed.stderr
     assert not list((tmp_path / "tmp" / f"e2e-publish-kept-{os.getuid()}").iterdir()), "nothing left kept"
+    assert tree_digest(run_dir) == before
+    assert_run_published(s3f.endpoint, bucket, run_dir)
+
+
+def test_ctrl_c_while_uploading_stops_the_publish_at_once_and_the_next_one_completes_it(
+    s3f: S3Server, tmp_path: Path
+) -> None:
+    """The uploads are in flight (every evidence PUT answered SlowDown, retried many times)
+    and the site's report is being made beside them: Ctrl-C ends the publish within seconds,
+    shows nothing of the run, and the next publish completes it."""
+    bucket = make_bucket(s3f.endpoint, public=False)
+    run_dir = synthetic_run(tmp_path / "reports")
+    before = tree_digest(run_dir)
+    env = process_env(s3f.endpoint, tmp_path, AWS_MAX_ATTEMPTS="50", AWS_RETRY_MODE="standard")
+    s3f.set_faults(slowdown_matching=f"/runs/{run_dir.name}/evidence/")
+    proc = subprocess.Popen(
+        [E2E, "publish", str(run_dir), "--bucket", bucket],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while not any(r.get("fault") for r in s3f.requests()):
+        assert proc.poll() is None and time.monotonic() < deadline, "the uploads never started"
+        time.sleep(0.2)
+    time.sleep(1)
+    os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C: the whole foreground process group
+    stopped = time.monotonic()
+    try:
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert time.monotonic() - stopped < 20, f"Ctrl-C took {time.monotonic() - stopped:.0f} s to stop it"
+    assert proc.returncode != 0, err
+    assert tree_digest(run_dir) == before
+    shared = read_objects(s3f.endpoint, bucket, "e2e/")
+    assert not any(k.startswith("e2e/entries/") or k == "e2e/index.html" for k in shared), (
+        "an interrupted publish shows nothing of the run"
+    )
+
+    s3f.set_faults()
+    resumed = e2e_publish(run_dir, process_env(s3f.endpoint, tmp_path), "--bucket", bucket)
+    assert resumed.returncode == 0, resumed.stderr
     assert tree_digest(run_dir) == before
     assert_run_published(s3f.endpoint, bucket, run_dir)
 

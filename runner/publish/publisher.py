@@ -521,23 +521,24 @@ def _upload_while_staging(
     """Upload the run folder's files while the reports are made (Allure runs in a process of
     its own; the uploads wait on the network), then the reports. Returns the plan and the
     bytes sent. The history, which says the site report is on the target (``stage_reports``),
-    goes up only after every other file: a publish cut off halfway makes the report again."""
+    goes up only after every other file: a publish cut off halfway makes the report again.
+
+    The uploads run in this (the main) thread, so Ctrl-C cancels them at once, as it would
+    without the overlap; the reports are made in a thread of their own."""
     run_only = _plan(reading)
-    with ThreadPoolExecutor(1, thread_name_prefix="e2e-publish") as pool:
-        early = pool.submit(_put_all, target, run_only.uploads, log=log, label="upload (run folder)")
-        try:
-            stage_reports(
-                staging,
-                target,
-                reading.previous,
-                reading.remote,
-                run_id=reading.summary.run_id,
-                run_files=reading.files,
-                single_file=single_file,
-            )
-        finally:
-            sent = early.result() if early.exception() is None else 0
-        early.result()  # its PublishError, if the run folder could not be uploaded
+    with ThreadPoolExecutor(1, thread_name_prefix="e2e-publish-reports") as pool:
+        staged = pool.submit(
+            stage_reports,
+            staging,
+            target,
+            reading.previous,
+            reading.remote,
+            run_id=reading.summary.run_id,
+            run_files=reading.files,
+            single_file=single_file,
+        )
+        sent = _put_all(target, run_only.uploads, log=log, label="upload (run folder)")
+        staged.result()  # its PublishError, when a report that must be there could not be made
     plan = _plan(reading, staging.files)
     marker = f"{run_root(plan.summary.run_id)}{HISTORY_FILE}"
     reports = [u for u in plan.report_uploads if u.key != marker]
