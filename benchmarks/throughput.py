@@ -463,13 +463,18 @@ def measure_e2e(project: Project, settings: dict[str, str], ctx: Context, figure
             f"e2e run {settings}: {failed} failed (expected {ctx.expected_failures}), exit {run.returncode}:\n"
             f"{run.output[-3000:]}"
         )
+    _add_figures(figures, timings, run, cpu, run.run_dir / "evidence")
+    shutil.rmtree(run.run_dir, ignore_errors=True)  # keep the disk as it was for the next run
+
+
+def _add_figures(figures: Figures | None, timings: Path, run, cpu, evidence: Path) -> None:  # noqa: ANN001
+    """A measured run's figures: its items' timings, wall and CPU time, and the evidence it kept."""
     _record_timings(figures, timings)
     if figures is not None:
         figures.walls.append(run.wall_seconds)
         figures.cpus.append(cpu.total)
         figures.kinds.append(cpu.by_kind())
-        figures.evidence = _count_evidence(run.run_dir / "evidence")
-    shutil.rmtree(run.run_dir, ignore_errors=True)  # keep the disk as it was for the next run
+        figures.evidence = _count_evidence(evidence)
 
 
 def measure_peer(project: Project, flags: list[str], ctx: Context, figures: Figures | None) -> None:
@@ -501,12 +506,7 @@ def measure_peer(project: Project, flags: list[str], ctx: Context, figures: Figu
             f"pytest-playwright run: {failed} failed (expected {ctx.expected_failures}), exit {run.returncode}:\n"
             f"{run.output[-3000:]}"
         )
-    _record_timings(figures, timings)
-    if figures is not None:
-        figures.walls.append(run.wall_seconds)
-        figures.cpus.append(cpu.total)
-        figures.kinds.append(cpu.by_kind())
-        figures.evidence = _count_evidence(output)
+    _add_figures(figures, timings, run, cpu, output)
 
 
 def measure_floor(work: Path, ctx: Context, scenarios: int, figures: Figures | None) -> None:
