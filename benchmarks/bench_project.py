@@ -274,6 +274,22 @@ def pytest_sessionfinish(session):
 '''
 
 
+def run_rounds(names: list[str], one: Callable[[str, bool], None], warmup: int, repeat: int) -> None:
+    """``one(name, measured)`` for every variant: ``warmup`` unmeasured rounds, then ``repeat``
+    measured ones, the order rotated each round (no variant always runs first, or right after
+    another), with a progress line after each round."""
+    started = time.monotonic()
+    for round_no in range(warmup):
+        for name in names:
+            one(name, False)
+        print(f"  warm-up {round_no + 1}/{warmup} done ({time.monotonic() - started:.0f}s)", flush=True)
+    for round_no in range(repeat):
+        shift = round_no % len(names)
+        for name in names[shift:] + names[:shift]:
+            one(name, True)
+        print(f"  round {round_no + 1}/{repeat} done ({time.monotonic() - started:.0f}s)", flush=True)
+
+
 def write_timing_plugin(folder: Path) -> None:
     (folder / "bench_timing.py").write_text(TIMING_PLUGIN)
 

@@ -61,6 +61,7 @@ from bench_project import (
     clean_up,
     median,
     run_pytest,
+    run_rounds,
     table,
     write_timing_plugin,
 )
@@ -222,17 +223,7 @@ def main() -> None:
         f"of each of: {', '.join(names)}",
         flush=True,
     )
-    started = time.monotonic()
-    for round_no in range(args.warmup):
-        for name in names:
-            one(name, measured=False)
-        print(f"  warm-up {round_no + 1}/{args.warmup} done ({time.monotonic() - started:.0f}s)", flush=True)
-    for round_no in range(args.repeat):
-        # Rotate the order each round: no variant always runs first (or right after another).
-        shift = round_no % len(names)
-        for name in names[shift:] + names[:shift]:
-            one(name, measured=True)
-        print(f"  round {round_no + 1}/{args.repeat} done ({time.monotonic() - started:.0f}s)", flush=True)
+    run_rounds(names, one, args.warmup, args.repeat)
 
     plain = median(figures["plain"].per_scenario)
     plain_total = median(figures["plain"].totals)

@@ -101,6 +101,7 @@ from bench_project import (
     pages_feature,
     read_timings,
     run_pytest,
+    run_rounds,
     server_pids,
     table,
     write_timing_plugin,
@@ -938,20 +939,7 @@ def main() -> None:  # noqa: C901, PLR0912, PLR0915 - one linear script
             f"{args.warmup} warm-up and {args.repeat} measured round(s) of: {', '.join(names)}",
             flush=True,
         )
-        started = time.monotonic()
-        for round_no in range(args.warmup):
-            for name in names:
-                one(name, measured=False)
-            print(
-                f"  warm-up {round_no + 1}/{args.warmup} done ({time.monotonic() - started:.0f}s)", flush=True
-            )
-        for round_no in range(args.repeat):
-            shift = round_no % len(names)
-            for name in names[shift:] + names[:shift]:
-                one(name, measured=True)
-            print(
-                f"  round {round_no + 1}/{args.repeat} done ({time.monotonic() - started:.0f}s)", flush=True
-            )
+        run_rounds(names, one, args.warmup, args.repeat)
 
         # The table first: a failure of the breakdown's measurements below must not lose it.
         print_table(figures, args.scenarios, args.workers)

@@ -491,8 +491,7 @@ class _Reading:
     files: dict[str, Path]
 
 
-def _read(target: Target, run_dir: Path) -> _Reading:
-    summary = RunSummary.read(run_dir)
+def _read(target: Target, run_dir: Path, summary: RunSummary) -> _Reading:
     index, listing = load_index(target)
     previous = index.previous_of(summary.run_id, summary.branch, summary.started_at)
     remote = target.list(run_root(summary.run_id))
@@ -604,7 +603,7 @@ def publish_run(
     target.preflight()
     log(f"publish: run {run_dir.name} -> {target.description}")
     single_file = presign is not None or _opened_from_disk(target)
-    reading = _read(target, run_dir)
+    reading = _read(target, run_dir, summary)
     if dry_run:
         plan = _plan(reading)
         _print_plan(plan, reading, out)

@@ -204,7 +204,7 @@ def compact_copy(run_dir: Path, out: Path, settings: Settings) -> CompactStats:
             stats.left_out_bytes += path.stat().st_size
             handled.add(source)
     _demote_repeats(images)
-    _encode_images(images, out, settings, stats)
+    _encode_images(images, out, stats)
 
     for path in sorted(results.iterdir()):
         if not path.is_file() or path.name in handled:
@@ -325,7 +325,7 @@ class _Notes:
 # --------------------------------------------------------------------------- encoding
 
 
-def _encode_images(images: list[_Image], out: Path, settings: Settings, stats: CompactStats) -> None:
+def _encode_images(images: list[_Image], out: Path, stats: CompactStats) -> None:
     if not images:
         return
     started = time.perf_counter()
