@@ -24,7 +24,7 @@ from runner.plugin.evidence import ScenarioEvidence, first_line
 from runner.plugin.fixtures import EVIDENCE_KEY, evidence_for
 from runner.plugin.secrets import redactor_for
 from runner.plugin.state import RunState
-from runner.plugin.step_errors import MissingStepDefinition, missing_step
+from runner.plugin.step_errors import MissingStepDefinition, missing_step, registered_phrases
 from runner.redact import Redactor, make_private
 from runner.run import hand_over, point_latest
 from runner.settings import SettingsError
@@ -298,7 +298,7 @@ class RunListener:
 
     @pytest.hookimpl(trylast=True)
     def pytest_bdd_step_func_lookup_error(self, request, feature, scenario, step, exception) -> None:
-        error = missing_step(feature, scenario, step)
+        error = missing_step(feature, scenario, step, registered_phrases(request, step.type))
         results.step_done(request.node, step, error=error, status="undefined")
         scenario_evidence = evidence_for(request.node)
         scenario_evidence.failed, scenario_evidence.failed_step = True, f"{step.keyword} {step.name}"
