@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from runner.metadata import collect as collect_metadata
+from runner.plugin import outcomes
 from runner.plugin.collection import has_features
 from runner.plugin.fixtures import (  # noqa: F401 - fixtures are found by name in this plugin module
     base_url,
@@ -125,6 +126,8 @@ def pytest_configure(config: pytest.Config) -> None:
     variables = Variables()
     config.pluginmanager.register(variables, "e2e-variables")
     config.add_cleanup(lambda: config.pluginmanager.unregister(variables))
+    step_outcomes = outcomes.register()  # a step that raises is "failed" in the report too
+    config.add_cleanup(lambda: outcomes.unregister(step_outcomes))
     if state.writer is not None:
         config.pluginmanager.register(state.writer, "e2e-result-writer")
         config.add_cleanup(lambda: config.pluginmanager.unregister(state.writer))
