@@ -96,7 +96,10 @@ class RunListener:
         """The run cannot start: record it in run.json, say it once, stop before collecting anything."""
         if self.state.writer is not None:
             self.state.writer.session_error = message
-            self.state.writer.write(EXIT_SETUP_ERROR)
+            if self._write_summary(EXIT_SETUP_ERROR, []):
+                # Finished like any run (owner-only, reports/latest), whatever the outcome.
+                self._protect()
+                self._publish_locally()
         raise pytest.UsageError(message)
 
     def prepare_run(self) -> None:
@@ -227,7 +230,8 @@ class RunListener:
         terminalreporter.write_line(
             f"run folder: {rel}  (allure-results/, junit.xml, cucumber.json, evidence/)"
         )
-        terminalreporter.write_line(f"HTML report: e2e report {rel}   (e2e run does this for you)")
+        if not config.getoption("e2e_run_dir"):  # under `e2e run`, which names the report itself
+            terminalreporter.write_line(f"HTML report: e2e report {rel}   (e2e run does this for you)")
 
     # --- scenarios: evidence and Cucumber records -------------------------------------------
 
