@@ -8,7 +8,7 @@ import json
 
 import pytest
 from conftest import E2EProject
-from test_variables import signin_app  # noqa: F401 - the static app, a fixture
+from test_environment_values import signin_app  # noqa: F401 - the static app, a fixture
 
 from runner.report.allure import generate_report
 from runner.settings import resolve

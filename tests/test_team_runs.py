@@ -8,7 +8,7 @@ import os
 
 import pytest
 from conftest import E2EProject
-from test_variables import signin_app  # noqa: F401 - the static app, a fixture
+from test_environment_values import signin_app  # noqa: F401 - the static app, a fixture
 
 pytestmark = pytest.mark.slow
 
