@@ -219,6 +219,10 @@ _SPEC: dict[str, tuple[str, Callable[[Any], Any], Any]] = {
     "step_library": ("E2E_STEP_LIBRARY", _parse_bool, True),
     # More variables whose values are secrets (beyond the names that say so); see runner.redact.
     "secret_variables": ("E2E_SECRET_VARIABLES", _names, ()),
+    # Variables used as ${NAME} in features whose values are not secrets (shown, not masked).
+    "public_variables": ("E2E_PUBLIC_VARIABLES", _names, ()),
+    # Known browser noise in console evidence (a missing favicon): "drop" (default) or "keep".
+    "console_noise": ("E2E_CONSOLE_NOISE", _choice("drop", "keep"), "drop"),
     # private: run folders owner-only (0700/0600); shared: as the umask makes them.
     "run_folder_mode": ("E2E_RUN_FOLDER_MODE", _choice("private", "shared"), "private"),
     # The whole run's time limit in seconds (0: none): past it the run stops, written up.
@@ -273,6 +277,8 @@ class Settings:
     min_free_mb: int = 50
     run_timeout: int = 0
     secret_variables: tuple[str, ...] = ()
+    public_variables: tuple[str, ...] = ()
+    console_noise: str = "drop"
     run_folder_mode: str = "private"
     branch: str | None = None
     state_dir: str | None = None

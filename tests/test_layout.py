@@ -28,7 +28,7 @@ ALLOWED: dict[str, set[str]] = {
     "publish": {"settings", "run", "report"},
     "shards": {"settings", "run", "redact", "report", "publish"},
     "codebuild": {"settings", "run", "metadata"},
-    "plugin": {"settings", "run", "metadata", "redact", "browser", "demo_app"},
+    "plugin": {"settings", "run", "metadata", "redact", "browser", "demo_app", "steps"},
     "setup": {"settings", "run", "browser", "report", "publish", "plugin", "steps"},
     "cli": {"settings", "run", "metadata", "redact", "browser", "report", "publish", "shards", "codebuild", "setup"},
 }

@@ -46,6 +46,7 @@ SCAFFOLDED = (
     "steps/example_steps.py",
     "pyproject.toml",
     "requirements-e2e.txt",
+    "constraints-e2e.txt",
     "buildspec.yml",
     "buildspec-merge.yml",
     ".gitignore",

@@ -20,11 +20,13 @@ from __future__ import annotations
 import signal
 import tempfile
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from runner.metadata import collect as collect_metadata
+from runner.plugin import outcomes
 from runner.plugin.collection import has_features
 from runner.plugin.fixtures import (  # noqa: F401 - fixtures are found by name in this plugin module
     base_url,
@@ -44,6 +46,7 @@ from runner.plugin.options import add_options, overrides
 from runner.plugin.results import ResultWriter
 from runner.plugin.state import RUN_STATE, RunState
 from runner.plugin.steps_loader import load_step_modules
+from runner.plugin.variables import Variables, secret_names
 from runner.run import ALLURE_RESULTS, JUNIT_XML, RunFolderError, create_run_dir
 from runner.settings import SettingsError, resolve
 
@@ -86,6 +89,9 @@ def pytest_configure(config: pytest.Config) -> None:
         settings = resolve(config.rootpath, overrides(config))
     except SettingsError as exc:
         raise pytest.UsageError(str(exc)) from None
+    # ${NAME} values from the environment are secrets (the names are static in the features).
+    used = secret_names(config, settings.public_variables)
+    settings = replace(settings, secret_variables=tuple(dict.fromkeys(settings.secret_variables + used)))
     workerinput = getattr(config, "workerinput", None)
     if run_dir is None:
         # Listing tests produces no results: keep reports/ free of empty run folders.
@@ -117,6 +123,11 @@ def pytest_configure(config: pytest.Config) -> None:
     listener = RunListener(state)
     config.pluginmanager.register(listener, "e2e-run-listener")
     config.add_cleanup(lambda: config.pluginmanager.unregister(listener))
+    variables = Variables()
+    config.pluginmanager.register(variables, "e2e-variables")
+    config.add_cleanup(lambda: config.pluginmanager.unregister(variables))
+    step_outcomes = outcomes.register()  # a step that raises is "failed" in the report too
+    config.add_cleanup(lambda: outcomes.unregister(step_outcomes))
     if state.writer is not None:
         config.pluginmanager.register(state.writer, "e2e-result-writer")
         config.add_cleanup(lambda: config.pluginmanager.unregister(state.writer))

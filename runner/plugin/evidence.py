@@ -26,6 +26,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Locator, Page, Video
 from playwright.sync_api import Error as PlaywrightError
 
+from runner.plugin.noise import is_noise
 from runner.run import EVIDENCE
 
 if TYPE_CHECKING:
@@ -126,6 +127,8 @@ class ScenarioEvidence:
     def _on_console(self, message) -> None:
         if message.type == "error":
             location = message.location or {}
+            if self.settings.console_noise == "drop" and is_noise(message.text, location.get("url")):
+                return
             where = f" ({location.get('url')}:{location.get('lineNumber')})" if location.get("url") else ""
             self.console_errors.append(f"{message.text}{where}")
 

@@ -24,7 +24,7 @@ from runner.plugin.evidence import ScenarioEvidence, first_line
 from runner.plugin.fixtures import EVIDENCE_KEY, evidence_for
 from runner.plugin.secrets import redactor_for
 from runner.plugin.state import RunState
-from runner.plugin.step_errors import MissingStepDefinition, missing_step
+from runner.plugin.step_errors import MissingStepDefinition, missing_step, registered_phrases
 from runner.redact import Redactor, make_private
 from runner.run import hand_over, point_latest
 from runner.settings import SettingsError
@@ -96,7 +96,10 @@ class RunListener:
         """The run cannot start: record it in run.json, say it once, stop before collecting anything."""
         if self.state.writer is not None:
             self.state.writer.session_error = message
-            self.state.writer.write(EXIT_SETUP_ERROR)
+            if self._write_summary(EXIT_SETUP_ERROR, []):
+                # Finished like any run (owner-only, reports/latest), whatever the outcome.
+                self._protect()
+                self._publish_locally()
         raise pytest.UsageError(message)
 
     def prepare_run(self) -> None:
@@ -227,7 +230,8 @@ class RunListener:
         terminalreporter.write_line(
             f"run folder: {rel}  (allure-results/, junit.xml, cucumber.json, evidence/)"
         )
-        terminalreporter.write_line(f"HTML report: e2e report {rel}   (e2e run does this for you)")
+        if not config.getoption("e2e_run_dir"):  # under `e2e run`, which names the report itself
+            terminalreporter.write_line(f"HTML report: e2e report {rel}   (e2e run does this for you)")
 
     # --- scenarios: evidence and Cucumber records -------------------------------------------
 
@@ -298,7 +302,7 @@ class RunListener:
 
     @pytest.hookimpl(trylast=True)
     def pytest_bdd_step_func_lookup_error(self, request, feature, scenario, step, exception) -> None:
-        error = missing_step(feature, scenario, step)
+        error = missing_step(feature, scenario, step, registered_phrases(request, step.type))
         results.step_done(request.node, step, error=error, status="undefined")
         scenario_evidence = evidence_for(request.node)
         scenario_evidence.failed, scenario_evidence.failed_step = True, f"{step.keyword} {step.name}"

@@ -16,16 +16,19 @@ from pathlib import Path
 import pytest
 
 STEP_LIBRARY = "runner.steps.web"
+# The library's modules, registered together (runner.steps.memory: the remembering phrases).
+STEP_LIBRARY_MODULES = (STEP_LIBRARY, "runner.steps.memory")
 
 
 def load_step_modules(config: pytest.Config, project_root: Path, *, step_library: bool = True) -> list[str]:
     """Register the step library (unless turned off) and every ``steps/*.py``; returns their names."""
     loaded = []
     if step_library:
-        module = importlib.import_module(STEP_LIBRARY)
-        if not config.pluginmanager.is_registered(module):
-            config.pluginmanager.register(module, name=f"e2e-{STEP_LIBRARY}")
-        loaded.append(STEP_LIBRARY)
+        for name in STEP_LIBRARY_MODULES:
+            module = importlib.import_module(name)
+            if not config.pluginmanager.is_registered(module):
+                config.pluginmanager.register(module, name=f"e2e-{name}")
+            loaded.append(name)
     return loaded + _load_project_steps(config, project_root)
 
 

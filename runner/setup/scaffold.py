@@ -13,6 +13,15 @@ from runner import __version__
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
+# The versions the image has, shipped with the runner (kept equal to the repository's
+# constraints.txt by a test): a team's requirements-e2e.txt installs with them (`-c`).
+CONSTRAINTS = "constraints.txt"
+_CONSTRAINTS_FILE = Path(__file__).resolve().parents[1] / CONSTRAINTS
+_CONSTRAINTS_HEADER = (
+    "# The versions of the e2e-runner image (shipped with the runner {version}), so a local\n"
+    "# install matches CI's. Used by requirements-e2e.txt (-c); e2e init writes it once.\n"
+)
+
 # target path in the repository -> template file
 FILES: dict[str, str] = {
     "features/example.feature": "example.feature",
@@ -20,6 +29,7 @@ FILES: dict[str, str] = {
     "steps/example_steps.py": "example_steps.py",
     "pyproject.toml": "pyproject.toml",
     "requirements-e2e.txt": "requirements-e2e.txt",
+    "constraints-e2e.txt": CONSTRAINTS,
     "buildspec.yml": "buildspec.yml",
     "buildspec-merge.yml": "buildspec-merge.yml",
     ".gitignore": "gitignore",
@@ -36,6 +46,9 @@ class ScaffoldResult:
 
 
 def render(template: str, *, base_url: str) -> str:
+    if template == CONSTRAINTS:
+        header = _CONSTRAINTS_HEADER.replace("{version}", __version__)
+        return header + _CONSTRAINTS_FILE.read_text(encoding="utf-8")
     text = (TEMPLATES / template).read_text(encoding="utf-8")
     if template in {"pyproject.toml", "requirements-e2e.txt"}:
         text = text.replace("{base_url}", base_url).replace("{version}", __version__)
