@@ -200,6 +200,8 @@ _SPEC: dict[str, tuple[str, Callable[[Any], Any], Any]] = {
     "expect_timeout": ("E2E_EXPECT_TIMEOUT", _positive_int, 5000),
     # How long a page load may take (Playwright's default, 30 s); an app that never answers fails then.
     "navigation_timeout": ("E2E_NAVIGATION_TIMEOUT", _timeout_ms, 30000),
+    # How long one API step's request may take (runner.steps.api).
+    "api_timeout": ("E2E_API_TIMEOUT", _timeout_ms, 10000),
     "screenshots": ("E2E_SCREENSHOTS", _screenshots, "final"),
     # png: lossless, as pytest-playwright's; jpeg: lossy at screenshot_quality (smaller files on
     # photo-heavy pages). See benchmarks/throughput.py for what each costs.
@@ -260,6 +262,7 @@ class Settings:
     slow_mo: float = 0.0
     expect_timeout: int = 5000
     navigation_timeout: int = 30000
+    api_timeout: int = 10000
     screenshots: str = "final"
     screenshot_format: str = "png"
     screenshot_quality: int = 80

@@ -1,0 +1,143 @@
+"""The team told: one JSON POST after a publish, in Slack's incoming-webhook form.
+
+The message is ``{"text": ..., "blocks": [...]}``: ``text`` is the whole summary as plain
+text (what Mattermost, Rocket.Chat, Discord's ``/slack`` endpoint and Slack's own
+notifications show), ``blocks`` the same laid out for Slack. It carries the run's status,
+its counts, each new failure with its failing step and how long it has failed, the
+quarantined failures apart, and the report link.
+
+When (``notify_on``): ``failure`` (default) when the run is red; ``always``; ``change`` when
+the status differs from the branch's previous published run (a first run is a change).
+At most once per run: the publish records ``notified/<run-id>`` in the target after a
+successful POST, and a re-publish of the same run (a resumed one included) sees it and
+stays quiet; shards never notify (only a run that is published does). The POST is bounded
+(``TIMEOUT`` seconds in all, in a daemon thread, so a webhook that hangs in DNS or in the
+middle of its answer cannot hold the build) and never raises: a failure is one line on
+stderr. The webhook URL is a secret and is never printed.
+
+Written with the standard library's ``urllib``: one POST needs no HTTP library, and Slack's
+own SDK would add a dependency for a call it makes the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from runner.publish.index import Failure, RunEntry
+
+TIMEOUT = 5.0
+NOTIFY_ON = ("failure", "always", "change")
+RED = ("failed", "error", "interrupted", "broken")
+# Slack: at most 50 blocks in a message, 3,000 characters in a section's text.
+MAX_BLOCKS = 50
+MAX_SECTION = 3000
+MAX_LISTED = 20
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A failure as the message shows it."""
+
+    failure: Failure
+    verdict: str | None  # "new failure (...)", "failing since run X", "flaky: ..."
+    quarantined: bool = False
+
+
+def should_notify(entry: RunEntry, previous: RunEntry | None, notify_on: str) -> bool:
+    if notify_on == "always":
+        return True
+    if notify_on == "change":
+        return previous is None or previous.status != entry.status
+    return entry.status in RED
+
+
+def _line(item: Listed) -> str:
+    f = item.failure
+    where = f" ({f.feature})" if f.feature else ""
+    step = f"\n    step: {f.failed_step}" if f.failed_step else ""
+    error = f"\n    {f.error}" if f.error else ""
+    verdict = f" [{item.verdict}]" if item.verdict else ""
+    return f"• {f.name}{where}{verdict}{step}{error}"
+
+
+def _capped(lines: list[str], limit: int) -> str:
+    """Lines joined within ``limit`` characters, with how many were left out."""
+    out: list[str] = []
+    size = 0
+    for position, line in enumerate(lines):
+        more = len(lines) - position
+        tail = f"… and {more} more"
+        if size + len(line) + 1 > limit - len(tail) - 1:
+            out.append(tail)
+            break
+        out.append(line)
+        size += len(line) + 1
+    return "\n".join(out)
+
+
+def message(entry: RunEntry, listed: Iterable[Listed], report_link: str | None) -> dict:
+    """The webhook payload for ``entry``: ``text`` and Slack ``blocks``."""
+    items = list(listed)
+    counts = ", ".join(f"{n} {k}" for k, n in sorted(entry.counts.items()) if n and k != "total")
+    where = " · ".join(x for x in (entry.branch, (entry.commit or "")[:10] or None) if x)
+    headline = f"e2e run {entry.run_id}: {entry.status.upper()}" + (f" on {where}" if where else "")
+    new = [i for i in items if not i.quarantined and (i.verdict or "").startswith("new")]
+    other = [i for i in items if not i.quarantined and i not in new]
+    quarantined = [i for i in items if i.quarantined]
+    sections: list[tuple[str, list[str]]] = []
+    if new:
+        sections.append((f"New failures ({len(new)})", [_line(i) for i in new[:MAX_LISTED]] + _more(new)))
+    if other:
+        sections.append((f"Still failing ({len(other)})", [_line(i) for i in other[:MAX_LISTED]] + _more(other)))
+    if quarantined:
+        sections.append(
+            (f"Quarantined, not failing the build ({len(quarantined)})", [_line(i) for i in quarantined[:MAX_LISTED]] + _more(quarantined))
+        )
+    link = f"Report: {report_link}" if report_link else "Report: (no public link; see the build's log)"
+    text_parts = [headline, counts] + [f"{title}:\n" + "\n".join(lines) for title, lines in sections] + [link]
+    blocks: list[dict] = [
+        {"type": "header", "text": {"type": "plain_text", "text": headline[:150]}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": counts or "no scenarios"}},
+    ]
+    for title, lines in sections:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _capped([f"*{title}*", *lines], MAX_SECTION)}})
+    if report_link:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"<{report_link}|Open the report>"}})
+    return {"text": "\n".join(p for p in text_parts if p), "blocks": blocks[:MAX_BLOCKS]}
+
+
+def _more(items: list[Listed]) -> list[str]:
+    return [f"… and {len(items) - MAX_LISTED} more"] if len(items) > MAX_LISTED else []
+
+
+def post(url: str, payload: dict, *, timeout: float = TIMEOUT, warn: Callable[[str], None] | None = None) -> bool:
+    """POST ``payload`` as JSON to ``url`` within ``timeout`` seconds in all; never raises."""
+    outcome: dict[str, object] = {}
+
+    def send() -> None:
+        request = urllib.request.Request(
+            url, data=json.dumps(payload).encode(), headers={"Content-Type": "application/json"}, method="POST"
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (the team's own webhook)
+                outcome["status"] = response.status
+        except urllib.error.HTTPError as exc:
+            outcome["error"] = f"the webhook answered {exc.code}"
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            outcome["error"] = f"the webhook could not be reached ({getattr(exc, 'reason', exc)})"
+
+    worker = threading.Thread(target=send, name="e2e-notify", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        outcome["error"] = f"the webhook did not answer within {timeout:.0f} s"
+    if "error" in outcome:
+        if warn:
+            warn(f"notify_url: {outcome['error']}; the run is published, no message was sent")
+        return False
+    return True
