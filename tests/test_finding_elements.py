@@ -43,7 +43,9 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def shelf_app() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), partial(_QuietHandler, directory=str(SHELF_APP)))
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), partial(_QuietHandler, directory=str(SHELF_APP))
+    )
     thread = threading.Thread(target=server.serve_forever, name="shelf-app", daemon=True)
     thread.start()
     try:
@@ -70,7 +72,7 @@ def _run(project: pytest.Pytester, *args: str) -> pytest.RunResult:
 
 
 def _scenarios(project: pytest.Pytester) -> dict[str, dict]:
-    (run_json,) = project.path.glob("reports/*/run.json")
+    (run_json,) = [p for p in project.path.glob("reports/*/run.json") if p.parent.name != "latest"]
     return {s["name"]: s for s in json.loads(run_json.read_text())["scenarios"]}
 
 
@@ -203,7 +205,10 @@ def test_planted_failures_say_in_their_first_line_what_the_page_has(project: pyt
     assert first["A page that answers 404"].startswith('I open "/no-such-page/": the app answered 404 ')
     assert first["A page that answers 404"].endswith("/no-such-page/"), first["A page that answers 404"]
     assert first["A missing button"] == 'No button named "Delete". Buttons here: "Export"'
-    assert first["A link that should not be there"] == 'The "Add book" link is still visible (1 link of that name)'
+    assert (
+        first["A link that should not be there"]
+        == 'The "Add book" link is still visible (1 link of that name)'
+    )
     assert first["Two fields of one name"] == '2 visible fields match "Note"; a step needs exactly one'
     assert first["An option that is not there"] == (
         'No option "Mark as sold" in "Action:". Options here: '
@@ -221,7 +226,7 @@ def test_planted_failures_say_in_their_first_line_what_the_page_has(project: pyt
     output = result.stdout.str()
     assert "- textbox" not in output and "Locator expected" not in output
     attachments = [
-        json.loads(p.read_text()) for p in project.path.glob("reports/*/allure-results/*-result.json")
+        json.loads(p.read_text()) for p in project.path.glob("reports/latest/allure-results/*-result.json")
     ]
     names = {a["name"] for r in attachments for s in r.get("steps", []) for a in s.get("attachments", [])}
     names |= {a["name"] for r in attachments for a in r.get("attachments", [])}

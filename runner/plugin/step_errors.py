@@ -1,7 +1,9 @@
-"""A step with no definition fails with the step, where it is, and code ready to paste."""
+"""A step with no definition fails with the step, where it is, the closest registered
+phrases ("did you mean") and code ready to paste."""
 
 from __future__ import annotations
 
+import difflib
 import re
 from typing import Any
 
@@ -31,11 +33,45 @@ def snippet(keyword_type: str, text: str) -> str:
     )
 
 
+_GROUP = re.compile(r"\(\?P<(\w+)>(\\d\+|[^)]*)\)")
+_ESCAPED = re.compile(r"\\(.)")
+
+
+def readable(pattern: str) -> str:
+    """A step parser's pattern as a person writes the phrase: ``I click the "{name}" button``."""
+    text = _GROUP.sub(lambda m: "{" + m[1] + (":d" if m[2] == r"\d+" else "") + "}", pattern)
+    return _ESCAPED.sub(r"\1", text)
+
+
+def _shape(text: str) -> str:
+    # Compare the words, not the values: every quoted value and placeholder becomes "".
+    return re.sub(r"\{\w+(:d)?\}", "0", _QUOTED.sub('""', re.sub(r'"\{\w+\}"', '""', text)))
+
+
+def did_you_mean(text: str, phrases: list[str], limit: int = 3) -> list[str]:
+    """The registered phrases closest to a step's text, best first."""
+    shapes = {_shape(p): p for p in phrases}
+    close = difflib.get_close_matches(_shape(text), list(shapes), n=limit, cutoff=0.6)
+    return [shapes[c] for c in close]
+
+
+def registered_phrases() -> list[str]:
+    try:
+        from pytest_bdd.steps import step_function_context_registry
+    except ImportError:  # another pytest-bdd layout: no suggestions, the rest still stands
+        return []
+    names = (getattr(c.parser, "name", "") for c in step_function_context_registry.values())
+    return list(dict.fromkeys(readable(n) for n in names if isinstance(n, str) and n))
+
+
 def missing_step(feature: Any, scenario: Any, step: Any) -> MissingStepDefinition:
     where = f"{feature.rel_filename}:{step.line_number}"
+    close = did_you_mean(step.name, registered_phrases())
+    mean = "".join(f"\n    {step.keyword} {phrase}" for phrase in close)
     return MissingStepDefinition(
         f'No step definition matches this step ({where}, scenario "{scenario.name}"):\n'
         f"    {step.keyword} {step.name}\n"
-        "Add one to a module in steps/ (every steps/*.py is loaded), for example:\n\n"
+        + (f"Did you mean:{mean}\n" if close else "")
+        + "Add one to a module in steps/ (every steps/*.py is loaded), for example:\n\n"
         + snippet(step.type, step.name)
     )

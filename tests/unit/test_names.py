@@ -21,7 +21,9 @@ from runner.steps.tables import field_value_rows
         ("Ratio: 1:2", "Ratio: 1:2"),
     ],
 )
-def test_normalise_collapses_whitespace_and_strips_trailing_colons_and_stars(text: str, expected: str) -> None:
+def test_normalise_collapses_whitespace_and_strips_trailing_colons_and_stars(
+    text: str, expected: str
+) -> None:
     assert normalise(text) == expected
 
 
@@ -49,7 +51,10 @@ def test_pattern_escapes_regex_characters() -> None:
 
 def test_closest_puts_the_nearest_text_first_each_in_full() -> None:
     texts = ["Select book to change", "1 book marked as out of stock.", "Add book", "Go"]
-    assert closest("1 book was successfully marked as out of stock.", texts)[0] == "1 book marked as out of stock."
+    assert (
+        closest("1 book was successfully marked as out of stock.", texts)[0]
+        == "1 book marked as out of stock."
+    )
     assert closest("x", []) == []
     assert closest("Go", ["Go", "Go", "Gone"], limit=5) == ["Go", "Gone"]
 
