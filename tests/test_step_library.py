@@ -249,7 +249,10 @@ def test_wrong_expectations_fail_with_readable_messages(project: pytest.Pytester
         ]
     )
     # A missing name says what the page has instead of Playwright's locator and snapshot.
-    assert 'No heading named "Welcome to the Wrong Shop". Headings here: "Welcome to the Demo Bookshop"' in output
+    assert (
+        'No heading named "Welcome to the Wrong Shop". Headings here: "Welcome to the Demo Bookshop"'
+        in output
+    )
     assert 'Still see "Password", in: ' in output
     assert re.search(r"Locator expected to have count '?5'?", output), output[-4000:]
     assert re.search(r"Actual value: 1\b", output)
