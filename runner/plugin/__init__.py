@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 
 from runner.metadata import collect as collect_metadata
+from runner.plugin import signin, tags
 from runner.plugin.collection import has_features
 from runner.plugin.fixtures import (  # noqa: F401 - fixtures are found by name in this plugin module
     base_url,
@@ -103,6 +104,9 @@ def pytest_configure(config: pytest.Config) -> None:
     if workerinput is None and not config.option.xmlpath:
         config.option.xmlpath = str(run_dir / JUNIT_XML)
     load_step_modules(config, settings.project_root, step_library=settings.step_library)
+    for module in (tags, signin):  # tags with values as marks; `I am signed in as` and its hooks
+        if not config.pluginmanager.is_registered(module):
+            config.pluginmanager.register(module, f"e2e-{module.__name__}")
 
     from playwright.sync_api import expect
 
