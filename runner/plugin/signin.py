@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
+import os
 from dataclasses import dataclass, field
 from inspect import signature
 from pathlib import Path
@@ -44,10 +45,10 @@ from pytest_bdd.feature import get_features
 from pytest_bdd.scenario import get_step_function, parse_step_arguments
 from pytest_bdd.utils import get_required_args
 
-from runner.browser.server import state_dir
+from runner.browser.server import default_state_dir, state_dir
 from runner.plugin.evidence import first_line
 from runner.plugin.signin_store import RoleRecord, RoleStore
-from runner.plugin.state import RunState, get_run_state
+from runner.plugin.state import RUN_STATE, RunState, get_run_state
 
 ROLE_TAG = "sign-in:"
 _SKIPPED_DIRS = {"node_modules", "reports", "venv", "__pycache__"}
@@ -194,7 +195,7 @@ def _run_steps(
                 _run_step(request, sign_in, scenario, step, values)
             except SignInError:
                 raise
-            except Exception as exc:  # noqa: BLE001 - any step failure is the sign-in's failure
+            except (Exception, pytest.fail.Exception) as exc:  # noqa: BLE001 - any step's failure is the sign-in's
                 raise SignInError(
                     f'signing in as "{sign_in.role}" failed at {sign_in.feature.rel_filename}:{step.line_number} '
                     f"`{step.keyword} {step.name}`: {first_line(exc)}"
@@ -305,11 +306,11 @@ class Roles:
         context = self._new_context(request, storage_state=record.storage_state)
         try:
             with allure.step(f'Check the stored sign-in of "{sign_in.role}" ({why})'):
-                page = context.new_page()
-                page.goto(record.check_url)
                 try:
+                    page = context.new_page()
+                    page.goto(record.check_url)
                     _run_steps(request, sign_in, checks, page, context)
-                except SignInError:
+                except Exception:  # noqa: BLE001 - a page that does not open fails the check too
                     return False
             return True
         finally:
@@ -357,12 +358,22 @@ def storage_state_for(request: pytest.FixtureRequest, role: str) -> dict[str, An
     return state
 
 
+def _existing_store(state: RunState) -> RoleStore | None:
+    """The run's records, if a state folder exists (asking must not create one)."""
+    settings = state.settings
+    folder = Path(os.path.abspath(settings.state_dir)) if settings.state_dir else default_state_dir()
+    if not folder.is_dir():
+        return None
+    try:
+        return RoleStore(state_dir(settings), state.run_dir)
+    except Exception:  # noqa: BLE001 - an unusable state folder holds no states of this run
+        return None
+
+
 def secret_values(state: RunState) -> list[str]:
     """Every cookie and storage value of the run's stored states, for the redactor."""
-    try:
-        return RoleStore(state_dir(state.settings), state.run_dir).secret_values()
-    except Exception:  # noqa: BLE001 - an unusable state folder holds no states of this run
-        return []
+    store = _existing_store(state)
+    return store.secret_values() if store is not None else []
 
 
 # --- the step and the hooks (this module is registered as a plugin) ------------------------
@@ -387,11 +398,7 @@ def pytest_bdd_step_error(request, feature, scenario, step, step_func, step_func
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     """The controller, at the very end (the run folder is scrubbed by then): the run's states go."""
-    roles = config.stash.get(ROLES, None)
-    state = roles.state if roles is not None else None
-    if state is None:
-        with contextlib.suppress(Exception):
-            state = get_run_state(config)
-    if state is not None and state.is_controller:
-        with contextlib.suppress(Exception):
-            RoleStore(state_dir(state.settings), state.run_dir).forget()
+    state = config.stash.get(RUN_STATE, None)
+    store = _existing_store(state) if state is not None and state.is_controller else None
+    if store is not None:
+        store.forget()
