@@ -263,3 +263,36 @@ def test_an_unknown_role_names_the_roles_there_are(e2e_project: E2EProject, app:
     error = result.run_json()["scenarios"][0]["error"]
     assert 'no scenario says how "admn" signs in' in error, error
     assert '"admin" (features/sign_in.feature:4)' in error
+
+
+def test_a_role_can_sign_in_through_python(e2e_project: E2EProject, app: SignInApp) -> None:
+    project = _project(e2e_project)
+    project.add_steps(
+        "api_sign_in.py",
+        """from runner.plugin.signin_catalog import sign_in
+
+
+@sign_in("api-admin")
+def _through_the_api(context):
+    response = context.request.post("/login", form={"username": "admin", "password": "adminpass"})
+    assert response.ok, response.status
+""",
+    )
+    project.add_feature(
+        "api.feature",
+        """Feature: Signed in through the API
+
+  Scenario: One
+    Given I am signed in as "api-admin"
+    When I open "/home"
+    Then I see "Welcome, admin"
+
+  Scenario: Two
+    Given I am signed in as "api-admin"
+    When I open "/books"
+    Then I see "Books for admin"
+""",
+    )
+    result = project.pytest("features/api.feature", E2E_BASE_URL=app.url)
+    assert result.returncode == 0, result.output
+    assert app.sign_ins == {"admin": 1}

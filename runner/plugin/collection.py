@@ -17,7 +17,7 @@ from pytest_bdd import exceptions as bdd_exceptions
 from pytest_bdd.feature import get_features
 from pytest_bdd.scenario import get_python_name_generator, scenario
 
-from runner.plugin.signin import role_of
+from runner.plugin.signin_catalog import role_of
 from runner.plugin.tags import mark_name
 
 

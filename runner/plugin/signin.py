@@ -28,7 +28,6 @@ context's storage state (cookies, local storage) is stored in the private state 
 from __future__ import annotations
 
 import contextlib
-import fnmatch
 import os
 from dataclasses import dataclass, field
 from inspect import signature
@@ -39,103 +38,22 @@ import allure
 import pytest
 from _pytest.fixtures import call_fixture_func
 from playwright.sync_api import BrowserContext, Page
-from pytest_bdd import exceptions as bdd_exceptions
 from pytest_bdd import given, parsers
-from pytest_bdd.feature import get_features
 from pytest_bdd.scenario import get_step_function, parse_step_arguments
 from pytest_bdd.utils import get_required_args
 
 from runner.browser.server import default_state_dir, state_dir
 from runner.plugin.evidence import first_line
+from runner.plugin.signin_catalog import (
+    PYTHON_SIGN_INS,
+    PythonSignIn,
+    SignInError,
+    SignInScenario,
+    features_root,
+    find_sign_ins,
+)
 from runner.plugin.signin_store import RoleRecord, RoleStore
 from runner.plugin.state import RUN_STATE, RunState, get_run_state
-
-ROLE_TAG = "sign-in:"
-_SKIPPED_DIRS = {"node_modules", "reports", "venv", "__pycache__"}
-
-
-class SignInError(Exception):
-    """Signing in as a role failed, or the role has no (or more than one) sign-in scenario."""
-
-
-def role_of(tags: set[str] | list[str]) -> str | None:
-    for tag in sorted(tags):
-        if tag.startswith(ROLE_TAG):
-            return tag[len(ROLE_TAG) :]
-    return None
-
-
-@dataclass(frozen=True)
-class SignInScenario:
-    role: str
-    feature: Any  # pytest_bdd.parser.Feature
-    template: Any  # pytest_bdd.parser.ScenarioTemplate
-    location: str
-
-    @property
-    def scenario(self) -> Any:
-        return self.template.render({})
-
-    def split(self) -> tuple[list[Any], list[Any]]:
-        """(the steps that sign in, the last ``Then`` steps: the role's own check)."""
-        steps = list(self.scenario.steps)
-        cut = len(steps)
-        while cut > 0 and steps[cut - 1].type == "then":
-            cut -= 1
-        return steps[:cut], steps[cut:]
-
-
-def features_root(project_root: Path) -> Path:
-    features = project_root / "features"
-    return features if features.is_dir() else project_root
-
-
-def _feature_files(root: Path, norecurse: list[str]) -> list[Path]:
-    found = []
-    for path in sorted(root.rglob("*.feature")):
-        parts = path.relative_to(root).parts[:-1]
-        if any(
-            p.startswith(".") or p in _SKIPPED_DIRS or any(fnmatch.fnmatch(p, n) for n in norecurse)
-            for p in parts
-        ):
-            continue
-        found.append(path)
-    return found
-
-
-def find_sign_ins(
-    root: Path, project_root: Path, norecurse: list[str] = ()
-) -> tuple[dict[str, SignInScenario], list[str]]:
-    """Every ``@sign-in:ROLE`` scenario under ``root``, and the files that could not be read."""
-    roles: dict[str, SignInScenario] = {}
-    unreadable: list[str] = []
-    for path in _feature_files(root, list(norecurse)):
-        try:
-            features = get_features([str(path)])
-        except (bdd_exceptions.GherkinParseError, OSError, UnicodeDecodeError) as exc:
-            unreadable.append(f"{path}: {first_line(exc)}")
-            continue
-        for feature in features:
-            for template in feature.scenarios.values():
-                role = role_of(template.tags)
-                if role is None:
-                    continue
-                try:
-                    rel = path.resolve().relative_to(project_root.resolve()).as_posix()
-                except ValueError:
-                    rel = str(path)
-                location = f"{rel}:{template.line_number}"
-                if not role:
-                    raise SignInError(f"{location}: the tag @sign-in: names no role (write @sign-in:admin)")
-                if template.examples:
-                    raise SignInError(f"{location}: a @sign-in:{role} scenario cannot be a Scenario Outline")
-                if role in roles:
-                    raise SignInError(
-                        f'two scenarios say how "{role}" signs in: {roles[role].location} and {location}; keep one'
-                    )
-                roles[role] = SignInScenario(role, feature, template, location)
-    return roles, unreadable
-
 
 # --- running a sign-in scenario's steps ---------------------------------------------------
 
@@ -224,13 +142,21 @@ class Roles:
     def store(self) -> RoleStore:
         return RoleStore(state_dir(self.state.settings), self.state.run_dir)
 
-    def sign_in_for(self, role: str) -> SignInScenario:
+    def sign_in_for(self, role: str) -> SignInScenario | PythonSignIn:
         if self._catalog is None:
             root = self.state.settings.project_root
             self._catalog, self._unreadable = find_sign_ins(features_root(root), root, self.norecurse)
+        if role in self._catalog and role in PYTHON_SIGN_INS:
+            raise SignInError(
+                f'two sign-ins for "{role}": {self._catalog[role].location} and '
+                f"@sign_in in {PYTHON_SIGN_INS[role].location}; keep one"
+            )
         if role in self._catalog:
             return self._catalog[role]
-        known = ", ".join(f'"{r}" ({s.location})' for r, s in sorted(self._catalog.items())) or "none"
+        if role in PYTHON_SIGN_INS:
+            return PYTHON_SIGN_INS[role]
+        every = {**PYTHON_SIGN_INS, **self._catalog}
+        known = ", ".join(f'"{r}" ({s.location})' for r, s in sorted(every.items())) or "none"
         unread = (
             f" Feature files that could not be read: {'; '.join(self._unreadable)}."
             if self._unreadable
@@ -278,11 +204,20 @@ class Roles:
             self.trusted[role] = generation
             return made.storage_state
 
-    def _sign_in(self, request, sign_in: SignInScenario, generation: int) -> RoleRecord:
+    def _sign_in(self, request, sign_in: SignInScenario | PythonSignIn, generation: int) -> RoleRecord:
         steps, checks = sign_in.split()
         context = self._new_context(request)
         title = f'Sign in as "{sign_in.role}" ({sign_in.location}): once for this run, as the role\'s setup'
         try:
+            if isinstance(sign_in, PythonSignIn):
+                with allure.step(title):
+                    try:
+                        sign_in.func(context)
+                    except Exception as exc:  # noqa: BLE001 - the team's code failed: the sign-in failed
+                        raise SignInError(
+                            f'signing in as "{sign_in.role}" failed in {sign_in.location}: {first_line(exc)}'
+                        ) from exc
+                return RoleRecord(generation, storage_state=context.storage_state())
             page = context.new_page()
             with allure.step(title):
                 try:

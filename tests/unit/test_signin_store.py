@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from runner.plugin.signin import SignInError, find_sign_ins, role_of
+from runner.plugin.signin_catalog import SignInError, find_sign_ins, role_of
 from runner.plugin.signin_store import RoleRecord, RoleStore, UnsafeStateFile, state_values
 
 STATE = {
