@@ -7,6 +7,8 @@
 - ``fixtures``: browser/context/page ladder; ``evidence``: screenshots, traces, console;
 - ``results``: Cucumber JSON and run.json, complete under xdist;
 - ``sharding``: ``--shard INDEX/TOTAL`` by feature file;
+- ``signin``: ``Given I am signed in as "ROLE"``, each role signed in once per run;
+  ``tags``: tags with values (``@quarantine:REASON``) as marks, ``--strict-markers`` too;
 - ``listener``: the hooks of a run, on one object.
 
 The plugin is active when the run includes ``.feature`` files (or ``--e2e-run-dir`` is
