@@ -7,6 +7,8 @@
 - ``fixtures``: browser/context/page ladder; ``evidence``: screenshots, traces, console;
 - ``results``: Cucumber JSON and run.json, complete under xdist;
 - ``sharding``: ``--shard INDEX/TOTAL`` by feature file;
+- ``signin``: ``Given I am signed in as "ROLE"``, each role signed in once per run;
+  ``tags``: tags with values (``@quarantine:REASON``) as marks, ``--strict-markers`` too;
 - ``listener``: the hooks of a run, on one object.
 
 The plugin is active when the run includes ``.feature`` files (or ``--e2e-run-dir`` is
@@ -26,7 +28,7 @@ from pathlib import Path
 import pytest
 
 from runner.metadata import collect as collect_metadata
-from runner.plugin import outcomes
+from runner.plugin import outcomes, signin, tags
 from runner.plugin.collection import has_features
 from runner.plugin.fixtures import (  # noqa: F401 - fixtures are found by name in this plugin module
     base_url,
@@ -109,6 +111,9 @@ def pytest_configure(config: pytest.Config) -> None:
     if workerinput is None and not config.option.xmlpath:
         config.option.xmlpath = str(run_dir / JUNIT_XML)
     load_step_modules(config, settings.project_root, step_library=settings.step_library)
+    for module in (tags, signin):  # tags with values as marks; `I am signed in as` and its hooks
+        if not config.pluginmanager.is_registered(module):
+            config.pluginmanager.register(module, f"e2e-{module.__name__}")
 
     from playwright.sync_api import expect
 

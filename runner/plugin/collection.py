@@ -17,6 +17,9 @@ from pytest_bdd import exceptions as bdd_exceptions
 from pytest_bdd.feature import get_features
 from pytest_bdd.scenario import get_python_name_generator, scenario
 
+from runner.plugin.signin_catalog import role_of
+from runner.plugin.tags import mark_name
+
 
 class FeatureSyntaxError(Exception):
     pass
@@ -39,7 +42,9 @@ class FeatureFile(pytest.Module):
             ) from None
         for feature in features:
             self._declare_tags(feature)
-            for scenario_name in feature.scenarios:
+            for scenario_name, template in feature.scenarios.items():
+                if role_of(template.tags) is not None:
+                    continue  # how a role signs in: run by ``signin`` when a scenario asks, never a test
 
                 def _scenario() -> None:
                     """Bound from the feature file by the e2e plugin."""
@@ -53,11 +58,11 @@ class FeatureFile(pytest.Module):
 
     def _declare_tags(self, feature) -> None:
         """Gherkin tags become pytest marks (``-m smoke``) without each being declared in the ini."""
-        tags = set(feature.tags)
+        tags = {mark_name(t) for t in feature.tags}
         for template in feature.scenarios.values():
-            tags |= template.tags
+            tags |= {mark_name(t) for t in template.tags}
             for examples in template.examples:
-                tags |= examples.tags
+                tags |= {mark_name(t) for t in examples.tags}
         known = {line.split(":", 1)[0].split("(", 1)[0].strip() for line in self.config.getini("markers")}
         for tag in sorted(tags - known):
             self.config.addinivalue_line("markers", f"{tag}: Gherkin tag @{tag}")

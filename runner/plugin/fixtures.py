@@ -19,6 +19,7 @@ from playwright.sync_api import Error as PlaywrightError
 
 from runner.browser.session import BrowserSession, launch_options
 from runner.plugin.evidence import ScenarioEvidence
+from runner.plugin.signin import storage_state_for
 from runner.plugin.state import get_run_state
 from runner.settings import BASE_URL_PLACES, Settings
 
@@ -117,6 +118,7 @@ def new_context(
     """``new_context(**options)``: one more browser context for this scenario (a second
     user, another device), as pytest-playwright's fixture of the same name.
 
+    ``new_context(role="ROLE")`` starts with ROLE's stored sign-in (``runner.plugin.signin``).
     Each gets ``browser_context_args`` (overridden by ``options``), tracing from its first
     action, console capture and, on failure, its pages in the evidence; all are closed at
     the end of the scenario.
@@ -132,7 +134,9 @@ def new_context(
             "record_video_size": settings.viewport_size,
         }
 
-    def factory(**options: Any) -> BrowserContext:
+    def factory(role: str | None = None, **options: Any) -> BrowserContext:
+        if role is not None:  # a second actor signed in as a role (signed in once for the run)
+            options = {"storage_state": storage_state_for(request, role), **options}
         ctx = e2e_browser_session.new_context(browser, **{**browser_context_args, **video, **options})
         evidence.adopt(ctx)
         made.append(ctx)

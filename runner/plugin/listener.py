@@ -18,7 +18,7 @@ import pytest
 
 from runner.browser import server as browser_server
 from runner.browser.chromium import ChromiumNotFound, find_chromium, launch_args, playwright_ffmpeg
-from runner.plugin import app_under_test, results
+from runner.plugin import app_under_test, results, signin
 from runner.plugin.collection import collect_feature_file
 from runner.plugin.evidence import ScenarioEvidence, first_line
 from runner.plugin.fixtures import EVIDENCE_KEY, evidence_for
@@ -180,7 +180,7 @@ class RunListener:
         """Secrets out of every file of the run (traces included), then owner-only modes."""
         settings, run_dir = self.state.settings, self.state.run_dir
         try:
-            redactor_for(settings).scrub_tree(run_dir)
+            self.redactor.scrub_tree(run_dir)
             if settings.run_folder_mode == "private":
                 make_private(run_dir)
         except OSError as exc:
@@ -322,12 +322,20 @@ class RunListener:
             report.longrepr = user_traceback(item, call.excinfo)
         if report.failed and report.longrepr is not None:
             # A failure printed in a CI log is read as widely as a report: no secrets in it.
+            redactor = self.redactor
             text = str(report.longrepr)
-            clean = self.redactor.text(text)
+            clean = redactor.text(text)
             if clean != text:
                 report.longrepr = clean
+            # What the step printed is shown with the failure too.
+            report.sections = [(title, redactor.text(body)) for title, body in report.sections]
         results.attach_to_report(item, report, item.stash.get(EVIDENCE_KEY, None))
 
     @functools.cached_property
-    def redactor(self) -> Redactor:
+    def _redactor(self) -> Redactor:
         return redactor_for(self.state.settings)
+
+    @property
+    def redactor(self) -> Redactor:
+        """The run's secrets, with the cookie and storage values of its roles' sign-ins so far."""
+        return self._redactor.with_values(signin.secret_values(self.state))

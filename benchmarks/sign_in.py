@@ -1,0 +1,148 @@
+"""Signing in once per role against signing in in every scenario (issue 17's target: the
+time the admin scenarios spend signing in is at most 0.6x).
+
+    .venv/bin/python benchmarks/sign_in.py [--scenarios 10] [--rounds 3] [--iterations 600000]
+
+The app is ``tests/apps/signin_app.py`` (a session cookie, the password hashed with PBKDF2;
+``--iterations`` sets its cost, Django 5 uses 870,000 on faster machines). Two suites of
+``--scenarios`` admin scenarios, run with ``pytest features/ -p no:xdist`` (one process, so
+the first scenario pays the one sign-in):
+
+- "each time": every scenario opens /login, fills in two fields and clicks "Sign in"
+  (the four login steps), then checks it is signed in (``Then I see "Welcome, admin"``);
+- "once": every scenario says ``Given I am signed in as "admin"`` (the same steps run once,
+  as the @sign-in:admin scenario; another process would check the stored state once).
+
+Both then open /books (a page with a stylesheet and a script) and check it. Step durations
+come from the run's cucumber.json, scenario durations from run.json. The suites alternate
+round by round; the figures are medians over the rounds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests" / "apps"))
+
+from signin_app import SignInApp  # noqa: E402
+
+LOGIN_STEPS = """    Given I open "/login"
+    When I fill in "Username" with "admin"
+    And I fill in "Password" with "adminpass"
+    And I click the "Sign in" button
+"""
+CHECK = '    Then I see "Welcome, admin"\n'
+REST = '    When I open "/books"\n    Then I see "Books for admin"\n'
+
+
+def feature(kind: str, scenarios: int) -> str:
+    body = []
+    for n in range(1, scenarios + 1):
+        steps = LOGIN_STEPS + CHECK if kind == "each time" else '    Given I am signed in as "admin"\n'
+        body.append(f"  Scenario: Admin page {n}\n{steps}{REST}")
+    return "Feature: Admin pages\n\n" + "\n".join(body)
+
+
+SIGN_IN = f"Feature: Roles\n\n  @sign-in:admin\n  Scenario: The admin signs in\n{LOGIN_STEPS}{CHECK}"
+
+
+def make_project(root: Path, kind: str, scenarios: int) -> Path:
+    (root / "features").mkdir(parents=True)
+    (root / "pyproject.toml").write_text('[project]\nname = "bench"\nversion = "0"\n')
+    (root / "features" / "admin.feature").write_text(feature(kind, scenarios))
+    if kind == "once":
+        (root / "features" / "roles.feature").write_text(SIGN_IN)
+    return root
+
+
+def run(project: Path, app_url: str, state_dir: Path) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("E2E_", "PYTEST_"))}
+    env.update(E2E_BASE_URL=app_url, E2E_STATE_DIR=str(state_dir))
+    before = set((project / "reports").glob("2*")) if (project / "reports").is_dir() else set()
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "features", "-p", "no:xdist", "-p", "no:cacheprovider", "-q"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    [run_dir] = sorted(set((project / "reports").glob("2*")) - before)
+    if proc.returncode != 0:
+        raise SystemExit(f"the suite failed:\n{proc.stdout[-3000:]}{proc.stderr[-2000:]}")
+    cucumber = json.loads((run_dir / "cucumber.json").read_text())
+    summary = json.loads((run_dir / "run.json").read_text())
+    login = {line.strip().split(" ", 1)[1] for line in LOGIN_STEPS.splitlines()}
+    sign_in = four = 0.0
+    for element in (e for f in cucumber for e in f["elements"]):
+        for step in element["steps"]:
+            seconds = step["result"]["duration"] / 1e9
+            if step["name"] in login:
+                four += seconds
+                sign_in += seconds
+            elif step["name"].startswith("I am signed in as") or step["name"] == 'I see "Welcome, admin"':
+                sign_in += seconds  # the one step, or the check that the four steps signed in
+    scenarios = sum(s["duration_seconds"] for s in summary["scenarios"])
+    return {
+        "sign_in": sign_in,
+        "four_steps": four,
+        "scenarios": scenarios,
+        "count": len(summary["scenarios"]),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scenarios", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--iterations", type=int, default=600_000, help="the app's PBKDF2 iterations")
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="e2e-bench-signin-"))
+    state_dir = work / "state"
+    state_dir.mkdir(mode=0o700)
+    app = SignInApp(iterations=args.iterations).start()
+    kinds = ["each time", "once"]
+    projects = {k: make_project(work / k.replace(" ", "-"), k, args.scenarios) for k in kinds}
+    figures: dict[str, list[dict]] = {k: [] for k in kinds}
+    try:
+        run(projects["once"], app.url, state_dir)  # warm-up: the browser server and Python's caches
+        for round_no in range(args.rounds):
+            for kind in kinds if round_no % 2 == 0 else reversed(kinds):
+                figures[kind].append(run(projects[kind], app.url, state_dir))
+    finally:
+        app.stop()
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+    def med(kind: str, key: str) -> float:
+        return statistics.median(f[key] for f in figures[kind])
+
+    load = os.getloadavg()[0]
+    print(
+        f"{args.scenarios} admin scenarios per suite, {args.rounds} rounds, PBKDF2 {args.iterations}, load {load:.1f}"
+    )
+    print(f"{'suite':<10} {'signing in s':>13} {'4 login steps s':>16} {'whole scenarios s':>18}")
+    for kind in kinds:
+        print(
+            f"{kind:<10} {med(kind, 'sign_in'):>13.2f} {med(kind, 'four_steps'):>16.2f} {med(kind, 'scenarios'):>18.2f}"
+        )
+    once, each = med("once", "sign_in"), med("each time", "sign_in")
+    four = med("each time", "four_steps")
+    whole = med("once", "scenarios") / med("each time", "scenarios")
+    print(f"signing in, once / each time (with its check): {once / each:.2f}x (target <= 0.6x)")
+    print(f"signing in, once / the four login steps alone:   {once / four:.2f}x")
+    print(f"whole scenarios, once / each time:               {whole:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
