@@ -110,7 +110,7 @@ Feature: Notes through the API and the UI
 def test_crud_through_the_api_and_the_ui(e2e_project, notes_url: str) -> None:
     project = _project(e2e_project, notes_url)
     project.add_feature("notes.feature", CRUD)
-    result = project.pytest("features/", NOTES_PASSWORD=PASSWORD, E2E_EXPECT_TIMEOUT="3000")
+    result = project.pytest("features/", NOTES_PASSWORD=PASSWORD, E2E_EXPECT_TIMEOUT="3000", E2E_TRACE="on")
     assert result.returncode == 0, result.output
     summary = result.run_json()
     assert summary["counts"]["passed"] == 3, summary["counts"]
@@ -147,11 +147,19 @@ def _cookie_values(run_dir: Path) -> list[str]:
     """Session and CSRF values (40/32 hex) that appear in the run folder's text files."""
     import re
 
+    import zipfile
+
     found = []
     pattern = re.compile(rb"(sessionid|csrftoken)=([0-9a-f]{32,40})")
     for path in run_dir.rglob("*"):
-        if path.is_file() and path.suffix != ".zip":
-            found += [m.group(0).decode() for m in pattern.finditer(path.read_bytes())]
+        if not path.is_file():
+            continue
+        blobs = [path.read_bytes()]
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as archive:
+                blobs += [archive.read(name) for name in archive.namelist()]
+        for blob in blobs:
+            found += [m.group(0).decode() for m in pattern.finditer(blob)]
     return found
 
 

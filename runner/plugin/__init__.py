@@ -46,6 +46,7 @@ from runner.plugin.fixtures import (  # noqa: F401 - fixtures are found by name 
 from runner.plugin.listener import RunListener
 from runner.plugin.options import add_options, overrides
 from runner.plugin.results import ResultWriter
+from runner.plugin.run_secrets import e2e_secret_sink  # noqa: F401 - a fixture
 from runner.plugin.state import RUN_STATE, RunState
 from runner.plugin.steps_loader import load_step_modules
 from runner.plugin.variables import Variables, secret_names

@@ -374,11 +374,10 @@ def response_json_matches(api: ApiClient, expected_text: str) -> None:
 
 
 @pytest.fixture
-def api(context: BrowserContext, base_url: str, request: pytest.FixtureRequest) -> Iterator[ApiClient]:
-    """The scenario's API client, on its browser context (cookies shared with the page)."""
-    settings = request.getfixturevalue("e2e_settings")
-    timeout = float(settings.api_timeout)
-    yield ApiClient(context=context, base_url=base_url, timeout_ms=timeout)
+def api(context: BrowserContext, base_url: str, e2e_settings: Any, e2e_secret_sink: Any) -> Iterator[ApiClient]:
+    """The scenario's API client, on its browser context (cookies shared with the page);
+    every cookie value it sees goes to the runner's secrets (``e2e_secret_sink``)."""
+    yield ApiClient(context=context, base_url=base_url, timeout_ms=float(e2e_settings.api_timeout), on_secret=e2e_secret_sink)
 
 
 _METHOD = "|".join(METHODS)
