@@ -146,7 +146,6 @@ def _assert_not_in_run(run_dir: Path, secrets: list[str]) -> None:
 def _cookie_values(run_dir: Path) -> list[str]:
     """Session and CSRF values (40/32 hex) that appear in the run folder's text files."""
     import re
-
     import zipfile
 
     found = []
