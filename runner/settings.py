@@ -125,6 +125,11 @@ class Settings:
     slow_mo: float = _setting(
         0.0, "E2E_SLOW_MO", parsers.slow_mo_ms, "milliseconds added to every action",
         flag="--slow-mo", aliases=("--slowmo",), metavar="MS")
+    action_timeout: int = _setting(
+        10000, "E2E_ACTION_TIMEOUT", parsers.timeout_ms,
+        "how long an action (click, fill, select, check; a custom step's too) may wait for its "
+        "element (ms); not page loads nor checks",
+        flag="--action-timeout", metavar="MS")
     expect_timeout: int = _setting(
         5000, "E2E_EXPECT_TIMEOUT", parsers.positive_int,
         "how long checks wait (ms); set with Playwright's `expect.set_options`, so a custom step's "

@@ -117,9 +117,9 @@ def new_context(
     """``new_context(**options)``: one more browser context for this scenario (a second
     user, another device), as pytest-playwright's fixture of the same name.
 
-    Each gets ``browser_context_args`` (overridden by ``options``), tracing from its first
-    action, console capture and, on failure, its pages in the evidence; all are closed at
-    the end of the scenario.
+    Each gets ``browser_context_args`` (overridden by ``options``), ``action_timeout`` as its
+    default timeout, tracing from its first action, console capture and, on failure, its
+    pages in the evidence; all are closed at the end of the scenario.
     """
     evidence = evidence_for(request.node)
     made: list[BrowserContext] = []
@@ -134,6 +134,9 @@ def new_context(
 
     def factory(**options: Any) -> BrowserContext:
         ctx = e2e_browser_session.new_context(browser, **{**browser_context_args, **video, **options})
+        # Every action (click, fill, a custom step's too) waits at most action_timeout; page
+        # loads keep navigation_timeout and checks expect_timeout (expect.set_options).
+        ctx.set_default_timeout(settings.action_timeout)
         evidence.adopt(ctx)
         made.append(ctx)
         return ctx

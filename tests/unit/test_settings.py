@@ -97,6 +97,18 @@ def test_the_new_settings_and_their_defaults(project: Path) -> None:
     )
 
 
+def test_action_timeout_is_ten_seconds_unless_set(project: Path) -> None:
+    assert resolve(project, environ={}).action_timeout == 10000
+    assert resolve(project, environ={"E2E_ACTION_TIMEOUT": "1500"}).action_timeout == 1500
+    assert resolve(project, {"action_timeout": "2500"}, environ={}).action_timeout == 2500
+    _refused(
+        project,
+        "--action-timeout (command line) = '0': expected a whole number of milliseconds between 1",
+        overrides={"action_timeout": "0"},
+        environ={},
+    )
+
+
 # --------------------------------------------------------------------------- sources and flag names
 
 
