@@ -115,8 +115,8 @@ class Settings:
         False, "E2E_HEADED", parsers.boolean, "show the browser window (local debugging)", flag="--headed")
     chromium: str | None = _setting(
         None, "E2E_CHROMIUM", parsers.optional_str,
-        "Chromium binary; default: Playwright's own, else Debian's `chromium`",
-        flag="--chromium", metavar="PATH", shown_default="found")
+        "Chromium binary", flag="--chromium", metavar="PATH",
+        shown_default="found: Playwright's own, else Debian's `chromium`")
     browser_args: tuple[str, ...] = _setting((), "E2E_BROWSER_ARGS", parsers.args, "extra Chromium flags")
     viewport: tuple[int, int] = _setting(
         parsers.DEFAULT_VIEWPORT, "E2E_VIEWPORT", parsers.viewport,
