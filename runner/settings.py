@@ -1,182 +1,92 @@
-"""One typed settings object, resolved once from three layers.
+"""One typed settings object, resolved once from three layers, each setting declared once.
 
 Precedence, lowest first: ``[tool.e2e]`` in ``pyproject.toml``, then ``E2E_*``
 environment variables, then command-line flags. Every value remembers where it came
 from, so a bad value is reported as "``E2E_VIEWPORT`` (environment)" or
 "``pyproject.toml`` [tool.e2e] viewport" rather than as a bare parse error.
+
+Each field of ``Settings`` is its setting's one declaration (``_setting(...)``): default,
+``E2E_*`` variable, parser, flag and help. ``SETTINGS`` is read from those fields, and
+from it come ``resolve()``, the pytest flags (``runner.plugin.options``), the ``e2e``
+commands' option help (``runner.cli.common.setting_option``) and the README's options
+table (``python -m runner.settings --markdown``; ``tests/unit/test_settings.py`` keeps the
+README equal to it). Adding a setting is adding one field.
 """
 
 from __future__ import annotations
 
-import math
+import dataclasses
 import os
-import re
+import sys
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from runner import parsers
+from runner.parsers import Choice
 
 
 class SettingsError(Exception):
     """A configuration value is wrong; the message names where it came from and what to do."""
 
 
-def _parse_bool(text: str) -> bool:
-    lowered = str(text).strip().lower()
-    if lowered in {"1", "true", "yes", "on"}:
-        return True
-    if lowered in {"0", "false", "no", "off", ""}:
-        return False
-    raise ValueError("expected true or false")
+@dataclass(frozen=True)
+class Setting:
+    """What is declared of one setting; ``name`` and ``default`` come from its field."""
+
+    name: str
+    default: Any
+    env: str
+    parse: Callable[[Any], Any]
+    help: str  # Markdown: the README's "meaning"; the flags' help drops the backticks
+    flag: str | None = None  # the one flag that sets it; error messages name it
+    aliases: tuple[str, ...] = ()  # pytest-playwright's names for the same flag
+    on: Literal["pytest", "e2e"] = "pytest"  # whose flag: pytest's (the plugin) or the e2e commands'
+    metavar: str | None = None
+    shown_default: str | None = None  # the default in words, when the value alone says too little
+
+    @property
+    def is_switch(self) -> bool:
+        """A flag without a value (``--headed``), for a boolean."""
+        return self.parse is parsers.boolean
+
+    @property
+    def choices(self) -> tuple[str, ...] | None:
+        return self.parse.accepted if isinstance(self.parse, Choice) else None
+
+    @property
+    def default_text(self) -> str:
+        """The default as the README and the flags' help show it."""
+        if self.shown_default is not None:
+            return self.shown_default
+        value = self.default
+        if value is None:
+            return "unset"
+        if isinstance(value, bool):
+            return str(value).lower()
+        if isinstance(value, int | float):
+            return f"{value:g}"
+        if isinstance(value, tuple):
+            return f"`{'x'.join(map(str, value))}`" if value else ""
+        return f"`{value}`"
+
+    def flag_help(self) -> str:
+        """The help of its flag: the meaning, the default, the variable."""
+        text = self.help.replace("`", "")
+        default = self.default_text.replace("`", "")
+        if default:
+            text += f"; default {default}"
+        return f"{text} [{self.env}]"
 
 
-# The largest viewport accepted: 8K UHD. Larger ones exhaust a build machine's memory on the first
-# full-page screenshot and are always a typo (an extra digit) rather than a real screen.
-MAX_VIEWPORT = (7680, 4320)
+_SPEC = "e2e.setting"
 
 
-def _parse_viewport(text: str) -> tuple[int, int]:
-    parts = str(text).lower().replace(" ", "").split("x")
-    # isascii: str.isdigit() also accepts digits such as "²" that int() then refuses.
-    if len(parts) != 2 or not all(p.isascii() and p.isdigit() and int(p) > 0 for p in parts):
-        raise ValueError("expected WIDTHxHEIGHT, for example 1920x1080, both at least 1")
-    width, height = int(parts[0]), int(parts[1])
-    if width > MAX_VIEWPORT[0] or height > MAX_VIEWPORT[1]:
-        raise ValueError(f"expected at most {MAX_VIEWPORT[0]}x{MAX_VIEWPORT[1]} (8K), for example 1920x1080")
-    return width, height
-
-
-def _choice(*allowed: str) -> Callable[[str], str]:
-    def parse(text: str) -> str:
-        value = str(text).strip().lower()
-        if value not in allowed:
-            raise ValueError(f"expected one of: {', '.join(allowed)}")
-        return value
-
-    return parse
-
-
-# pytest-playwright's --screenshot values, as aliases: "on" keeps the final state, as ours does.
-_SCREENSHOT_ALIASES = {"on": "final"}
-SCREENSHOT_MODES = ("final", "every-step", "only-on-failure", "off")
-
-
-def _screenshots(text: str) -> str:
-    value = str(text).strip().lower()
-    value = _SCREENSHOT_ALIASES.get(value, value)
-    if value not in SCREENSHOT_MODES:
-        raise ValueError(
-            f"expected one of: {', '.join(SCREENSHOT_MODES)} (or 'on', as pytest-playwright says)"
-        )
-    return value
-
-
-# Node's timers hold at most 2**31 - 1 ms; Playwright turns a longer delay into 1 ms without a word.
-MAX_TIMER_MS = 2**31 - 1
-MAX_SLOW_MO_MS = MAX_TIMER_MS
-
-
-def _slow_mo_ms(text: str | float) -> float:
-    """A delay in milliseconds: finite, >= 0 (``float()`` alone takes "nan", "inf" and "1e400")."""
-    try:
-        value = float(str(text).strip()) if not isinstance(text, bool) else math.nan
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value < 0:
-        raise ValueError("expected a finite number of milliseconds >= 0")
-    if value > MAX_SLOW_MO_MS:
-        raise ValueError(
-            f"expected at most {MAX_SLOW_MO_MS} milliseconds (the longest delay Playwright keeps)"
-        )
-    return value
-
-
-def _timeout_ms(text: str) -> int:
-    """A timeout in whole milliseconds, > 0 and one Node's timers can hold."""
-    value = int(str(text).strip())
-    if not 0 < value <= MAX_TIMER_MS:
-        raise ValueError(f"expected a whole number of milliseconds between 1 and {MAX_TIMER_MS}")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
-    value = int(str(text).strip())
-    if value < 0:
-        raise ValueError("expected a whole number >= 0")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    value = int(str(text).strip())
-    if value <= 0:
-        raise ValueError("expected a whole number > 0")
-    return value
-
-
-def _quality(text: str) -> int:
-    """A JPEG quality, as Playwright takes it: a whole number from 1 to 100."""
-    value = int(str(text).strip())
-    if not 1 <= value <= 100:
-        raise ValueError("expected a whole number from 1 to 100")
-    return value
-
-
-def _optional_str(text: str) -> str | None:
-    value = str(text).strip()
-    return value or None
-
-
-def _names(text: str | list[str]) -> tuple[str, ...]:
-    """Variable names, as a list or separated by commas or spaces."""
-    items = text if isinstance(text, list) else re.split(r"[,\s]+", str(text))
-    names = tuple(str(n).strip() for n in items if str(n).strip())
-    bad = [n for n in names if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", n)]
-    if bad:
-        raise ValueError(f"not variable names: {', '.join(bad)}")
-    return names
-
-
-def _args(text: str | list[str]) -> tuple[str, ...]:
-    if isinstance(text, list):
-        return tuple(str(a) for a in text)
-    return tuple(a for a in str(text).split() if a)
-
-
-def shard_spec(text: str) -> tuple[int, int] | None:
-    """``"2/3"`` -> ``(2, 3)``; indexes count from 1, like Playwright's ``--shard``; empty: none."""
-    value = str(text).strip()
-    if not value:
-        return None
-    parts = value.replace(" ", "").split("/")
-    if len(parts) != 2 or not all(p.isdigit() for p in parts):
-        raise ValueError("expected INDEX/TOTAL, for example 1/2")
-    index, total = int(parts[0]), int(parts[1])
-    if total < 1 or not 1 <= index <= total:
-        raise ValueError("INDEX must be between 1 and TOTAL (TOTAL >= 1)")
-    return index, total
-
-
-def _folder(value: str | os.PathLike[str]) -> str:
-    # TOML has numbers, booleans, arrays and tables: `reports_dir = 5` must not become "5/".
-    if isinstance(value, os.PathLike):
-        value = os.fspath(value)
-    if not isinstance(value, str):
-        raise TypeError("expected a folder path (a string)")
-    if not value.strip():
-        raise ValueError("expected a folder path (a string), not an empty one")
-    if "\0" in value:
-        raise ValueError("a folder path cannot contain a NUL character")
-    return value
-
-
-def _prefix(text: str) -> str:
-    if not isinstance(text, str):
-        raise TypeError('expected a key prefix (a string, for example "e2e")')
-    value = text.strip().strip("/")
-    if ".." in value.split("/"):
-        raise ValueError("must not contain '..'")
-    return value
+def _setting(default: Any, env: str, parse: Callable[[Any], Any], help: str, **declared: Any) -> Any:
+    """A ``Settings`` field declaring one setting (see ``Setting`` for ``declared``)."""
+    return field(default=default, metadata={_SPEC: dict(env=env, parse=parse, help=help, **declared)})
 
 
 # ``base_url = "demo"``: the bundled demo app, started for the run on a free loopback port.
@@ -187,65 +97,7 @@ BASE_URL_PLACES = (
     'or --base-url (pytest) / -e E2E_BASE_URL=... (e2e codebuild-local); base_url = "demo" runs the '
     "bundled demo app"
 )
-
-# name -> (environment variable, parser, default)
-_SPEC: dict[str, tuple[str, Callable[[Any], Any], Any]] = {
-    "base_url": ("E2E_BASE_URL", _optional_str, None),
-    "reports_dir": ("E2E_REPORTS_DIR", _folder, "reports"),
-    "headed": ("E2E_HEADED", _parse_bool, False),
-    "chromium": ("E2E_CHROMIUM", _optional_str, None),
-    "browser_args": ("E2E_BROWSER_ARGS", _args, ()),
-    "viewport": ("E2E_VIEWPORT", _parse_viewport, (1920, 1080)),
-    "slow_mo": ("E2E_SLOW_MO", _slow_mo_ms, 0.0),
-    "expect_timeout": ("E2E_EXPECT_TIMEOUT", _positive_int, 5000),
-    # How long a page load may take (Playwright's default, 30 s); an app that never answers fails then.
-    "navigation_timeout": ("E2E_NAVIGATION_TIMEOUT", _timeout_ms, 30000),
-    # How long one API step's request may take (runner.steps.api).
-    "api_timeout": ("E2E_API_TIMEOUT", _timeout_ms, 10000),
-    "screenshots": ("E2E_SCREENSHOTS", _screenshots, "final"),
-    # png: lossless, as pytest-playwright's; jpeg: lossy at screenshot_quality (smaller files on
-    # photo-heavy pages). See benchmarks/throughput.py for what each costs.
-    "screenshot_format": ("E2E_SCREENSHOT_FORMAT", _choice("png", "jpeg"), "png"),
-    "screenshot_quality": ("E2E_SCREENSHOT_QUALITY", _quality, 80),
-    # A device of Playwright's registry ("iPhone 13", "Pixel 7"): viewport, user agent, touch.
-    "device": ("E2E_DEVICE", _optional_str, None),
-    "trace": ("E2E_TRACE", _choice("retain-on-failure", "on", "off"), "retain-on-failure"),
-    "video": ("E2E_VIDEO", _choice("off", "retain-on-failure", "on"), "off"),
-    "browser_server": ("E2E_BROWSER_SERVER", _choice("shared", "private"), "shared"),
-    "report_bucket": ("E2E_REPORT_BUCKET", _optional_str, None),
-    "report_prefix": ("E2E_REPORT_PREFIX", _prefix, "e2e"),
-    "report_url": ("E2E_REPORT_URL", _optional_str, None),
-    # What the single-file report embeds: compact (WebP screenshots, no traces or videos) or full.
-    "report_evidence": ("E2E_REPORT_EVIDENCE", _choice("compact", "full"), "compact"),
-    # The generic step library (runner.steps.web), registered unless turned off.
-    "step_library": ("E2E_STEP_LIBRARY", _parse_bool, True),
-    # More variables whose values are secrets (beyond the names that say so); see runner.redact.
-    "secret_variables": ("E2E_SECRET_VARIABLES", _names, ()),
-    # Variables used as ${NAME} in features whose values are not secrets (shown, not masked).
-    "public_variables": ("E2E_PUBLIC_VARIABLES", _names, ()),
-    # Known browser noise in console evidence (a missing favicon): "drop" (default) or "keep".
-    "console_noise": ("E2E_CONSOLE_NOISE", _choice("drop", "keep"), "drop"),
-    # private: run folders owner-only (0700/0600); shared: as the umask makes them.
-    "run_folder_mode": ("E2E_RUN_FOLDER_MODE", _choice("private", "shared"), "private"),
-    # The whole run's time limit in seconds (0: none): past it the run stops, written up.
-    "run_timeout": ("E2E_RUN_TIMEOUT", _non_negative_int, 0),
-    # A run stops (written up) when less than this many MB are free where it writes.
-    "min_free_mb": ("E2E_MIN_FREE_MB", _non_negative_int, 50),
-    # Where a run's branch comes from when git and CodeBuild cannot say (a copied checkout).
-    "branch": ("E2E_BRANCH", _optional_str, None),
-    # The shared browser's state folder (default: per user, in the temp folder).
-    "state_dir": ("E2E_STATE_DIR", _optional_str, None),
-    # Report tooling: a folder holding node_modules/allure, and the Node binary to run it.
-    "tools_dir": ("E2E_TOOLS_DIR", _optional_str, None),
-    "node": ("E2E_NODE", _optional_str, None),
-    # Batch builds: this build's shard, where shards meet, and what keys a batch.
-    "shard": ("E2E_SHARD", shard_spec, None),
-    "shards_url": ("E2E_SHARDS_URL", _optional_str, None),
-    "batch_key": ("E2E_BATCH_KEY", _optional_str, None),
-    # The image: its name for `e2e codebuild-local`, and whether its ENTRYPOINT starts a browser.
-    "image": ("E2E_IMAGE", _optional_str, "e2e-runner:latest"),
-    "entrypoint_no_browser": ("E2E_ENTRYPOINT_NO_BROWSER", _parse_bool, False),
-}
+SCREENSHOT_MODES = ("final", "every-step", "only-on-failure", "off")
 
 
 @dataclass(frozen=True)
@@ -253,45 +105,135 @@ class Settings:
     """Everything a step of the pipeline needs to know, resolved once."""
 
     project_root: Path
-    base_url: str | None = None
-    reports_dir: Path = Path("reports")
-    headed: bool = False
-    chromium: str | None = None
-    browser_args: tuple[str, ...] = ()
-    viewport: tuple[int, int] = (1920, 1080)
-    slow_mo: float = 0.0
-    expect_timeout: int = 5000
-    navigation_timeout: int = 30000
-    api_timeout: int = 10000
-    screenshots: str = "final"
-    screenshot_format: str = "png"
-    screenshot_quality: int = 80
-    device: str | None = None
-    trace: str = "retain-on-failure"
-    video: str = "off"
-    browser_server: str = "shared"
-    report_bucket: str | None = None
-    report_prefix: str = "e2e"
-    # Public base URL of the publish root (CloudFront, website endpoint) for printed links.
-    report_url: str | None = None
-    # What the single-file report embeds (runner.report.compact): "compact" or "full".
-    report_evidence: str = "compact"
-    step_library: bool = True
-    min_free_mb: int = 50
-    run_timeout: int = 0
-    secret_variables: tuple[str, ...] = ()
-    public_variables: tuple[str, ...] = ()
-    console_noise: str = "drop"
-    run_folder_mode: str = "private"
-    branch: str | None = None
-    state_dir: str | None = None
-    tools_dir: str | None = None
-    node: str | None = None
-    shard: tuple[int, int] | None = None
-    shards_url: str | None = None
-    batch_key: str | None = None
-    image: str = "e2e-runner:latest"
-    entrypoint_no_browser: bool = False
+    # fmt: off
+    base_url: str | None = _setting(
+        None, "E2E_BASE_URL", parsers.optional_str,
+        "the app under test; `demo`: the bundled demo app, started on a free loopback port (this "
+        "repository's setting). Every run's first line names the app and where its URL came from",
+        flag="--base-url", metavar="URL", shown_default="unset (an error)")
+    headed: bool = _setting(
+        False, "E2E_HEADED", parsers.boolean, "show the browser window (local debugging)", flag="--headed")
+    chromium: str | None = _setting(
+        None, "E2E_CHROMIUM", parsers.optional_str,
+        "Chromium binary", flag="--chromium", metavar="PATH",
+        shown_default="found: Playwright's own, else Debian's `chromium`")
+    browser_args: tuple[str, ...] = _setting((), "E2E_BROWSER_ARGS", parsers.args, "extra Chromium flags")
+    viewport: tuple[int, int] = _setting(
+        parsers.DEFAULT_VIEWPORT, "E2E_VIEWPORT", parsers.viewport,
+        f"page size, at most {parsers.MAX_VIEWPORT[0]}x{parsers.MAX_VIEWPORT[1]}",
+        flag="--viewport", metavar="WxH")
+    slow_mo: float = _setting(
+        0.0, "E2E_SLOW_MO", parsers.slow_mo_ms, "milliseconds added to every action",
+        flag="--slow-mo", aliases=("--slowmo",), metavar="MS")
+    action_timeout: int = _setting(
+        10000, "E2E_ACTION_TIMEOUT", parsers.timeout_ms,
+        "how long an action (click, fill, select, check; a custom step's too) may wait for its "
+        "element (ms); not page loads nor checks",
+        flag="--action-timeout", metavar="MS")
+    expect_timeout: int = _setting(
+        5000, "E2E_EXPECT_TIMEOUT", parsers.positive_int,
+        "how long checks wait (ms); set with Playwright's `expect.set_options`, so a custom step's "
+        "bare `expect()` waits as long",
+        flag="--expect-timeout", metavar="MS")
+    navigation_timeout: int = _setting(
+        30000, "E2E_NAVIGATION_TIMEOUT", parsers.timeout_ms,
+        "how long a page load may take (ms); an app that hangs fails the step after this",
+        flag="--navigation-timeout", metavar="MS")
+    api_timeout: int = _setting(
+        10000, "E2E_API_TIMEOUT", parsers.timeout_ms,
+        "how long one request of an API step may take (ms); an API that hangs fails the step after this",
+        flag="--api-timeout", metavar="MS")
+    screenshots: str = _setting(
+        "final", "E2E_SCREENSHOTS",
+        Choice(SCREENSHOT_MODES, {"on": "final"}, " (or 'on', as pytest-playwright says)"),
+        "`final` (or `on`: final state + failing step), `every-step`, `only-on-failure`, `off`",
+        flag="--screenshots", aliases=("--screenshot",))
+    screenshot_format: str = _setting(
+        "png", "E2E_SCREENSHOT_FORMAT", Choice(("png", "jpeg")),
+        "`png` (lossless) or `jpeg` (at `screenshot_quality`: cheaper to take and store)",
+        flag="--screenshot-format")
+    screenshot_quality: int = _setting(
+        80, "E2E_SCREENSHOT_QUALITY", parsers.quality, "JPEG quality, 1 to 100",
+        flag="--screenshot-quality", metavar="1-100")
+    device: str | None = _setting(
+        None, "E2E_DEVICE", parsers.optional_str,
+        "emulate a device of Playwright's registry (`\"iPhone 13\"`, `\"Pixel 7\"`): viewport, user agent, touch",
+        flag="--device", metavar="NAME")
+    trace: str = _setting(
+        "retain-on-failure", "E2E_TRACE", Choice(("retain-on-failure", "on", "off")),
+        "Playwright trace: `retain-on-failure`, `on`, `off`", flag="--tracing")
+    video: str = _setting(
+        "off", "E2E_VIDEO", Choice(("off", "retain-on-failure", "on")),
+        "`off`, `retain-on-failure`, `on`", flag="--video")
+    console_noise: str = _setting(
+        "drop", "E2E_CONSOLE_NOISE", Choice(("drop", "keep")),
+        "`drop`: known browser noise (a missing favicon) left out of the console evidence; `keep`: kept")
+    browser_server: str = _setting(
+        "shared", "E2E_BROWSER_SERVER", Choice(("shared", "private")),
+        "`shared`: one browser for all processes; `private`: one per process", flag="--browser-server")
+    reports_dir: Path = _setting(
+        Path("reports"), "E2E_REPORTS_DIR", parsers.folder, "where run folders are made",
+        flag="--reports-dir", aliases=("--output",), metavar="DIR")
+    report_bucket: str | None = _setting(
+        None, "E2E_REPORT_BUCKET", parsers.optional_str, "S3 bucket for reports", flag="--bucket", on="e2e")
+    report_prefix: str = _setting(
+        "e2e", "E2E_REPORT_PREFIX", parsers.prefix, "key prefix in the bucket", flag="--prefix", on="e2e")
+    report_url: str | None = _setting(
+        None, "E2E_REPORT_URL", parsers.optional_str, "public base URL of the prefix, for printed links")
+    report_evidence: str = _setting(
+        "compact", "E2E_REPORT_EVIDENCE", Choice(("compact", "full")),
+        "what the single-file report embeds: `compact` (WebP screenshots, traces and videos named, not "
+        "embedded) or `full` (every attachment as recorded)")
+    branch: str | None = _setting(
+        None, "E2E_BRANCH", parsers.optional_str, "the run's branch when neither CodeBuild nor git can say",
+        shown_default="found")
+    shard: tuple[int, int] | None = _setting(
+        None, "E2E_SHARD", parsers.shard, "run only shard `INDEX/TOTAL` (whole feature files)",
+        flag="--shard", metavar="INDEX/TOTAL")
+    shards_url: str | None = _setting(
+        None, "E2E_SHARDS_URL", parsers.optional_str,
+        "where the shards of a batch meet (`s3://bucket/prefix` or a folder)",
+        flag="--shards-url", on="e2e", shown_default="under the bucket")
+    batch_key: str | None = _setting(
+        None, "E2E_BATCH_KEY", parsers.optional_str, "what keys one batch's stash", shown_default="the commit")
+    state_dir: str | None = _setting(
+        None, "E2E_STATE_DIR", parsers.optional_str,
+        "where the shared browser's state files live; created 0700 and checked before every use (owner, "
+        "mode, not a link): a folder someone else controls is refused",
+        shown_default="`$XDG_RUNTIME_DIR/e2e-runner`, else `$TMPDIR/e2e-runner-<uid>`")
+    tools_dir: str | None = _setting(
+        None, "E2E_TOOLS_DIR", parsers.optional_str,
+        "a folder holding `node_modules/allure` (the image sets it)", shown_default="this project")
+    node: str | None = _setting(
+        None, "E2E_NODE", parsers.optional_str, "the Node.js that runs the Allure CLI",
+        shown_default="`node`, else Playwright's")
+    image: str = _setting(
+        "e2e-runner:latest", "E2E_IMAGE", parsers.optional_str, "the image `e2e codebuild-local` runs",
+        flag="--image", on="e2e")
+    step_library: bool = _setting(
+        True, "E2E_STEP_LIBRARY", parsers.boolean, "register the generic step library `runner.steps.web`")
+    secret_variables: tuple[str, ...] = _setting(
+        (), "E2E_SECRET_VARIABLES", parsers.names, "more variables whose values are secrets (see \"Secrets\")")
+    public_variables: tuple[str, ...] = _setting(
+        (), "E2E_PUBLIC_VARIABLES", parsers.names,
+        "variables a step uses as `${NAME}` whose values are not secrets (shown, not masked)")
+    run_folder_mode: str = _setting(
+        "private", "E2E_RUN_FOLDER_MODE", Choice(("private", "shared")),
+        "`private`: run folders owner-only (0700/0600); `shared`: as the umask makes them")
+    min_free_mb: int = _setting(
+        50, "E2E_MIN_FREE_MB", parsers.non_negative_int,
+        "a run stops, written up, when less is free where it writes")
+    run_timeout: int = _setting(
+        0, "E2E_RUN_TIMEOUT", parsers.non_negative_int,
+        "the whole run's limit in seconds; past it the run stops, written up as interrupted",
+        shown_default="0 (none)")
+    scenario_timeout: int = _setting(
+        300, "E2E_SCENARIO_TIMEOUT", parsers.non_negative_int,
+        "one scenario's limit in seconds (0: none); past it the scenario fails and the run goes on")
+    entrypoint_no_browser: bool = _setting(
+        False, "E2E_ENTRYPOINT_NO_BROWSER", parsers.boolean, "the image's ENTRYPOINT starts no browser",
+        flag="--no-browser", on="e2e")
+    # fmt: on
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -300,6 +242,14 @@ class Settings:
 
     def source_of(self, name: str) -> str:
         return self.sources.get(name, "default")
+
+
+# Every setting, in the order of the README's table, read from the declarations above.
+SETTINGS: dict[str, Setting] = {
+    f.name: Setting(name=f.name, default=f.default, **f.metadata[_SPEC])
+    for f in dataclasses.fields(Settings)
+    if _SPEC in f.metadata
+}
 
 
 def find_project_root(start: Path | None = None) -> Path:
@@ -326,6 +276,10 @@ def _read_pyproject(root: Path) -> dict[str, Any]:
     return table
 
 
+def _override_origin(setting: Setting) -> str:
+    return f"{setting.flag} (command line)" if setting.flag else f"{setting.name} (given by the caller)"
+
+
 def resolve(
     project_root: Path | None = None,
     overrides: Mapping[str, Any] | None = None,
@@ -335,44 +289,86 @@ def resolve(
     root = find_project_root(project_root)
     env = os.environ if environ is None else environ
     table = _read_pyproject(root)
-    unknown = sorted(set(table) - set(_SPEC))
+    unknown = sorted(set(table) - set(SETTINGS))
     if unknown:
         raise SettingsError(
             f"{root / 'pyproject.toml'}: unknown key(s) in [tool.e2e]: {', '.join(unknown)}. "
-            f"Known keys: {', '.join(sorted(_SPEC))}."
+            f"Known keys: {', '.join(sorted(SETTINGS))}."
         )
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
-    for name, (env_name, parse, default) in _SPEC.items():
+    for name, setting in SETTINGS.items():
         raw: Any = None
         origin = "default"
         if name in table:
             raw, origin = table[name], f"pyproject.toml [tool.e2e] {name}"
-        if env.get(env_name) is not None:
-            raw, origin = env[env_name], f"{env_name} (environment)"
+        if env.get(setting.env) is not None:
+            raw, origin = env[setting.env], f"{setting.env} (environment)"
         if overrides and overrides.get(name) is not None:
-            raw, origin = overrides[name], f"--{name.replace('_', '-')} (command line)"
+            raw, origin = overrides[name], _override_origin(setting)
         if origin == "default":
-            values[name] = default
             continue
         try:
-            values[name] = raw if isinstance(raw, bool) and parse is _parse_bool else parse(raw)
+            values[name] = setting.parse(raw)
         except (ValueError, TypeError) as exc:
             raise SettingsError(f"{origin} = {raw!r}: {exc}.") from None
         sources[name] = origin
-    reports_dir = Path(values.pop("reports_dir"))
+    reports_dir = Path(values.pop("reports_dir", SETTINGS["reports_dir"].default))
     if not reports_dir.is_absolute():
         reports_dir = root / reports_dir
-    base_url = values.pop("base_url")
+    base_url = values.get("base_url")
     if base_url is not None and base_url != DEMO and not base_url.startswith(("http://", "https://")):
         raise SettingsError(
             f"{sources['base_url']} = {base_url!r}: expected an http:// or https:// URL of the app under test "
             f"(or {DEMO!r} for the bundled demo app)."
         )
-    return Settings(
-        project_root=root,
-        base_url=base_url,
-        reports_dir=reports_dir,
-        sources=sources,
-        **values,
-    )
+    return Settings(project_root=root, reports_dir=reports_dir, sources=sources, **values)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def markdown_table() -> str:
+    """The README's options table, one row per declared setting."""
+    lines = [
+        "| setting (`[tool.e2e]`) | variable | flag | default | meaning |",
+        "|---|---|---|---|---|",
+    ]
+    for s in SETTINGS.values():
+        flag = f"`{s.flag}`" if s.flag else ""
+        if s.aliases:
+            flag += " " + " ".join(f"(`{a}`)" for a in s.aliases)
+        cells = (f"`{s.name}`", f"`{s.env}`", flag, s.default_text, s.help)
+        lines.append("|" + "|".join(f" {_cell(c)} " if c else " " for c in cells) + "|")
+    return "\n".join(lines) + "\n"
+
+
+TABLE_START = "<!-- options table: made by `python -m runner.settings --markdown`; do not edit by hand -->"
+TABLE_END = "<!-- end of the options table -->"
+
+
+def with_table(readme: str) -> str:
+    """``readme`` with the text between the table's markers replaced by ``markdown_table()``."""
+    before, start, rest = readme.partition(TABLE_START)
+    _, end, after = rest.partition(TABLE_END)
+    if not start or not end:
+        raise SettingsError(f"the README has no options table between {TABLE_START!r} and {TABLE_END!r}")
+    return f"{before}{TABLE_START}\n{markdown_table()}{TABLE_END}{after}"
+
+
+def main(argv: list[str]) -> int:
+    """``--markdown``: print the options table; ``--update FILE``: rewrite it in FILE."""
+    if argv == ["--markdown"]:
+        sys.stdout.write(markdown_table())
+        return 0
+    if len(argv) == 2 and argv[0] == "--update":
+        path = Path(argv[1])
+        path.write_text(with_table(path.read_text(encoding="utf-8")), encoding="utf-8")
+        return 0
+    sys.stderr.write("usage: python -m runner.settings --markdown | --update README.md\n")
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

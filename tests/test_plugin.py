@@ -422,3 +422,50 @@ def test_browser_context_args_is_overridden_at_session_scope_as_pytest_playwrigh
     )
     run = e2e_project.pytest()
     assert run.returncode == 0, run.output
+
+
+ACTION_TIMEOUT_STEPS = '''from pytest_bdd import parsers, then, when
+
+
+@when(parsers.parse('I click "{selector}" in my own step'))
+def click_myself(page, selector):
+    page.locator(selector).click()
+
+
+@then(parsers.parse("an action waits at most {ms:d} ms"))
+def action_waits(page, ms):
+    # Playwright has no public getter; its client keeps the context's default timeout here.
+    assert page.context._impl_obj._timeout_settings.timeout(None) == ms
+'''
+
+
+def test_action_timeout_bounds_every_action_not_the_default_30_seconds(e2e_project: E2EProject) -> None:
+    e2e_project.add_steps("actions.py", ACTION_TIMEOUT_STEPS)
+    e2e_project.add_feature(
+        "missing.feature",
+        "Feature: Actions on what is not there\n"
+        '  Scenario: A library click\n    Given I open "/"\n    When I click the "Never there" button\n\n'
+        '  Scenario: A custom step\'s click\n    Given I open "/"\n'
+        '    When I click "#never-there" in my own step\n\n'
+        '  Scenario: The timeout given\n    Given I open "/"\n    Then an action waits at most 1500 ms\n',
+    )
+    run = e2e_project.pytest("features/missing.feature", **FAST, E2E_ACTION_TIMEOUT="1500")
+    assert run.returncode == 1, run.output
+    results = run.allure_results()
+    for name in ("A library click", "A custom step's click"):
+        failing = _by_name(results, name)
+        # (Allure calls a step's timeout "broken" today; the outcome work makes it "failed".)
+        assert failing["status"] in ("failed", "broken"), failing
+        step = next(s for s in failing["steps"] if s["status"] in ("failed", "broken"))
+        took = (step["stop"] - step["start"]) / 1000
+        assert took < 6, f"{name}: the click failed after {took:.1f} s, not within the 1.5 s action timeout"
+    custom = _by_name(results, "A custom step's click")
+    assert "1500ms" in custom["statusDetails"]["message"], custom["statusDetails"]
+    assert _by_name(results, "The timeout given")["status"] == "passed"
+
+    e2e_project.add_feature(
+        "default.feature",
+        'Feature: The default\n  Scenario: Ten seconds\n    Given I open "/"\n    Then an action waits at most 10000 ms\n',
+    )
+    default = e2e_project.pytest("features/default.feature")
+    assert default.returncode == 0, default.output

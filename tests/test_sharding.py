@@ -11,17 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from runner.plugin.sharding import ShardSpecError, assign_files, parse_shard
+from runner.plugin.sharding import assign_files
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def test_parse_shard() -> None:
-    assert parse_shard("1/2") == (1, 2)
-    assert parse_shard(" 3 / 3 ") == (3, 3)
-    for bad in ("0/2", "3/2", "1", "a/b", "1/0", ""):
-        with pytest.raises(ShardSpecError):
-            parse_shard(bad)
 
 
 @pytest.mark.parametrize("total", [1, 2, 3, 5, 8])
@@ -49,7 +41,7 @@ def test_more_shards_than_files_leaves_some_empty() -> None:
 
 def _pytest_collect(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "runner.plugin.sharding", *args],
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", *args],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -81,3 +73,21 @@ def test_bad_shard_is_a_usage_error() -> None:
     proc = _pytest_collect("features", "--shard", "3/2")
     assert proc.returncode == 4
     assert "--shard" in proc.stderr and "between 1 and TOTAL" in proc.stderr
+
+
+def test_a_plain_test_run_is_left_alone_by_the_sharding(tmp_path: Path) -> None:
+    """``--shard`` is always a known flag, but only a run of the plugin resolves settings: a
+    bad ``[tool.e2e]`` (here a shard that cannot be) does not break plain unit tests."""
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "plain"\n\n[tool.e2e]\nshard = "9/2"\n')
+    (tmp_path / "test_plain.py").write_text("def test_one():\n    assert True\n\n\ndef test_two():\n    assert True\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("E2E_")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--shard", "1/2", "test_plain.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "2 passed" in proc.stdout

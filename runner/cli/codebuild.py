@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from runner.cli.common import load_settings, user_errors
+from runner.cli.common import load_settings, setting_option, user_errors
 from runner.codebuild.build import BuildRequest, BuildResult
 from runner.codebuild.buildspec import Buildspec, BuildspecError, load_buildspec
 from runner.codebuild.environment import host_region, passed_through, project_name
@@ -47,13 +47,8 @@ def _parse_env_options(values: tuple[str, ...], environ: Mapping[str, str]) -> d
     type=click.Path(dir_okay=False, path_type=Path),
     help="The buildspec to run (relative to --source).",
 )
-@click.option(
-    "--image",
-    default=None,
-    # The default is the image setting's ([tool.e2e] image, E2E_IMAGE), resolved when needed.
-    show_default=Settings.image,
-    help="The build image (env: E2E_IMAGE).",
-)
+# The default is the image setting's ([tool.e2e] image, E2E_IMAGE), resolved when needed.
+@setting_option("image")
 @click.option(
     "--source",
     default=".",

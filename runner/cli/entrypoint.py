@@ -15,6 +15,7 @@ import sys
 
 import click
 
+from runner.cli.common import setting_option
 from runner.settings import Settings, SettingsError, resolve
 
 DEFAULT_COMMAND = ("e2e", "run")
@@ -37,14 +38,9 @@ def start_browser(settings: Settings) -> str | None:
     "entrypoint",
     context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
 )
-@click.option(
-    "--no-browser",
-    is_flag=True,
-    default=None,
-    help="Do not start the shared browser first [E2E_ENTRYPOINT_NO_BROWSER].",
-)
+@setting_option("entrypoint_no_browser")
 @click.argument("command", nargs=-1, type=click.UNPROCESSED)
-def entrypoint_command(no_browser: bool | None, command: tuple[str, ...]) -> None:
+def entrypoint_command(entrypoint_no_browser: bool | None, command: tuple[str, ...]) -> None:
     """Start the shared browser, then run COMMAND (default: `e2e run`) in its place.
 
     The image's ENTRYPOINT. A browser that cannot start is reported but does not stop
@@ -53,7 +49,7 @@ def entrypoint_command(no_browser: bool | None, command: tuple[str, ...]) -> Non
     """
     argv = list(command) or list(DEFAULT_COMMAND)
     try:
-        settings = resolve(None, {"entrypoint_no_browser": no_browser})
+        settings = resolve(None, {"entrypoint_no_browser": entrypoint_no_browser})
     except SettingsError as exc:
         # A shell or `e2e doctor` must still start in a misconfigured container.
         click.echo(f"e2e entrypoint: {exc} Not starting the shared browser; going on.", err=True)

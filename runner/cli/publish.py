@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from runner.cli.common import load_settings
+from runner.cli.common import load_settings, setting_option
 from runner.publish.publisher import MAX_PRESIGN_SECONDS, PublishError, publish_run
 from runner.publish.targets import open_target
 from runner.publish.viewer import make_server
@@ -17,8 +17,8 @@ from runner.run import latest_run_dir
 
 @click.command("publish")
 @click.argument("run_dir", required=False, type=click.Path(path_type=Path, file_okay=False))
-@click.option("--bucket", help="S3 bucket (overrides E2E_REPORT_BUCKET).")
-@click.option("--prefix", help="Key prefix in the bucket (overrides E2E_REPORT_PREFIX; default e2e).")
+@setting_option("report_bucket")
+@setting_option("report_prefix")
 @click.option(
     "--presign",
     type=click.IntRange(1, MAX_PRESIGN_SECONDS),
@@ -37,8 +37,8 @@ from runner.run import latest_run_dir
 @click.option("--dry-run", is_flag=True, help="Print what would be uploaded; change nothing.")
 def publish_command(
     run_dir: Path | None,
-    bucket: str | None,
-    prefix: str | None,
+    report_bucket: str | None,
+    report_prefix: str | None,
     presign: int | None,
     to: Path | None,
     dry_run: bool,
@@ -48,7 +48,7 @@ def publish_command(
     Prints the report URL. Nothing of other runs is deleted or overwritten, and the run
     folder itself is only read.
     """
-    settings = load_settings(report_bucket=bucket, report_prefix=prefix)
+    settings = load_settings(report_bucket=report_bucket, report_prefix=report_prefix)
     if run_dir is None:
         run_dir = latest_run_dir(settings.reports_dir)
         if run_dir is None:
@@ -68,8 +68,8 @@ def publish_command(
 
 
 @click.command("serve")
-@click.option("--bucket", help="S3 bucket (overrides E2E_REPORT_BUCKET).")
-@click.option("--prefix", help="Key prefix in the bucket (overrides E2E_REPORT_PREFIX; default e2e).")
+@setting_option("report_bucket")
+@setting_option("report_prefix")
 @click.option(
     "--to",
     "to",
@@ -82,7 +82,12 @@ def publish_command(
 @click.option("--open", "open_browser", is_flag=True, help="Open the index in the default browser.")
 @click.argument("path", required=False, default="")
 def serve_command(
-    bucket: str | None, prefix: str | None, to: Path | None, port: int, open_browser: bool, path: str
+    report_bucket: str | None,
+    report_prefix: str | None,
+    to: Path | None,
+    port: int,
+    open_browser: bool,
+    path: str,
 ) -> None:
     """Serve the published reports on 127.0.0.1 with your own AWS credentials.
 
@@ -90,7 +95,7 @@ def serve_command(
     fetched from the bucket as you browse. Nothing to deploy, no public access. PATH is
     the page to open with --open (for example runs/<run-id>/report/).
     """
-    settings = load_settings(report_bucket=bucket, report_prefix=prefix)
+    settings = load_settings(report_bucket=report_bucket, report_prefix=report_prefix)
     target = open_target(settings, to)
     try:
         target.preflight()

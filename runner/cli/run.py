@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 import pytest
 
-from runner.cli.common import load_settings, user_errors
+from runner.cli.common import load_settings, setting_option, user_errors
 from runner.publish.publisher import publish_run
 from runner.publish.targets import open_target
 from runner.redact import make_private
@@ -92,14 +92,14 @@ def _publish(run_dir: Path, settings: Settings) -> bool:
     help="generate the HTML report [default: yes, except in a batch shard, whose merge makes it]",
 )
 @click.option("--publish/--no-publish", default=None, help="publish to E2E_REPORT_BUCKET (default: when set)")
-@click.option("--bucket", help="S3 bucket for reports [E2E_REPORT_BUCKET]")
-@click.option("--prefix", help="key prefix in the bucket [E2E_REPORT_PREFIX]")
+@setting_option("report_bucket")
+@setting_option("report_prefix")
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
 def run_command(
     report: bool | None,
     publish: bool | None,
-    bucket: str | None,
-    prefix: str | None,
+    report_bucket: str | None,
+    report_prefix: str | None,
     pytest_args: tuple[str, ...],
 ) -> None:
     """Run the suite into a fresh run folder under reports/, make the report, publish it.
@@ -108,7 +108,7 @@ def run_command(
     suite is features/. Exits with pytest's exit code.
     """
     try:
-        settings = resolve(None, {"report_bucket": bucket, "report_prefix": prefix})
+        settings = resolve(None, {"report_bucket": report_bucket, "report_prefix": report_prefix})
     except SettingsError as exc:
         click.echo(f"e2e: {exc}", err=True)
         sys.exit(EXIT_USAGE)  # as pytest exits on a usage error: the run could not start

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from runner.cli.common import load_settings
+from runner.cli.common import load_settings, setting_option
 from runner.publish.targets import PublishError
 from runner.redact import make_private
 from runner.report.allure import ReportError
@@ -38,12 +38,7 @@ _MERGE_ERRORS = (MergeError, BatchError, PublishError, ReportError, NotARunFolde
     default=None,
     help="The shard's name (default: CODEBUILD_BATCH_BUILD_IDENTIFIER, else 'shard' + the index of E2E_SHARD).",
 )
-@click.option(
-    "--shards-url",
-    "shards_url",
-    default=None,
-    help="Where to stash (env E2E_SHARDS_URL; default as for `e2e merge`).",
-)
+@setting_option("shards_url")
 def shard_stash_command(run_dir: Path, identifier: str | None, shards_url: str | None) -> None:
     """Copy a shard's run folder where the batch's merge build will find it.
 
@@ -70,13 +65,7 @@ def shard_stash_command(run_dir: Path, identifier: str | None, shards_url: str |
     help="Merge the stashed shards with these identifiers (space or comma separated); in a CodeBuild "
     "batch the default is every shard this build depends on.",
 )
-@click.option(
-    "--shards-url",
-    "shards_url",
-    default=None,
-    help="Where shards are stashed: a folder or s3://bucket/prefix "
-    "(env E2E_SHARDS_URL; default: under the report bucket, keyed by commit).",
-)
+@setting_option("shards_url")
 @click.option(
     "--report/--no-report", default=True, show_default=True, help="Generate the merged HTML report."
 )

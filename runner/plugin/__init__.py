@@ -6,7 +6,8 @@
 - ``runner.browser``: one shared Chromium, reconnected if it dies;
 - ``fixtures``: browser/context/page ladder; ``evidence``: screenshots, traces, console;
 - ``results``: Cucumber JSON and run.json, complete under xdist;
-- ``sharding``: ``--shard INDEX/TOTAL`` by feature file;
+- ``sharding``: ``--shard INDEX/TOTAL`` by feature file (registered only for a sharded run);
+- ``interrupts``: SIGTERM and ``run_timeout`` stop a run as Ctrl-C does;
 - ``signin``: ``Given I am signed in as "ROLE"``, each role signed in once per run;
   ``tags``: tags with values (``@quarantine:REASON``) as marks, ``--strict-markers`` too;
 - ``listener``: the hooks of a run, on one object.
@@ -19,9 +20,7 @@ to ask whether it is active.
 
 from __future__ import annotations
 
-import signal
 import tempfile
-import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -43,17 +42,17 @@ from runner.plugin.fixtures import (  # noqa: F401 - fixtures are found by name 
     page,
     playwright,
 )
+from runner.plugin.interrupts import stop_on_signals
 from runner.plugin.listener import RunListener
 from runner.plugin.options import add_options, overrides
 from runner.plugin.results import ResultWriter
 from runner.plugin.run_secrets import e2e_secret_sink  # noqa: F401 - a fixture
+from runner.plugin.sharding import Sharder
 from runner.plugin.state import RUN_STATE, RunState
 from runner.plugin.steps_loader import load_step_modules
 from runner.plugin.variables import Variables, secret_names
 from runner.run import ALLURE_RESULTS, JUNIT_XML, RunFolderError, create_run_dir
 from runner.settings import SettingsError, resolve
-
-pytest_plugins = ["runner.plugin.sharding"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -137,34 +136,10 @@ def pytest_configure(config: pytest.Config) -> None:
     if state.writer is not None:
         config.pluginmanager.register(state.writer, "e2e-result-writer")
         config.add_cleanup(lambda: config.pluginmanager.unregister(state.writer))
+    if settings.shard is not None:
+        sharder = Sharder(*settings.shard)
+        config.pluginmanager.register(sharder, "e2e-sharder")
+        config.add_cleanup(lambda: config.pluginmanager.unregister(sharder))
     if state.is_controller and not (config.option.collectonly or config.option.help):
-        _stop_on_sigterm(config)
+        stop_on_signals(config, settings.run_timeout)
         listener.prepare_run()
-
-
-def _stop_on_sigterm(config: pytest.Config) -> None:
-    """SIGTERM (CodeBuild's timeout, ``docker stop``) ends the run as Ctrl-C does: the tests
-    stop, and the scenarios run so far are written up (status "interrupted") and the shared
-    browser released, instead of the process vanishing with nothing written."""
-    if threading.current_thread() is not threading.main_thread():
-        return
-
-    def interrupt(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt(f"stopped by signal {signal.Signals(signum).name}")
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    config.add_cleanup(lambda: signal.signal(signal.SIGTERM, previous))
-    limit = config.stash[RUN_STATE].settings.run_timeout
-    if limit:
-        # The whole run's limit (an app that hangs every page): the run stops as on SIGTERM.
-        def out_of_time(signum: int, frame: object) -> None:
-            raise KeyboardInterrupt(f"the run took longer than run_timeout = {limit} s")
-
-        previous_alarm = signal.signal(signal.SIGALRM, out_of_time)
-        signal.alarm(limit)
-
-        def disarm() -> None:
-            signal.alarm(0)
-            signal.signal(signal.SIGALRM, previous_alarm)
-
-        config.add_cleanup(disarm)

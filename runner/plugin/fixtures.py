@@ -119,9 +119,9 @@ def new_context(
     user, another device), as pytest-playwright's fixture of the same name.
 
     ``new_context(role="ROLE")`` starts with ROLE's stored sign-in (``runner.plugin.signin``).
-    Each gets ``browser_context_args`` (overridden by ``options``), tracing from its first
-    action, console capture and, on failure, its pages in the evidence; all are closed at
-    the end of the scenario.
+    Each gets ``browser_context_args`` (overridden by ``options``), ``action_timeout`` as its
+    default timeout, tracing from its first action, console capture and, on failure, its
+    pages in the evidence; all are closed at the end of the scenario.
     """
     evidence = evidence_for(request.node)
     made: list[BrowserContext] = []
@@ -138,6 +138,9 @@ def new_context(
         if role is not None:  # a second actor signed in as a role (signed in once for the run)
             options = {"storage_state": storage_state_for(request, role), **options}
         ctx = e2e_browser_session.new_context(browser, **{**browser_context_args, **video, **options})
+        # Every action (click, fill, a custom step's too) waits at most action_timeout; page
+        # loads keep navigation_timeout and checks expect_timeout (expect.set_options).
+        ctx.set_default_timeout(settings.action_timeout)
         evidence.adopt(ctx)
         made.append(ctx)
         return ctx

@@ -9,6 +9,11 @@ every scenario exactly once.
 Files are assigned greedily, largest first, to the shard with the fewest scenarios so far
 (ties broken by path and shard number). That keeps the shards even when one feature holds
 most scenarios, which a plain round-robin or a path hash does not.
+
+``--shard`` is declared with the other settings' flags (``runner.plugin.options``), so every
+pytest run can parse it; the splitting itself, ``Sharder``, is registered only by a run of
+the e2e plugin, with the shard its settings parsed. A plain unit-test run never resolves
+settings here.
 """
 
 from __future__ import annotations
@@ -17,24 +22,6 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
-from runner.plugin.state import RUN_STATE
-from runner.settings import SettingsError, resolve, shard_spec
-
-
-class ShardSpecError(ValueError):
-    """A shard spec is not ``INDEX/TOTAL`` with ``1 <= INDEX <= TOTAL``."""
-
-
-def parse_shard(text: str) -> tuple[int, int]:
-    """``"2/3"`` -> ``(2, 3)``; indexes count from 1, like Playwright's ``--shard``."""
-    try:
-        spec = shard_spec(text or "")
-    except ValueError as exc:
-        raise ShardSpecError(f"{text!r}: {exc}") from None
-    if spec is None:
-        raise ShardSpecError(f"{text!r}: expected INDEX/TOTAL, for example 1/2")
-    return spec
 
 
 def assign_files(weights: dict[str, int], total: int) -> dict[str, int]:
@@ -70,55 +57,20 @@ def select(items: list[pytest.Item], rootpath: Path, index: int, total: int) -> 
     return kept, deselected
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("e2e-shard", "e2e sharding (split the suite over several builds)")
-    group.addoption(
-        "--shard",
-        dest="e2e_shard",
-        default=None,
-        metavar="INDEX/TOTAL",
-        help="run only shard INDEX of TOTAL, whole feature files per shard [E2E_SHARD]",
-    )
+class Sharder:
+    """The sharding of one run, registered by the plugin only when the run has a shard
+    (``--shard``, ``E2E_SHARD`` or ``[tool.e2e] shard``, parsed once by the settings)."""
 
+    def __init__(self, index: int, total: int) -> None:
+        self.index, self.total = index, total
 
-_SPEC = pytest.StashKey[tuple[int, int] | None]()
+    # trylast: -k/-m and other plugins deselect first, so shards balance what actually runs.
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        kept, deselected = select(items, config.rootpath, self.index, self.total)
+        if deselected:
+            config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
 
-
-def _shard_spec(config: pytest.Config) -> tuple[int, int] | None:
-    """The shard of this run, from the run's settings (flag, E2E_SHARD, pyproject)."""
-    if _SPEC not in config.stash:
-        state = config.stash.get(RUN_STATE, None)
-        if state is not None:
-            config.stash[_SPEC] = state.settings.shard
-        else:
-            try:
-                settings = resolve(config.rootpath, {"shard": config.getoption("e2e_shard", default=None)})
-            except SettingsError as exc:
-                raise pytest.UsageError(str(exc)) from None
-            config.stash[_SPEC] = settings.shard
-    return config.stash[_SPEC]
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    # Validate at start-up so a typo fails before any collection work.
-    _shard_spec(config)
-
-
-# trylast: -k/-m and other plugins deselect first, so shards balance what actually runs.
-@pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    spec = _shard_spec(config)
-    if spec is None:
-        return
-    index, total = spec
-    kept, deselected = select(items, config.rootpath, index, total)
-    if deselected:
-        config.hook.pytest_deselected(items=deselected)
-    items[:] = kept
-
-
-def pytest_report_header(config: pytest.Config) -> str | None:
-    spec = _shard_spec(config)
-    if spec is None:
-        return None
-    return f"e2e shard: {spec[0]}/{spec[1]} (whole feature files)"
+    def pytest_report_header(self) -> str:
+        return f"e2e shard: {self.index}/{self.total} (whole feature files)"

@@ -642,8 +642,7 @@ def open_target(settings: Settings, to: Path | None = None) -> Target:
     return S3Target(
         settings.report_bucket,
         settings.report_prefix,
-        # The settings layer names overrides after the field; the commands' flag is --bucket.
-        bucket_source=settings.source_of("report_bucket").replace("--report-bucket", "--bucket"),
+        bucket_source=settings.source_of("report_bucket"),
         public_url=settings.report_url,
     )
 
