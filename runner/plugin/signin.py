@@ -170,7 +170,9 @@ class Roles:
     def _new_context(self, request, **options) -> BrowserContext:
         session = request.getfixturevalue("e2e_browser_session")
         args = request.getfixturevalue("browser_context_args")
-        return session.new_context(request.getfixturevalue("browser"), **{**args, **options})
+        context = session.new_context(request.getfixturevalue("browser"), **{**args, **options})
+        context.set_default_timeout(self.state.settings.action_timeout)  # as every context of a scenario
+        return context
 
     def storage_state(self, request: pytest.FixtureRequest, role: str) -> dict[str, Any]:
         """The role's working storage state: stored, checked, or made now (once for the run)."""
