@@ -56,7 +56,7 @@ from runner.publish.index import (
 )
 from runner.publish.publisher import publish_run
 from runner.publish.targets import LocalTarget, open_target
-from runner.run import RUN_ID_PATTERN, RunFolderError, create_run_dir, new_run_id
+from runner.run.folder import RUN_ID_PATTERN, RunFolderError, create_run_dir, new_run_id
 from runner.settings import SettingsError, resolve
 
 ROOT = Path(__file__).resolve().parents[1]

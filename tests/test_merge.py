@@ -21,10 +21,12 @@ from s3_server import s3 as s3  # noqa: F401 - fixture
 from s3_server import s3_server as s3_server  # noqa: F401 - fixture
 
 from runner.publish.targets import Target, Upload
-from runner.run import RunSummary, ScenarioResult, new_run_id
+from runner.run.folder import new_run_id
+from runner.run.summary import RunSummary, ScenarioResult
 from runner.settings import Settings, resolve
+from runner.shards.errors import MergeError
 from runner.shards.merge import merge_runs
-from runner.shards.stash import MANIFEST, MergeError, fetch, open_shards, shards_location, stash, stash_slot
+from runner.shards.stash import MANIFEST, fetch, open_shards, shards_location, stash, stash_slot
 
 E2E = str(Path(sys.executable).parent / "e2e")
 
@@ -83,7 +85,8 @@ def test_merge_two_shards(tmp_path: Path) -> None:
     )
     b = make_shard(tmp_path / "in", "shard2", [("f2::c", "failed")], started="2026-01-01T09:59:00+00:00")
     settings = project_settings(tmp_path)
-    run_dir, merged = merge_runs([a, b], settings, report=False)
+    folder, merged = merge_runs([a, b], settings, report=False)
+    run_dir = folder.path
     assert run_dir.parent == settings.reports_dir
     assert merged.status == "failed" and merged.exit_code == 1
     assert merged.counts.total == 3 and merged.counts.failed == 1

@@ -299,7 +299,7 @@ def test_pytest_moves_latest_like_e2e_run_and_only_to_a_complete_run(e2e_project
     latest = e2e_project.root / "reports" / "latest"
     assert latest.resolve() == first.run_dir.resolve()
     # An older run finishing after a newer one does not take latest back.
-    from runner.run import point_latest
+    from runner.run.folder import point_latest
 
     older = e2e_project.root / "reports" / "20000101-000000-aaaaaa"
     older.mkdir()

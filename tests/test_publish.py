@@ -35,7 +35,7 @@ from runner.publish.targets import (
 )
 from runner.report.allure import make_run_report
 from runner.report.offline import third_party_urls
-from runner.run import RunSummary
+from runner.run.summary import RunSummary
 from runner.settings import Settings, resolve
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -24,7 +24,7 @@ from publish_runs import tree_digest
 from runner.browser.chromium import find_chromium
 from runner.report.allure import make_run_report
 from runner.report.compact import FAILED, PASSED, CompactStats, compact_copy
-from runner.run import ALLURE_RESULTS, REPORT_DIR, RUN_JSON
+from runner.run.folder import ALLURE_RESULTS, REPORT_DIR, RUN_JSON
 from runner.settings import resolve
 
 pytestmark = pytest.mark.slow

@@ -39,7 +39,7 @@ def run_batch(
     shards_dir = Path(tempfile.mkdtemp(prefix="codebuild-local-shards-"))
     run = submit or (lambda req: run_build(client, req, printer))
     # The builds ask CodeBuild which batch they are in and which build each shard's current
-    # one is (runner.shards.batch); locally a stand-in answers, on loopback.
+    # one is (runner.shards.codebuild_api); locally a stand-in answers, on loopback.
     api = CodeBuildStandIn()
     endpoint = api.serve()
     record = api.new_batch(base.project, {t.identifier: list(t.depend_on) for t in batch.tasks})

@@ -64,7 +64,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from runner.metadata import build_url, git
-from runner.run import write_json_atomic
+from runner.run.folder import write_json_atomic
 
 DEFAULT_REGION = "us-east-1"
 LOCAL_ACCOUNT = "000000000000"

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from runner.codebuild.buildspec import Buildspec, ReportGroup, leaves_source, source_relative
-from runner.run import RUN_ID_PATTERN, RUN_JSON, point_latest
+from runner.run.folder import RUN_ID_PATTERN, RUN_JSON, point_latest
 
 
 @dataclass

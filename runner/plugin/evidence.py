@@ -26,7 +26,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Locator, Page, Video
 from playwright.sync_api import Error as PlaywrightError
 
-from runner.run import EVIDENCE
+from runner.run.folder import EVIDENCE
 
 if TYPE_CHECKING:
     from runner.plugin.state import RunState

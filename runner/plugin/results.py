@@ -19,7 +19,8 @@ from typing import Any
 
 import pytest
 
-from runner.run import CUCUMBER_JSON, RunSummary, ScenarioResult, write_json_atomic
+from runner.run.folder import CUCUMBER_JSON, write_json_atomic
+from runner.run.summary import RunSummary, ScenarioResult
 
 RECORD_KEY = pytest.StashKey["ScenarioRecord"]()
 REPORT_ATTR = "e2e"

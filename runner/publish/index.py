@@ -24,7 +24,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-from runner.run import RUN_ID_PATTERN, RunSummary
+from runner.run.folder import RUN_ID_PATTERN
+from runner.run.summary import RunSummary
 
 ENTRIES_DIR = "entries/"
 INDEX_PAGE = "index.html"

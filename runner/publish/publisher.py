@@ -67,7 +67,8 @@ from runner.publish.pages import render_index, render_latest
 from runner.publish.progress import Progress
 from runner.publish.targets import LocalTarget, PublishError, RemoteObject, Target, Upload, open_target
 from runner.report.allure import generate_report
-from runner.run import ALLURE_RESULTS, REPORT_DIR, RUN_JSON, NotARunFolder, RunSummary
+from runner.run.folder import ALLURE_RESULTS, REPORT_DIR, RUN_JSON, NotARunFolder
+from runner.run.summary import RunSummary
 from runner.settings import Settings
 
 __all__ = ["PublishError", "PublishResult", "publish_run", "open_target"]

@@ -31,7 +31,8 @@ from pathlib import Path
 from runner.report.compact import CompactStats, compact_results
 from runner.report.offline import third_party_urls
 from runner.report.tools import ToolsError, allure_cli, node_binary
-from runner.run import ALLURE_RESULTS, REPORT_DIR, RUN_JSON, RunSummary
+from runner.run.folder import ALLURE_RESULTS, REPORT_DIR, RUN_JSON
+from runner.run.summary import RunSummary
 from runner.settings import Settings
 
 ANALYTICS_BLOCK = re.compile(

@@ -63,7 +63,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from runner.run import ALLURE_RESULTS, EVIDENCE, RUN_JSON
+from runner.run.folder import ALLURE_RESULTS, EVIDENCE, RUN_JSON
 from runner.settings import Settings
 
 log = logging.getLogger(__name__)

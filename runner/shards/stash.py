@@ -8,7 +8,7 @@ uploads, retries and error messages as publishing. Each stash has a slot of its 
     _shards/<batch>/<shard>/<attempt>/shard.json   its manifest, written last
 
 In a CodeBuild batch, ``<batch>`` is the batch's id and ``<attempt>`` the shard build's id
-(``runner.shards.batch``): a retried batch or a second batch of the same commit never shares
+(``runner.shards.codebuild_api``): a retried batch or a second batch of the same commit never shares
 a slot, and the merge reads exactly the current build of each shard, as the API names it.
 Elsewhere the batch is ``E2E_BATCH_KEY``, else the commit, and a merge takes each shard's
 newest complete stash. A fetch reads exactly the files its manifest lists.
@@ -24,16 +24,14 @@ from pathlib import Path
 
 from runner.publish.publisher import collect_files
 from runner.publish.targets import PublishError, Target, Upload, target_at
-from runner.run import NotARunFolder, RunSummary
+from runner.run.folder import NotARunFolder
+from runner.run.summary import RunSummary
 from runner.settings import Settings
-from runner.shards.batch import current_shards, safe_key, this_build
+from runner.shards.codebuild_api import current_shards, safe_key, this_build
+from runner.shards.errors import MergeError
 
 MANIFEST = "shard.json"
 SINGLE_FILE_PREFIX = "report-single-file/"
-
-
-class MergeError(Exception):
-    """Shards cannot be stashed or merged; the message names the shard and what is wrong."""
 
 
 def shards_location(settings: Settings) -> tuple[str, str]:
