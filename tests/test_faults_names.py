@@ -46,7 +46,7 @@ from s3_server import S3Server, make_bucket, read_objects
 from s3_server import s3 as s3  # noqa: F401 - fixture
 from s3_server import s3_server as s3_server  # noqa: F401 - fixture
 
-from runner.publish.index import (
+from runner.publish.layout import (
     BRANCH_SLUG_MAX,
     LATEST_DIR,
     branch_latest_page,

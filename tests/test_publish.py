@@ -22,10 +22,12 @@ from s3_server import s3 as s3  # noqa: F401 - fixture
 from s3_server import s3_server as s3_server  # noqa: F401 - fixture
 
 from runner.publish.headers import IMMUTABLE, NO_CACHE, headers_for
-from runner.publish.index import RunIndex, branch_slug, entry_from_run, latest_pages
+from runner.publish.index import RunIndex, entry_from_run, latest_pages
+from runner.publish.layout import branch_slug
 from runner.publish.pages import render_index
 from runner.publish.progress import Progress
-from runner.publish.publisher import PublishError, PublishResult, publish_run, publish_site
+from runner.publish.publisher import PublishError, PublishResult, publish_run
+from runner.publish.site import publish_site
 from runner.publish.targets import (
     MULTIPART_CHUNKSIZE,
     MULTIPART_THRESHOLD,

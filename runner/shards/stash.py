@@ -22,16 +22,22 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
-from runner.publish.publisher import collect_files
+from runner.publish.layout import (
+    LOCAL_ATTEMPT,
+    SHARD_MANIFEST,
+    SINGLE_FILE_PREFIX,
+    shard_root,
+    stash_slot_key,
+)
 from runner.publish.targets import PublishError, Target, Upload, target_at
+from runner.publish.uploads import collect_files
 from runner.run.folder import NotARunFolder
 from runner.run.summary import RunSummary
 from runner.settings import Settings
 from runner.shards.codebuild_api import current_shards, safe_key, this_build
 from runner.shards.errors import MergeError
 
-MANIFEST = "shard.json"
-SINGLE_FILE_PREFIX = "report-single-file/"
+MANIFEST = SHARD_MANIFEST
 
 
 def shards_location(settings: Settings) -> tuple[str, str]:
@@ -66,8 +72,8 @@ def stash_slot(settings: Settings, given: str | None, environ: Mapping[str, str]
     if not name:
         raise MergeError("no shard name: pass --as NAME (CODEBUILD_BATCH_BUILD_IDENTIFIER is not set)")
     if build is not None:
-        return f"{build.batch_key}/{safe_key(name)}/{build.attempt}"
-    return f"{_local_batch(settings, env)}/{safe_key(name)}/local"
+        return stash_slot_key(build.batch_key, safe_key(name), build.attempt)
+    return stash_slot_key(_local_batch(settings, env), safe_key(name), LOCAL_ATTEMPT)
 
 
 def merge_slots(
@@ -82,13 +88,15 @@ def merge_slots(
         current = current_shards(build)
         unknown = [n for n in names if n not in current]
         if unknown:
-            raise MergeError(f"shard(s) {', '.join(unknown)} are not in this batch (it has {', '.join(current)})")
+            raise MergeError(
+                f"shard(s) {', '.join(unknown)} are not in this batch (it has {', '.join(current)})"
+            )
         wanted = names or list(current)
-        return {n: f"{build.batch_key}/{safe_key(n)}/{safe_key(current[n])}" for n in wanted}
+        return {n: stash_slot_key(build.batch_key, safe_key(n), safe_key(current[n])) for n in wanted}
     if not names:
         raise MergeError("outside a CodeBuild batch, name the shards to merge: --shards 'ID ID...'")
     batch = _local_batch(settings, env)
-    return {name: _newest_slot(target, f"{batch}/{safe_key(name)}") for name in names}
+    return {name: _newest_slot(target, shard_root(batch, safe_key(name))) for name in names}
 
 
 def _newest_slot(target: Target, shard_root: str) -> str:
