@@ -13,7 +13,8 @@ Under the publish root (``s3://<bucket>/<prefix>/`` or a local folder)::
       history.jsonl                Allure history including this run (the next run carries it)
       report-single-file/          the run's own one-file report (``report/`` in the run folder)
 
-Under the shard stash (its own Target)::
+The shard stash, by default ``_shards/`` under the publish root (or the reports folder),
+is a Target of its own::
 
     <batch>/<shard>/<attempt>/...          a shard's run folder (without its HTML report)
     <batch>/<shard>/<attempt>/shard.json   its manifest, written last
@@ -41,7 +42,8 @@ SITE_REPORT_PAGE = f"{SITE_REPORT_DIR}/index.html"
 SINGLE_FILE_PAGE = f"{SINGLE_FILE_DIR}/index.html"
 SINGLE_FILE_PREFIX = f"{SINGLE_FILE_DIR}/"
 
-# In the shard stash.
+# The shard stash: its default place beside the site, and keys under it.
+SHARDS_DIR = "_shards"
 SHARD_MANIFEST = "shard.json"
 LOCAL_ATTEMPT = "local"
 

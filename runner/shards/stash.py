@@ -25,6 +25,7 @@ from pathlib import Path
 from runner.publish.layout import (
     LOCAL_ATTEMPT,
     SHARD_MANIFEST,
+    SHARDS_DIR,
     SINGLE_FILE_PREFIX,
     shard_root,
     stash_slot_key,
@@ -47,8 +48,8 @@ def shards_location(settings: Settings) -> tuple[str, str]:
         return settings.shards_url.rstrip("/"), settings.source_of("shards_url")
     if settings.report_bucket:
         prefix = f"{settings.report_prefix}/" if settings.report_prefix else ""
-        return f"s3://{settings.report_bucket}/{prefix}_shards", settings.source_of("report_bucket")
-    return str(settings.reports_dir / "_shards"), settings.source_of("reports_dir")
+        return f"s3://{settings.report_bucket}/{prefix}{SHARDS_DIR}", settings.source_of("report_bucket")
+    return str(settings.reports_dir / SHARDS_DIR), settings.source_of("reports_dir")
 
 
 def open_shards(location: str, source: str) -> Target:
