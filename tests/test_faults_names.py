@@ -54,8 +54,9 @@ from runner.publish.layout import (
     entry_key,
     run_root,
 )
+from runner.publish.local_target import LocalTarget
 from runner.publish.publisher import publish_run
-from runner.publish.targets import LocalTarget, open_target
+from runner.publish.targets import open_target
 from runner.run.folder import RUN_ID_PATTERN, RunFolderError, create_run_dir, new_run_id
 from runner.settings import SettingsError, resolve
 

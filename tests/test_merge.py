@@ -20,7 +20,7 @@ from s3_server import S3Server, client_env, make_bucket, read_objects
 from s3_server import s3 as s3  # noqa: F401 - fixture
 from s3_server import s3_server as s3_server  # noqa: F401 - fixture
 
-from runner.publish.targets import Target, Upload
+from runner.publish.target import Target, Upload
 from runner.run.folder import new_run_id
 from runner.run.summary import RunSummary, ScenarioResult
 from runner.settings import Settings, resolve

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from runner.cli.common import load_settings
-from runner.publish.targets import PublishError
+from runner.publish.target import PublishError
 from runner.report.allure import ReportError
 from runner.run.finish import finish_run_folder
 from runner.run.folder import REPORT_DIR, NotARunFolder

@@ -38,9 +38,11 @@ from runner.publish.layout import (
     entry_key,
     run_root,
 )
+from runner.publish.local_target import LocalTarget
 from runner.publish.site import load_index, opened_from_disk, publish_site
 from runner.publish.staging import Staging, kept_folder, stage_reports
-from runner.publish.targets import LocalTarget, PublishError, RemoteObject, Target, Upload, open_target
+from runner.publish.target import PublishError, RemoteObject, Target, Upload
+from runner.publish.targets import open_target
 from runner.publish.uploads import Log, collect_files, plan_uploads, put_all, stderr
 from runner.report.allure import generate_report
 from runner.run.folder import NotARunFolder

@@ -18,8 +18,9 @@ from runner.publish.index import (
     stale_ids,
 )
 from runner.publish.layout import ENTRIES_DIR, INDEX_JSON, INDEX_PAGE, LATEST_DIR, entry_key
+from runner.publish.local_target import LocalTarget
 from runner.publish.pages import render_index, render_latest
-from runner.publish.targets import LocalTarget, Target, Upload
+from runner.publish.target import Target, Upload
 from runner.publish.uploads import Log, put_all
 
 SITE_ROUNDS = 8

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from runner.publish.index import RunEntry
 from runner.publish.layout import HISTORY_FILE, SINGLE_FILE_DIR, SINGLE_FILE_PAGE, SITE_REPORT_DIR, run_root
-from runner.publish.targets import PublishError, RemoteObject, Target
+from runner.publish.target import PublishError, RemoteObject, Target
 from runner.publish.uploads import Log
 from runner.run.folder import ALLURE_RESULTS, RUN_JSON
 

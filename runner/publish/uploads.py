@@ -10,7 +10,7 @@ from pathlib import Path
 
 from runner.publish.layout import SINGLE_FILE_DIR, run_root
 from runner.publish.progress import Progress
-from runner.publish.targets import PublishError, RemoteObject, Target, Upload
+from runner.publish.target import PublishError, RemoteObject, Target, Upload
 from runner.run.folder import REPORT_DIR
 
 Log = Callable[[str], None]

@@ -30,7 +30,8 @@ from runner.publish.layout import (
     shard_root,
     stash_slot_key,
 )
-from runner.publish.targets import PublishError, Target, Upload, target_at
+from runner.publish.target import PublishError, Target, Upload
+from runner.publish.targets import target_at
 from runner.publish.uploads import collect_files
 from runner.run.folder import NotARunFolder
 from runner.run.summary import RunSummary
