@@ -16,7 +16,8 @@ from pathlib import Path
 
 from runner.codebuild.api import CodeBuildStandIn
 from runner.codebuild.build import SHARDS_DIR, BuildRequest, BuildResult, StopSignal, run_build
-from runner.codebuild.buildspec import Batch, BatchTask, Buildspec, load_buildspec
+from runner.codebuild.buildspec import Buildspec, load_buildspec
+from runner.codebuild.buildspec_sections import Batch, BatchTask
 from runner.codebuild.errors import CodebuildLocalError
 from runner.codebuild.printer import Printer
 
