@@ -89,7 +89,7 @@ def generate_report(
     config = _allure_config(name, out, single_file=single_file, history_path=history_path)
     if compact is None:
         compact = single_file and settings.report_evidence == "compact"
-    sources = compact_results(run_dirs, settings, stats=stats) if compact else nullcontext(results)
+    sources = compact_results(run_dirs, report_url=settings.report_url, stats=stats) if compact else nullcontext(results)
     with sources as inputs:
         proc = _run_allure(settings, config, inputs)
     index = out / "index.html"
