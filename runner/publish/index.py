@@ -6,7 +6,7 @@ would vanish from the index (a lost update). Instead each publish writes its own
 entry, ``entries/<run-id>.json``, as the LAST object of the run (so the index never links to
 a half-uploaded run), and the shared pages (``index.html``, ``runs/index.json``, ``latest/``)
 are derived from a LIST of ``entries/``. The publisher rebuilds them until a LIST taken after
-its write matches the one it built from (see ``publish.publish_site``); with S3's
+its write matches the one it built from (see ``runner.publish.site.publish_site``); with S3's
 read-after-write consistency the last page written then holds every committed run.
 
 ``runs/index.json`` is a cache of all entries with their ETags, so a rebuild GETs only the
