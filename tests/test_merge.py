@@ -106,6 +106,27 @@ def test_merge_two_shards(tmp_path: Path) -> None:
     assert merged.merged_from == [RunSummary.read(a).run_id, RunSummary.read(b).run_id]
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="handing files over needs root, as in a container")
+def test_a_root_merge_hands_over_its_run_folder_and_nothing_that_was_there(tmp_path: Path) -> None:
+    """Issue 22: the merged run folder goes to the checkout's owner (uid 12345 here), the
+    root-owned reports folder that existed before keeps its owner."""
+    a = make_shard(tmp_path / "in", "shard1", [("f1::a", "passed")], started="2026-01-01T10:00:00+00:00")
+    b = make_shard(tmp_path / "in", "shard2", [("f2::c", "passed")], started="2026-01-01T10:00:00+00:00")
+    project = project_settings(tmp_path).project_root
+    (project / "reports").mkdir()
+    os.chown(project, 12345, 12345)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("E2E_", "CODEBUILD_"))}
+    proc = subprocess.run(
+        [E2E, "merge", "--no-report", str(a), str(b)], cwd=project, env=env, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    (merged,) = [p for p in (project / "reports").iterdir() if p.is_dir() and not p.is_symlink()]
+    assert {p.lstat().st_uid for p in [merged, *merged.rglob("*")]} == {12345}
+    assert (project / "reports").lstat().st_uid == 0
+    assert (project / "reports" / "latest").lstat().st_uid == 0
+    assert os.readlink(project / "reports" / "latest") == merged.name
+
+
 def test_a_scenario_in_two_shards_is_an_error(tmp_path: Path) -> None:
     a = make_shard(tmp_path / "in", "shard1", [("f1::a", "passed")], started="2026-01-01T10:00:00+00:00")
     b = make_shard(tmp_path / "in2", "shard1b", [("f1::a", "passed")], started="2026-01-01T10:00:00+00:00")
