@@ -118,7 +118,7 @@ def _gather(
     if names or not run_dirs:
         location, source = shards_location(settings)
         target = open_shards(location, source)
-        slots = merge_slots(settings, target, names)
+        slots = merge_slots(settings.batch_key, target, names)
         click.echo(f"e2e merge: shards {', '.join(slots)} from {location}", err=True)
         for name, slot in slots.items():
             dirs.append(fetch(target, slot, tmp, label=name))

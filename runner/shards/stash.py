@@ -57,8 +57,9 @@ def open_shards(location: str, source: str) -> Target:
     return target_at(location, source=source)
 
 
-def _local_batch(settings: Settings, env: Mapping[str, str]) -> str:
-    return safe_key(settings.batch_key or env.get("CODEBUILD_RESOLVED_SOURCE_VERSION") or "local")
+def _local_batch(batch_key: str | None, env: Mapping[str, str]) -> str:
+    """Outside a CodeBuild batch: ``E2E_BATCH_KEY`` (``batch_key``), else the commit."""
+    return safe_key(batch_key or env.get("CODEBUILD_RESOLVED_SOURCE_VERSION") or "local")
 
 
 def stash_slot(settings: Settings, given: str | None, environ: Mapping[str, str] | None = None) -> str:
@@ -75,15 +76,15 @@ def stash_slot(settings: Settings, given: str | None, environ: Mapping[str, str]
         raise MergeError("no shard name: pass --as NAME (CODEBUILD_BATCH_BUILD_IDENTIFIER is not set)")
     if build is not None:
         return stash_slot_key(build.batch_key, safe_key(name), build.attempt)
-    return stash_slot_key(_local_batch(settings, env), safe_key(name), LOCAL_ATTEMPT)
+    return stash_slot_key(_local_batch(settings.batch_key, env), safe_key(name), LOCAL_ATTEMPT)
 
 
 def merge_slots(
-    settings: Settings, target: Target, names: list[str], environ: Mapping[str, str] | None = None
+    batch_key: str | None, target: Target, names: list[str], environ: Mapping[str, str] | None = None
 ) -> dict[str, str]:
     """Shard name -> slot to merge. In a CodeBuild batch: the current build of each shard the
     merge depends on (``names``, if given, must be among them); elsewhere each named shard's
-    newest complete stash."""
+    newest complete stash, in the batch ``batch_key`` (``E2E_BATCH_KEY``) names, else the commit's."""
     env = os.environ if environ is None else environ
     build = this_build(env)
     if build is not None:
@@ -97,7 +98,7 @@ def merge_slots(
         return {n: stash_slot_key(build.batch_key, safe_key(n), safe_key(current[n])) for n in wanted}
     if not names:
         raise MergeError("outside a CodeBuild batch, name the shards to merge: --shards 'ID ID...'")
-    batch = _local_batch(settings, env)
+    batch = _local_batch(batch_key, env)
     return {name: _newest_slot(target, shard_root(batch, safe_key(name))) for name in names}
 
 
