@@ -34,8 +34,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 from publish_runs import synthetic_run  # noqa: E402
 from s3_server import client_env, make_bucket, start_server  # noqa: E402
 
-from runner.publish.publisher import collect_files  # noqa: E402
-from runner.run import latest_run_dir, read_run_json  # noqa: E402
+from runner.publish.uploads import collect_files  # noqa: E402
+from runner.run.folder import latest_run_dir, read_run_json  # noqa: E402
 
 E2E = [sys.executable, "-c", "from runner.cli import main; main()"]
 

@@ -45,7 +45,8 @@ from report_size import SUITES, load_average, replicate, source_run
 from s3_server import client_env, make_bucket, start_server
 
 from runner.report.allure import make_run_report
-from runner.run import RunSummary, read_run_json
+from runner.run.folder import read_run_json
+from runner.run.summary import RunSummary
 from runner.settings import resolve
 
 

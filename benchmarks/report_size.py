@@ -54,7 +54,8 @@ sys.path.insert(0, str(ROOT))
 from runner.browser.chromium import find_chromium  # noqa: E402
 from runner.report.allure import generate_report  # noqa: E402
 from runner.report.compact import CompactStats  # noqa: E402
-from runner.run import ALLURE_RESULTS, EVIDENCE, RunSummary, ScenarioResult, create_run_dir  # noqa: E402
+from runner.run.folder import ALLURE_RESULTS, EVIDENCE, create_run_dir  # noqa: E402
+from runner.run.summary import RunSummary, ScenarioResult  # noqa: E402
 from runner.settings import resolve  # noqa: E402
 
 FAILING_FEATURE = """Feature: Failing sign-in

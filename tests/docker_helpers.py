@@ -73,7 +73,7 @@ def run_folders(reports: Path) -> list[Path]:
 
 
 def read_run(run_dir: Path) -> dict:
-    from runner.run import read_run_json
+    from runner.run.folder import read_run_json
 
     return read_run_json(run_dir)
 

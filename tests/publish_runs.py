@@ -18,7 +18,8 @@ import zlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from runner.run import RUN_ID_PATTERN, RunSummary, ScenarioResult, create_run_dir, read_run_json
+from runner.run.folder import RUN_ID_PATTERN, create_run_dir, read_run_json
+from runner.run.summary import RunSummary, ScenarioResult
 
 
 def png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:

@@ -22,7 +22,7 @@ from s3_server import s3_server as s3_server  # noqa: F401 - fixture
 from test_merge import make_shard
 
 from runner.codebuild.api import Batch, CodeBuildStandIn
-from runner.run import RunSummary
+from runner.run.summary import RunSummary
 
 E2E = str(Path(sys.executable).parent / "e2e")
 COMMIT = "0123456789abcdef0123456789abcdef01234567"

@@ -27,11 +27,12 @@ import pytest
 from runner.codebuild import environment
 from runner.codebuild.batch import run_batch
 from runner.codebuild.build import BuildRequest, BuildResult, StopSignal
-from runner.codebuild.buildspec import BuildspecError, OnFailure, parse_buildspec, parse_on_failure
+from runner.codebuild.buildspec import OnFailure, parse_buildspec, parse_on_failure
 from runner.codebuild.driver import DRIVER, error_message, make_plan
 from runner.codebuild.environment import codebuild_variables, copy_source, make_git_checkout
 from runner.codebuild.printer import Printer
 from runner.codebuild.reports import check_reports
+from runner.codebuild.yaml_checker import BuildspecError
 from runner.metadata import read_head
 
 pytestmark = pytest.mark.skipif(shutil.which("bash") is None, reason="the driver needs bash")

@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 from docker_helpers import make_project, read_run, run_folders, scenario_names
 
-from runner.codebuild.buildspec import BuildspecError, load_buildspec, parse_buildspec
+from runner.codebuild.buildspec import load_buildspec, parse_buildspec
+from runner.codebuild.yaml_checker import BuildspecError
 
 # The shared Docker fixtures: engine, base image, the image built once per session.
 pytest_plugins = ["docker_fixtures"]

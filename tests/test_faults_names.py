@@ -46,7 +46,7 @@ from s3_server import S3Server, make_bucket, read_objects
 from s3_server import s3 as s3  # noqa: F401 - fixture
 from s3_server import s3_server as s3_server  # noqa: F401 - fixture
 
-from runner.publish.index import (
+from runner.publish.layout import (
     BRANCH_SLUG_MAX,
     LATEST_DIR,
     branch_latest_page,
@@ -54,9 +54,10 @@ from runner.publish.index import (
     entry_key,
     run_root,
 )
+from runner.publish.local_target import LocalTarget
 from runner.publish.publisher import publish_run
-from runner.publish.targets import LocalTarget, open_target
-from runner.run import RUN_ID_PATTERN, RunFolderError, create_run_dir, new_run_id
+from runner.publish.targets import open_target
+from runner.run.folder import RUN_ID_PATTERN, RunFolderError, create_run_dir, new_run_id
 from runner.settings import SettingsError, resolve
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -15,22 +15,23 @@ from pathlib import Path
 RUNNER = Path(__file__).resolve().parents[1] / "runner"
 
 # What each stage may import from the runner (besides itself). The bottom layer
-# (parsers, settings, run, metadata) imports nothing but itself and the standard library
-# (settings: its value parsers too).
+# (parsers, settings, run, metadata, redact, slug) imports nothing but itself, the standard
+# library and (settings) its value parsers, (run's finishing) redact.
 ALLOWED: dict[str, set[str]] = {
     "parsers": set(),
     "settings": {"parsers"},
-    "run": set(),
+    "run": {"redact"},
     "metadata": set(),
     "redact": set(),
+    "slug": set(),
     "demo_app": set(),
     "steps": set(),
     "browser": {"settings"},
     "report": {"settings", "run"},
-    "publish": {"settings", "run", "report"},
-    "shards": {"settings", "run", "redact", "report", "publish"},
-    "codebuild": {"settings", "run", "metadata"},
-    "plugin": {"settings", "run", "metadata", "redact", "browser", "demo_app", "steps"},
+    "publish": {"settings", "run", "slug", "report"},
+    "shards": {"settings", "run", "redact", "slug", "report", "publish"},
+    "codebuild": {"settings", "run", "metadata", "slug"},
+    "plugin": {"settings", "run", "metadata", "redact", "slug", "browser", "demo_app", "steps"},
     "setup": {"settings", "run", "browser", "report", "publish", "plugin", "steps"},
     "cli": {"settings", "run", "metadata", "redact", "browser", "report", "publish", "shards", "codebuild", "setup"},
 }

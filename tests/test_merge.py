@@ -20,11 +20,13 @@ from s3_server import S3Server, client_env, make_bucket, read_objects
 from s3_server import s3 as s3  # noqa: F401 - fixture
 from s3_server import s3_server as s3_server  # noqa: F401 - fixture
 
-from runner.publish.targets import Target, Upload
-from runner.run import RunSummary, ScenarioResult, new_run_id
+from runner.publish.target import Target, Upload
+from runner.run.folder import new_run_id
+from runner.run.summary import RunSummary, ScenarioResult
 from runner.settings import Settings, resolve
+from runner.shards.errors import MergeError
 from runner.shards.merge import merge_runs
-from runner.shards.stash import MANIFEST, MergeError, fetch, open_shards, shards_location, stash, stash_slot
+from runner.shards.stash import MANIFEST, fetch, open_shards, shards_location, stash, stash_slot
 
 E2E = str(Path(sys.executable).parent / "e2e")
 
@@ -83,7 +85,8 @@ def test_merge_two_shards(tmp_path: Path) -> None:
     )
     b = make_shard(tmp_path / "in", "shard2", [("f2::c", "failed")], started="2026-01-01T09:59:00+00:00")
     settings = project_settings(tmp_path)
-    run_dir, merged = merge_runs([a, b], settings, report=False)
+    folder, merged = merge_runs([a, b], settings, report=False)
+    run_dir = folder.path
     assert run_dir.parent == settings.reports_dir
     assert merged.status == "failed" and merged.exit_code == 1
     assert merged.counts.total == 3 and merged.counts.failed == 1
@@ -101,6 +104,27 @@ def test_merge_two_shards(tmp_path: Path) -> None:
     assert (run_dir / "allure-results" / "environment.properties").is_file()
     assert (run_dir / "evidence" / "shard1" / "final.png").is_file()
     assert merged.merged_from == [RunSummary.read(a).run_id, RunSummary.read(b).run_id]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="handing files over needs root, as in a container")
+def test_a_root_merge_hands_over_its_run_folder_and_nothing_that_was_there(tmp_path: Path) -> None:
+    """Issue 22: the merged run folder goes to the checkout's owner (uid 12345 here), the
+    root-owned reports folder that existed before keeps its owner."""
+    a = make_shard(tmp_path / "in", "shard1", [("f1::a", "passed")], started="2026-01-01T10:00:00+00:00")
+    b = make_shard(tmp_path / "in", "shard2", [("f2::c", "passed")], started="2026-01-01T10:00:00+00:00")
+    project = project_settings(tmp_path).project_root
+    (project / "reports").mkdir()
+    os.chown(project, 12345, 12345)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("E2E_", "CODEBUILD_"))}
+    proc = subprocess.run(
+        [E2E, "merge", "--no-report", str(a), str(b)], cwd=project, env=env, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    (merged,) = [p for p in (project / "reports").iterdir() if p.is_dir() and not p.is_symlink()]
+    assert {p.lstat().st_uid for p in [merged, *merged.rglob("*")]} == {12345}
+    assert (project / "reports").lstat().st_uid == 0
+    assert (project / "reports" / "latest").lstat().st_uid == 0
+    assert os.readlink(project / "reports" / "latest") == merged.name
 
 
 def test_a_scenario_in_two_shards_is_an_error(tmp_path: Path) -> None:

@@ -299,7 +299,7 @@ def test_pytest_moves_latest_like_e2e_run_and_only_to_a_complete_run(e2e_project
     latest = e2e_project.root / "reports" / "latest"
     assert latest.resolve() == first.run_dir.resolve()
     # An older run finishing after a newer one does not take latest back.
-    from runner.run import point_latest
+    from runner.run.folder import point_latest
 
     older = e2e_project.root / "reports" / "20000101-000000-aaaaaa"
     older.mkdir()
@@ -320,6 +320,20 @@ def test_a_root_run_in_someone_elses_repository_hands_its_files_over(e2e_project
     assert owned == {12345}
     assert (e2e_project.root / "reports").stat().st_uid == 12345
     assert (e2e_project.root / "reports" / "latest").lstat().st_uid == 12345
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="handing files over needs root, as in a container")
+def test_a_root_run_never_hands_over_a_reports_folder_that_was_there(e2e_project: E2EProject) -> None:
+    """Issue 22: a root-owned reports folder that existed before the run keeps its owner, by
+    ``e2e run`` and ``pytest features/`` alike; the run folders they made are given away."""
+    e2e_project.add_feature("two_scenarios.feature")
+    (e2e_project.root / "reports").mkdir()
+    os.chown(e2e_project.root, 12345, 12345)
+    for run in (e2e_project.e2e("run", "--no-report"), e2e_project.pytest()):
+        assert run.returncode == 0, run.output
+        assert {p.lstat().st_uid for p in [run.run_dir, *run.run_dir.rglob("*")]} == {12345}
+    assert (e2e_project.root / "reports").lstat().st_uid == 0
+    assert (e2e_project.root / "reports" / "latest").lstat().st_uid == 0
 
 
 def test_two_actors_failure_shows_the_failing_actors_page_first_and_both_traces(

@@ -22,20 +22,19 @@ from s3_server import s3 as s3  # noqa: F401 - fixture
 from s3_server import s3_server as s3_server  # noqa: F401 - fixture
 
 from runner.publish.headers import IMMUTABLE, NO_CACHE, headers_for
-from runner.publish.index import RunIndex, branch_slug, entry_from_run, latest_pages
+from runner.publish.index import RunIndex, entry_from_run, latest_pages
+from runner.publish.layout import branch_slug
+from runner.publish.local_target import LocalTarget
 from runner.publish.pages import render_index
 from runner.publish.progress import Progress
-from runner.publish.publisher import PublishError, PublishResult, publish_run, publish_site
-from runner.publish.targets import (
-    MULTIPART_CHUNKSIZE,
-    MULTIPART_THRESHOLD,
-    LocalTarget,
-    S3Target,
-    open_target,
-)
+from runner.publish.publisher import PublishError, PublishResult, publish_run
+from runner.publish.s3_target import S3Target
+from runner.publish.site import publish_site
+from runner.publish.target import MULTIPART_CHUNKSIZE, MULTIPART_THRESHOLD
+from runner.publish.targets import open_target
 from runner.report.allure import make_run_report
 from runner.report.offline import third_party_urls
-from runner.run import RunSummary
+from runner.run.summary import RunSummary
 from runner.settings import Settings, resolve
 
 ROOT = Path(__file__).resolve().parents[1]

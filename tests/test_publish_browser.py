@@ -21,8 +21,9 @@ from conftest import require
 from publish_runs import real_run, tree_digest
 from s3_server import S3Server, aws_env, client_env, make_bucket, read_objects, start_server
 
+from runner.publish.local_target import LocalTarget
 from runner.publish.publisher import PublishResult, publish_run
-from runner.publish.targets import LocalTarget, open_target
+from runner.publish.targets import open_target
 from runner.settings import resolve
 
 pytestmark = pytest.mark.slow

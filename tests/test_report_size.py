@@ -24,7 +24,7 @@ from publish_runs import tree_digest
 from runner.browser.chromium import find_chromium
 from runner.report.allure import make_run_report
 from runner.report.compact import FAILED, PASSED, CompactStats, compact_copy
-from runner.run import ALLURE_RESULTS, REPORT_DIR, RUN_JSON
+from runner.run.folder import ALLURE_RESULTS, REPORT_DIR, RUN_JSON
 from runner.settings import resolve
 
 pytestmark = pytest.mark.slow
@@ -287,7 +287,7 @@ def test_the_compact_copy_rewrites_every_reference(made: Made, tmp_path: Path) -
     damaged = sorted((run_dir / ALLURE_RESULTS).glob("*-attachment.png"))[0]
     damaged.write_bytes(b"\x89PNG\r\n\x1a\n" + b"not an image" * 500)
     out = tmp_path / "compact"
-    stats: CompactStats = compact_copy(run_dir, out, resolve(made.run_dir))
+    stats: CompactStats = compact_copy(run_dir, out, report_url=resolve(made.run_dir).report_url)
     assert stats.warning and "not compacted" in stats.warning and damaged.name in stats.warning
     assert stats.left_out == 2 and stats.images >= 22 and stats.kept_images >= 1
     types = []

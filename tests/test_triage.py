@@ -7,8 +7,8 @@ from pathlib import Path
 
 from publish_runs import synthetic_run
 
+from runner.publish.local_target import LocalTarget
 from runner.publish.publisher import publish_run
-from runner.publish.targets import LocalTarget
 from runner.settings import resolve
 
 

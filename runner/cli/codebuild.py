@@ -16,11 +16,12 @@ import click
 
 from runner.cli.common import load_settings, setting_option, user_errors
 from runner.codebuild.build import BuildRequest, BuildResult
-from runner.codebuild.buildspec import Buildspec, BuildspecError, load_buildspec
+from runner.codebuild.buildspec import Buildspec, load_buildspec
 from runner.codebuild.environment import host_region, passed_through, project_name
 from runner.codebuild.errors import CodebuildLocalError
 from runner.codebuild.local import buildspec_notes, run_local
 from runner.codebuild.printer import Printer
+from runner.codebuild.yaml_checker import BuildspecError
 from runner.settings import Settings
 
 

@@ -12,7 +12,7 @@ from runner.cli.common import load_settings, setting_option
 from runner.publish.publisher import MAX_PRESIGN_SECONDS, PublishError, publish_run
 from runner.publish.targets import open_target
 from runner.publish.viewer import make_server
-from runner.run import latest_run_dir
+from runner.run.folder import latest_run_dir
 
 
 @click.command("publish")

@@ -15,9 +15,10 @@ import pytest
 from runner.cli.common import load_settings, setting_option, user_errors
 from runner.publish.publisher import publish_run
 from runner.publish.targets import open_target
-from runner.redact import make_private
 from runner.report.allure import ReportError, generate_report, make_run_report
-from runner.run import NotARunFolder, RunFolderError, RunSummary, create_run_dir, hand_over
+from runner.run.finish import finish_run_folder
+from runner.run.folder import NotARunFolder, RunFolderError, make_run_folder
+from runner.run.summary import RunSummary
 from runner.settings import Settings, SettingsError, resolve
 
 # pytest's exit code for a usage error; a run that cannot start exits with it too.
@@ -113,10 +114,11 @@ def run_command(
         click.echo(f"e2e: {exc}", err=True)
         sys.exit(EXIT_USAGE)  # as pytest exits on a usage error: the run could not start
     try:
-        run_dir = create_run_dir(settings.reports_dir, source=settings.source_of("reports_dir"))
+        folder = make_run_folder(settings.reports_dir, source=settings.source_of("reports_dir"))
     except RunFolderError as exc:
         click.echo(f"e2e: {exc}", err=True)
         sys.exit(EXIT_USAGE)
+    run_dir = folder.path
     # The run's first line is the plugin's: which app is under test.
     # The plugin moves reports/latest when the run's summary is written.
     exit_code = run_pytest(_pytest_command(settings, run_dir, pytest_args), settings.project_root)
@@ -124,9 +126,10 @@ def run_command(
     tool_ok = True
     if report if report is not None else settings.shard is None:
         tool_ok = _make_report(run_dir, settings)
-    if settings.run_folder_mode == "private":
-        make_private(run_dir)  # the report's files too
-    hand_over(run_dir, settings.project_root)
+    # The report's files too: private modes, handed over with the rest of what this run made.
+    finish_run_folder(
+        folder, project_root=settings.project_root, private=settings.run_folder_mode == "private"
+    )
     if publish or (publish is None and settings.report_bucket):
         tool_ok = _publish(run_dir, settings) and tool_ok
     if settings.shard is not None and exit_code == int(pytest.ExitCode.TESTS_FAILED):

@@ -10,15 +10,16 @@ from pathlib import Path
 import click
 
 from runner.cli.common import load_settings, setting_option
-from runner.publish.targets import PublishError
-from runner.redact import make_private
+from runner.publish.target import PublishError
 from runner.report.allure import ReportError
-from runner.run import REPORT_DIR, NotARunFolder, RunSummary, point_latest
+from runner.run.finish import finish_run_folder
+from runner.run.folder import REPORT_DIR, NotARunFolder
+from runner.run.summary import RunSummary
 from runner.settings import Settings
-from runner.shards.batch import BatchError
+from runner.shards.codebuild_api import BatchError
+from runner.shards.errors import MergeError
 from runner.shards.merge import merge_runs
 from runner.shards.stash import (
-    MergeError,
     fetch,
     merge_slots,
     open_shards,
@@ -83,13 +84,16 @@ def merge_command(
     try:
         with tempfile.TemporaryDirectory(prefix="e2e-merge-") as tmp:
             dirs, labels = _gather(settings, run_dirs, names, Path(tmp))
-            run_dir, merged = merge_runs(dirs, settings, names=labels, report=report)
+            folder, merged = merge_runs(dirs, settings, names=labels, report=report)
     except _MERGE_ERRORS as exc:
         raise click.ClickException(str(exc)) from None
-    if settings.run_folder_mode == "private":
-        make_private(run_dir)
-    point_latest(run_dir)
-    _say_merged(run_dir, merged, report)
+    finish_run_folder(
+        folder,
+        project_root=settings.project_root,
+        reports_dir=settings.reports_dir,
+        private=settings.run_folder_mode == "private",
+    )
+    _say_merged(folder.path, merged, report)
     sys.exit(0 if merged.passed else 1)
 
 
@@ -103,7 +107,7 @@ def _gather(
     if names or not run_dirs:
         location, source = shards_location(settings)
         target = open_shards(location, source)
-        slots = merge_slots(settings, target, names)
+        slots = merge_slots(settings.batch_key, target, names)
         click.echo(f"e2e merge: shards {', '.join(slots)} from {location}", err=True)
         for name, slot in slots.items():
             dirs.append(fetch(target, slot, tmp, label=name))

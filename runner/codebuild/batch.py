@@ -16,7 +16,8 @@ from pathlib import Path
 
 from runner.codebuild.api import CodeBuildStandIn
 from runner.codebuild.build import SHARDS_DIR, BuildRequest, BuildResult, StopSignal, run_build
-from runner.codebuild.buildspec import Batch, BatchTask, Buildspec, load_buildspec
+from runner.codebuild.buildspec import Buildspec, load_buildspec
+from runner.codebuild.buildspec_sections import Batch, BatchTask
 from runner.codebuild.errors import CodebuildLocalError
 from runner.codebuild.printer import Printer
 
@@ -39,7 +40,7 @@ def run_batch(
     shards_dir = Path(tempfile.mkdtemp(prefix="codebuild-local-shards-"))
     run = submit or (lambda req: run_build(client, req, printer))
     # The builds ask CodeBuild which batch they are in and which build each shard's current
-    # one is (runner.shards.batch); locally a stand-in answers, on loopback.
+    # one is (runner.shards.codebuild_api); locally a stand-in answers, on loopback.
     api = CodeBuildStandIn()
     endpoint = api.serve()
     record = api.new_batch(base.project, {t.identifier: list(t.depend_on) for t in batch.tasks})

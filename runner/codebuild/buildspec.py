@@ -8,13 +8,20 @@ container starts.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from dataclasses import dataclass
+from pathlib import Path
 
 import yaml
 
+from runner.codebuild.buildspec_sections import Batch, ReportGroup, parse_batch, parse_reports
+from runner.codebuild.yaml_checker import BuildspecError, Checker, compose
+
 PHASES = ("install", "pre_build", "build", "post_build")
+
+
 TOP_LEVEL_KEYS = ("version", "run-as", "env", "proxy", "phases", "reports", "artifacts", "cache", "batch")
+
+
 ENV_KEYS = (
     "shell",
     "variables",
@@ -23,44 +30,28 @@ ENV_KEYS = (
     "secrets-manager",
     "git-credential-helper",
 )
+
+
 PHASE_KEYS = ("run-as", "on-failure", "runtime-versions", "commands", "finally")
+
+
 # env.shell: the values the buildspec reference documents for Linux. When unset, commands run in
 # /bin/sh: the reference does not say so, but the service's logs do (a buildspec using `[[` fails
 # with "/codebuild/output/tmp/script.sh: 4: [[: not found" unless it sets `shell: bash`).
 SHELLS = ("bash", "/bin/sh")
+
+
 DEFAULT_SHELL = "/bin/sh"
+
+
 ON_FAILURE_FORMS = "ABORT, CONTINUE, RETRY, RETRY-<count>, RETRY-<regex> or RETRY-<count>-<regex>"
+
+
 # RETRY without a count retries up to 3 times; a count must be between 0 and 100 (the reference).
 DEFAULT_RETRIES = 3
+
+
 MAX_RETRIES = 100
-REPORT_KEYS = ("files", "base-directory", "discard-paths", "file-format")
-REPORT_FORMATS = (
-    "JUNITXML",
-    "CUCUMBERJSON",
-    "TESTNGXML",
-    "VISUALSTUDIOTRX",
-    "NUNITXML",
-    "NUNIT3XML",
-    "CLOVERXML",
-    "COBERTURAXML",
-    "JACOCOXML",
-    "SIMPLECOV",
-)
-MAX_REPORT_GROUPS = 5
-BATCH_KINDS = ("build-graph", "build-list", "build-matrix", "build-fanout")
-BATCH_TASK_KEYS = ("identifier", "buildspec", "debug-session", "depend-on", "env", "ignore-failure")
-BATCH_TASK_ENV_KEYS = ("compute-type", "fleet", "image", "privileged-mode", "type", "variables")
-
-
-class BuildspecError(Exception):
-    """The buildspec is not valid YAML or not a valid version 0.2 buildspec."""
-
-    def __init__(self, path: Path, line: int | None, message: str) -> None:
-        self.path = path
-        self.line = line
-        self.message = message
-        where = f"{path}:{line}" if line else str(path)
-        super().__init__(f"{where}: {message}")
 
 
 @dataclass(frozen=True)
@@ -93,31 +84,6 @@ class Phase:
 
 
 @dataclass(frozen=True)
-class ReportGroup:
-    name: str
-    files: tuple[str, ...]
-    base_directory: str = "."
-    discard_paths: bool = False
-    file_format: str = "JUNITXML"
-
-
-@dataclass(frozen=True)
-class BatchTask:
-    identifier: str
-    variables: dict[str, str] = field(default_factory=dict)
-    depend_on: tuple[str, ...] = ()
-    ignore_failure: bool = False
-    buildspec: str | None = None
-
-
-@dataclass(frozen=True)
-class Batch:
-    kind: str
-    tasks: tuple[BatchTask, ...]
-    fast_fail: bool = False
-
-
-@dataclass(frozen=True)
 class Buildspec:
     path: Path
     version: str
@@ -130,103 +96,14 @@ class Buildspec:
     unsupported: tuple[str, ...] = ()  # what a local run cannot honour, for a warning
 
 
-class _Checker:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def fail(self, node: yaml.Node | None, message: str) -> BuildspecError:
-        line = node.start_mark.line + 1 if node is not None else None
-        return BuildspecError(self.path, line, message)
-
-    def mapping(self, node: yaml.Node, where: str, allowed: tuple[str, ...] | None = None) -> dict:
-        if not isinstance(node, yaml.MappingNode):
-            raise self.fail(node, f"{where} must be a mapping (key: value lines), not {_kind(node)}")
-        result: dict[str, tuple[yaml.Node, yaml.Node]] = {}
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise self.fail(key_node, f"{where}: keys must be plain names")
-            key = str(key_node.value)
-            if key in result:
-                raise self.fail(key_node, f"{where}: '{key}' is given twice")
-            if allowed is not None and key not in allowed:
-                hint = _closest(key, allowed)
-                raise self.fail(
-                    key_node,
-                    f"{where}: unknown key '{key}'"
-                    + (f" (did you mean '{hint}'?)" if hint else "")
-                    + f"; allowed: {', '.join(allowed)}",
-                )
-            result[key] = (key_node, value_node)
-        return result
-
-    def scalar(self, node: yaml.Node, where: str) -> str:
-        if not isinstance(node, yaml.ScalarNode):
-            raise self.fail(node, f"{where} must be a single value, not {_kind(node)}")
-        return str(node.value)
-
-    def boolean(self, node: yaml.Node, where: str) -> bool:
-        value = self.scalar(node, where).strip().lower()
-        if value in ("true", "yes", "on"):
-            return True
-        if value in ("false", "no", "off"):
-            return False
-        raise self.fail(node, f"{where} must be true or false, not {value!r}")
-
-    def string_list(self, node: yaml.Node, where: str) -> tuple[str, ...]:
-        if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null":
-            return ()
-        if not isinstance(node, yaml.SequenceNode):
-            raise self.fail(node, f"{where} must be a list ('- item' lines), not {_kind(node)}")
-        items = []
-        for item in node.value:
-            if not isinstance(item, yaml.ScalarNode):
-                raise self.fail(
-                    item,
-                    f"{where}: each item must be a string, not {_kind(item)} "
-                    "(quote a command that contains ': ' or starts with a special character)",
-                )
-            items.append(str(item.value))
-        return tuple(items)
-
-    def variables(self, node: yaml.Node, where: str) -> dict[str, str]:
-        if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null":
-            return {}
-        result = {}
-        for key, (key_node, value_node) in self.mapping(node, where).items():
-            if not key.replace("_", "a").isalnum() or key[0].isdigit():
-                raise self.fail(key_node, f"{where}: '{key}' is not a valid environment variable name")
-            if isinstance(value_node, yaml.ScalarNode) and value_node.tag == "tag:yaml.org,2002:null":
-                result[key] = ""
-            else:
-                result[key] = self.scalar(value_node, f"{where}.{key}")
-        return result
-
-
-def _kind(node: yaml.Node) -> str:
-    if isinstance(node, yaml.MappingNode):
-        return "a mapping"
-    if isinstance(node, yaml.SequenceNode):
-        return "a list"
-    if node.tag == "tag:yaml.org,2002:null":
-        return "empty"
-    return f"the value {node.value!r}"
-
-
-def _closest(word: str, choices: tuple[str, ...]) -> str | None:
-    import difflib
-
-    found = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return found[0] if found else None
-
-
 def parse_buildspec(text: str, path: Path) -> Buildspec:
     """Parse and check a buildspec's text; raises BuildspecError naming file and line.
 
     The sections are checked in the order they are read here, so of several mistakes the
     first one in this order is the one reported.
     """
-    root = _compose(text, path)
-    check = _Checker(path)
+    root = compose(text, path)
+    check = Checker(path)
     top = check.mapping(root, "the buildspec", TOP_LEVEL_KEYS)
     unsupported: list[str] = []
     version = _parse_version(check, root, top)
@@ -237,8 +114,8 @@ def parse_buildspec(text: str, path: Path) -> Buildspec:
     if "phases" not in top:
         raise check.fail(root, "'phases' is missing; a buildspec needs at least one phase with commands")
     phases = _parse_phases(check, top["phases"][1], unsupported)
-    reports = _parse_reports(check, top["reports"][1]) if "reports" in top else {}
-    batch = _parse_batch(check, top["batch"][1]) if "batch" in top else None
+    reports = parse_reports(check, top["reports"][1]) if "reports" in top else {}
+    batch = parse_batch(check, top["batch"][1]) if "batch" in top else None
     for key in ("artifacts", "cache", "proxy"):
         if key in top:
             check.mapping(top[key][1], key)
@@ -255,23 +132,7 @@ def parse_buildspec(text: str, path: Path) -> Buildspec:
     )
 
 
-def _compose(text: str, path: Path) -> yaml.Node:
-    """The YAML node tree of a non-empty document; YAML errors carry their line."""
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        line = mark.line + 1 if mark is not None else None
-        raise BuildspecError(path, line, f"not valid YAML: {problem}") from None
-    if root is None:
-        raise BuildspecError(
-            path, None, "the file is empty; a buildspec needs at least 'version: 0.2' and 'phases'"
-        )
-    return root
-
-
-def _parse_version(check: _Checker, root: yaml.Node, top: dict) -> str:
+def _parse_version(check: Checker, root: yaml.Node, top: dict) -> str:
     if "version" not in top:
         raise check.fail(root, "'version' is missing; use 'version: 0.2'")
     version_node = top["version"][1]
@@ -284,7 +145,7 @@ def _parse_version(check: _Checker, root: yaml.Node, top: dict) -> str:
     return version
 
 
-def _parse_env(check: _Checker, node: yaml.Node, unsupported: list[str]) -> tuple[dict[str, str], str]:
+def _parse_env(check: Checker, node: yaml.Node, unsupported: list[str]) -> tuple[dict[str, str], str]:
     """``env:``: its variables and shell; what cannot be resolved locally goes to ``unsupported``."""
     env = check.mapping(node, "env", ENV_KEYS)
     variables: dict[str, str] = {}
@@ -311,12 +172,12 @@ def _parse_env(check: _Checker, node: yaml.Node, unsupported: list[str]) -> tupl
     return variables, shell
 
 
-def _parse_phases(check: _Checker, node: yaml.Node, unsupported: list[str]) -> dict[str, Phase]:
+def _parse_phases(check: Checker, node: yaml.Node, unsupported: list[str]) -> dict[str, Phase]:
     phases_map = check.mapping(node, "phases", PHASES)
     return {name: _parse_phase(check, name, body, unsupported) for name, (_, body) in phases_map.items()}
 
 
-def _parse_phase(check: _Checker, name: str, node: yaml.Node, unsupported: list[str]) -> Phase:
+def _parse_phase(check: Checker, name: str, node: yaml.Node, unsupported: list[str]) -> Phase:
     where = f"phases.{name}"
     body = check.mapping(node, where, PHASE_KEYS)
     if "runtime-versions" in body:
@@ -376,157 +237,6 @@ def parse_on_failure(text: str) -> OnFailure:
     except re.error as exc:
         raise ValueError(f"{value!r}: {pattern!r} is not a valid regular expression ({exc})") from None
     return OnFailure("RETRY", retries, pattern)
-
-
-def _parse_reports(check: _Checker, node: yaml.Node) -> dict[str, ReportGroup]:
-    groups = check.mapping(node, "reports")
-    if len(groups) > MAX_REPORT_GROUPS:
-        raise check.fail(node, f"reports: at most {MAX_REPORT_GROUPS} report groups are allowed")
-    return {
-        name: _parse_report_group(check, name, key_node, body) for name, (key_node, body) in groups.items()
-    }
-
-
-def _parse_report_group(check: _Checker, name: str, key_node: yaml.Node, node: yaml.Node) -> ReportGroup:
-    where = f"reports.{name}"
-    body = check.mapping(node, where, REPORT_KEYS)
-    if "files" not in body:
-        raise check.fail(key_node, f"{where}: 'files' is missing")
-    files = check.string_list(body["files"][1], f"{where}.files")
-    if not files:
-        raise check.fail(body["files"][1], f"{where}.files is empty")
-    file_format = "JUNITXML"
-    if "file-format" in body:
-        file_format = check.scalar(body["file-format"][1], f"{where}.file-format").upper()
-        if file_format not in REPORT_FORMATS:
-            raise check.fail(
-                body["file-format"][1],
-                f"{where}.file-format {file_format!r}: use one of {', '.join(REPORT_FORMATS)}",
-            )
-    base = (
-        check.scalar(body["base-directory"][1], f"{where}.base-directory")
-        if "base-directory" in body
-        else "."
-    )
-    if "base-directory" in body:
-        _check_inside_source(
-            check, body["base-directory"][1], f"{where}.base-directory", source_relative(base), base
-        )
-    for item, pattern in zip(body["files"][1].value, files, strict=True):
-        # A pattern is read under the base directory: "../x.xml" under "out/junit" is still inside.
-        joined = str(PurePosixPath(source_relative(base)) / pattern)
-        _check_inside_source(check, item, f"{where}.files", joined, pattern)
-    discard = (
-        check.boolean(body["discard-paths"][1], f"{where}.discard-paths")
-        if "discard-paths" in body
-        else False
-    )
-    return ReportGroup(name, files, base, discard, file_format)
-
-
-def source_relative(path: str) -> str:
-    """A report path with a leading ``$CODEBUILD_SRC_DIR`` (or ``${CODEBUILD_SRC_DIR}``) made relative."""
-    for prefix in ("${CODEBUILD_SRC_DIR}", "$CODEBUILD_SRC_DIR"):
-        if path == prefix:
-            return "."
-        if path.startswith(prefix + "/"):
-            return "." + path[len(prefix) :]
-    return path
-
-
-def leaves_source(path: str) -> bool:
-    """Whether a report path, read from the source folder, points outside it (absolute, or ``..`` above it)."""
-    pure = PurePosixPath(path)
-    if pure.is_absolute():
-        return True
-    depth = 0
-    for part in pure.parts:
-        depth += -1 if part == ".." else (0 if part == "." else 1)
-        if depth < 0:
-            return True
-    return False
-
-
-def _check_inside_source(check: _Checker, node: yaml.Node, where: str, path: str, written: str) -> None:
-    """Report paths stay inside the source folder: the local run never reads the host's files."""
-    if leaves_source(path):
-        raise check.fail(
-            node,
-            f"{where}: {written!r} points outside the source folder; report paths must stay inside "
-            "CODEBUILD_SRC_DIR (relative, without '..' above it): the local run reads them from the "
-            "build's source copy, never from the host",
-        )
-
-
-def _parse_batch(check: _Checker, node: yaml.Node) -> Batch:
-    body = check.mapping(
-        node, "batch", ("fast-fail", "build-graph", "build-list", "build-matrix", "build-fanout")
-    )
-    fast_fail = check.boolean(body["fast-fail"][1], "batch.fast-fail") if "fast-fail" in body else False
-    kinds = [k for k in BATCH_KINDS if k in body]
-    if len(kinds) != 1:
-        raise check.fail(node, f"batch needs exactly one of: {', '.join(BATCH_KINDS)}")
-    kind = kinds[0]
-    kind_node = body[kind][1]
-    if kind in ("build-matrix", "build-fanout"):
-        check.mapping(kind_node, f"batch.{kind}")
-        return Batch(kind, (), fast_fail)
-    if not isinstance(kind_node, yaml.SequenceNode):
-        raise check.fail(kind_node, f"batch.{kind} must be a list of build tasks")
-    tasks: list[BatchTask] = []
-    seen: set[str] = set()
-    for item in kind_node.value:
-        task = _parse_task(check, kind, item, seen)
-        seen.add(task.identifier)
-        tasks.append(task)
-    for task in tasks:
-        for dep in task.depend_on:
-            if dep not in seen:
-                raise check.fail(
-                    kind_node, f"batch.{kind}.{task.identifier}: depend-on names unknown task {dep!r}"
-                )
-    _check_acyclic(check, kind_node, tasks)
-    return Batch(kind, tuple(tasks), fast_fail)
-
-
-def _parse_task(check: _Checker, kind: str, node: yaml.Node, seen: set[str]) -> BatchTask:
-    """One task of ``build-graph`` or ``build-list``; ``seen`` holds the identifiers before it."""
-    task = check.mapping(node, f"batch.{kind}[]", BATCH_TASK_KEYS)
-    if "identifier" not in task:
-        raise check.fail(node, f"batch.{kind}: every task needs an 'identifier'")
-    ident = check.scalar(task["identifier"][1], "identifier")
-    if not ident.replace("_", "a").isalnum():
-        raise check.fail(task["identifier"][1], f"identifier {ident!r}: use letters, digits and underscores")
-    if ident in seen:
-        raise check.fail(task["identifier"][1], f"identifier {ident!r} is used twice")
-    where = f"batch.{kind}.{ident}"
-    variables: dict[str, str] = {}
-    if "env" in task:
-        env = check.mapping(task["env"][1], f"{where}.env", BATCH_TASK_ENV_KEYS)
-        if "variables" in env:
-            variables = check.variables(env["variables"][1], f"{where}.env.variables")
-    depend_on = check.string_list(task["depend-on"][1], f"{where}.depend-on") if "depend-on" in task else ()
-    if depend_on and kind != "build-graph":
-        raise check.fail(task["depend-on"][0], f"{where}: depend-on is only allowed in build-graph")
-    ignore = (
-        check.boolean(task["ignore-failure"][1], f"{where}.ignore-failure")
-        if "ignore-failure" in task
-        else False
-    )
-    other = check.scalar(task["buildspec"][1], f"{where}.buildspec") if "buildspec" in task else None
-    return BatchTask(ident, variables, depend_on, ignore, other)
-
-
-def _check_acyclic(check: _Checker, node: yaml.Node, tasks: list[BatchTask]) -> None:
-    deps = {t.identifier: set(t.depend_on) for t in tasks}
-    done: set[str] = set()
-    while deps:
-        ready = [name for name, wanted in deps.items() if wanted <= done]
-        if not ready:
-            raise check.fail(node, f"batch: depend-on forms a cycle among {', '.join(sorted(deps))}")
-        for name in ready:
-            done.add(name)
-            del deps[name]
 
 
 def load_buildspec(path: Path) -> Buildspec:

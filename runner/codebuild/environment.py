@@ -55,7 +55,6 @@ from __future__ import annotations
 import getpass
 import json
 import os
-import re
 import shutil
 import subprocess
 import time
@@ -64,7 +63,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from runner.metadata import build_url, git
-from runner.run import write_json_atomic
+from runner.run.folder import write_json_atomic
+from runner.slug import slugify
 
 DEFAULT_REGION = "us-east-1"
 LOCAL_ACCOUNT = "000000000000"
@@ -161,7 +161,7 @@ def next_build_number(project: str) -> int:
 
 def project_name(source: Path) -> str:
     """The CodeBuild project name a source folder stands for when none is given."""
-    return re.sub(r"[^A-Za-z0-9_-]", "-", source.name) or "project"
+    return slugify(source.name, keep="A-Za-z0-9_-", squeeze=False, strip="", fallback="project")
 
 
 def host_region(environ: Mapping[str, str]) -> str:

@@ -18,8 +18,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from runner.codebuild.buildspec import Buildspec, ReportGroup, leaves_source, source_relative
-from runner.run import RUN_ID_PATTERN, RUN_JSON, point_latest
+from runner.codebuild.buildspec import Buildspec
+from runner.codebuild.buildspec_sections import ReportGroup, leaves_source, source_relative
+from runner.run.folder import RUN_ID_PATTERN, RUN_JSON, point_latest
 
 
 @dataclass

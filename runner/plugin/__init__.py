@@ -51,7 +51,7 @@ from runner.plugin.sharding import Sharder
 from runner.plugin.state import RUN_STATE, RunState
 from runner.plugin.steps_loader import load_step_modules
 from runner.plugin.variables import Variables, secret_names
-from runner.run import ALLURE_RESULTS, JUNIT_XML, RunFolderError, create_run_dir
+from runner.run.folder import ALLURE_RESULTS, JUNIT_XML, RunFolder, RunFolderError, make_run_folder
 from runner.settings import SettingsError, resolve
 
 
@@ -95,17 +95,19 @@ def pytest_configure(config: pytest.Config) -> None:
     used = secret_names(config, settings.public_variables)
     settings = replace(settings, secret_variables=tuple(dict.fromkeys(settings.secret_variables + used)))
     workerinput = getattr(config, "workerinput", None)
-    if run_dir is None:
+    folder = RunFolder.given(run_dir) if run_dir is not None else None
+    if folder is None:
         # Listing tests produces no results: keep reports/ free of empty run folders.
         collecting = config.option.collectonly
         try:
-            run_dir = (
-                Path(tempfile.mkdtemp(prefix="e2e-collect-"))
+            folder = (
+                RunFolder.given(Path(tempfile.mkdtemp(prefix="e2e-collect-")))
                 if collecting
-                else create_run_dir(settings.reports_dir, source=settings.source_of("reports_dir"))
+                else make_run_folder(settings.reports_dir, source=settings.source_of("reports_dir"))
             )
         except RunFolderError as exc:
             raise pytest.UsageError(str(exc)) from None
+        run_dir = folder.path
     if not getattr(config.option, "allure_report_dir", None):
         config.option.allure_report_dir = str(run_dir / ALLURE_RESULTS)
     if workerinput is None and not config.option.xmlpath:
@@ -118,7 +120,7 @@ def pytest_configure(config: pytest.Config) -> None:
     from playwright.sync_api import expect
 
     expect.set_options(timeout=settings.expect_timeout)
-    state = RunState(settings=settings, run_dir=run_dir, is_controller=workerinput is None)
+    state = RunState(settings=settings, run_dir=run_dir, is_controller=workerinput is None, made=folder.made)
     if workerinput is not None:
         state.base_url = workerinput.get("e2e_base_url")
     else:

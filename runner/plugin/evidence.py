@@ -14,7 +14,6 @@ Files go to ``<run>/evidence/<scenario>/`` with predictable names.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 from dataclasses import dataclass, field
@@ -27,7 +26,8 @@ from playwright.sync_api import BrowserContext, Locator, Page, Video
 from playwright.sync_api import Error as PlaywrightError
 
 from runner.plugin.noise import is_noise
-from runner.run import EVIDENCE
+from runner.run.folder import EVIDENCE
+from runner.slug import slugify as _slugify
 
 if TYPE_CHECKING:
     from runner.plugin.state import RunState
@@ -39,20 +39,9 @@ TRACE_MIME = "application/vnd.allure.playwright-trace"
 
 
 def slugify(text: str, limit: int = 80, *, exact: bool = True) -> str:
-    """A file-name-safe form of ``text`` that keeps letters of any script (Japanese stays
-    Japanese), at most ``limit`` bytes in UTF-8.
-
-    When anything had to be dropped, replaced or cut, a short hash of the whole text is
-    added, so two names never share a file; with ``exact=False`` (names already made unique
-    by a counter, like screenshots) a space turned into "-" does not count as a change.
-    """
-    slug = re.sub(r"[^\w.-]+", "-", text).strip("-._") or "item"
-    same = slug == (text if exact else text.replace(" ", "-"))
-    if same and len(slug.encode("utf-8")) <= limit:
-        return slug
-    digest = hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
-    head = slug.encode("utf-8")[: max(limit - 9, 1)].decode("utf-8", "ignore").rstrip("-._") or "item"
-    return f"{head}-{digest}"
+    """A file-name-safe, unique form of ``text`` (``runner.slug.slugify``): letters of any
+    script kept, at most ``limit`` bytes of UTF-8, hashed when anything changed."""
+    return _slugify(text, limit=limit, unique=True, exact=exact)
 
 
 @dataclass

@@ -25,8 +25,9 @@ from runner.plugin.fixtures import EVIDENCE_KEY, evidence_for
 from runner.plugin.secrets import redactor_for
 from runner.plugin.state import RunState
 from runner.plugin.step_errors import MissingStepDefinition, missing_step, registered_phrases
-from runner.redact import Redactor, make_private
-from runner.run import hand_over, point_latest
+from runner.redact import Redactor
+from runner.run.finish import finish_run_folder
+from runner.run.folder import RunFolder
 from runner.settings import SettingsError
 
 log = logging.getLogger(__name__)
@@ -96,10 +97,8 @@ class RunListener:
         """The run cannot start: record it in run.json, say it once, stop before collecting anything."""
         if self.state.writer is not None:
             self.state.writer.session_error = message
-            if self._write_summary(EXIT_SETUP_ERROR, []):
-                # Finished like any run (owner-only, reports/latest), whatever the outcome.
-                self._protect()
-                self._publish_locally()
+            # Finished like any run (owner-only, reports/latest), whatever the outcome.
+            self._finish_run_folder(self._write_summary(EXIT_SETUP_ERROR, []))
         raise pytest.UsageError(message)
 
     def prepare_run(self) -> None:
@@ -163,10 +162,8 @@ class RunListener:
             if state.writer is not None and not session.config.option.collectonly:
                 incomplete = [f"{problem}"] if problem is not None else []
                 written = self._write_summary(int(session.exitstatus), incomplete)
-                self._protect()
-                if written:
-                    self._publish_locally()
-                else:
+                self._finish_run_folder(written)
+                if not written:
                     session.exitstatus = max(int(session.exitstatus), int(pytest.ExitCode.INTERNAL_ERROR))
         finally:
             if state.holds_server:
@@ -176,15 +173,21 @@ class RunListener:
             if state.app is not None:
                 state.app.stop()
 
-    def _protect(self) -> None:
-        """Secrets out of every file of the run (traces included), then owner-only modes."""
-        settings, run_dir = self.state.settings, self.state.run_dir
-        try:
-            self.redactor.scrub_tree(run_dir)
-            if settings.run_folder_mode == "private":
-                make_private(run_dir)
-        except OSError as exc:
-            _say(f"could not remove secrets from {run_dir} ({exc}); do not publish this run folder.")
+    def _finish_run_folder(self, written: bool) -> None:
+        """Secrets out of every file of the run (traces included), owner-only modes;
+        ``reports/latest`` moves to the run once its summary is written (an explicit
+        --e2e-run-dir elsewhere gets no link beside it); what this process made is handed to
+        the checkout's owner (``e2e run`` hands over the folder it made itself)."""
+        settings = self.state.settings
+        problems = finish_run_folder(
+            RunFolder(self.state.run_dir, self.state.made),
+            project_root=settings.project_root,
+            reports_dir=settings.reports_dir if written else None,
+            private=settings.run_folder_mode == "private",
+            redactor=self.redactor,
+        )
+        for problem in problems:
+            _say(problem)
 
     def _write_summary(self, exit_code: int, incomplete: list[str]) -> bool:
         """run.json (and cucumber.json); False, said clearly, when the folder cannot take them."""
@@ -199,18 +202,6 @@ class RunListener:
             )
             return False
         return True
-
-    def _publish_locally(self) -> None:
-        """``reports/latest`` moves to this run (if it is the newest), and a root process in a
-        mounted repository hands the files to the repository's owner."""
-        run_dir, settings = self.state.run_dir, self.state.settings
-        if run_dir.parent.resolve() != settings.reports_dir.resolve():
-            return  # an explicit --e2e-run-dir elsewhere: no latest link beside it
-        try:
-            point_latest(run_dir)
-        except OSError as exc:  # e.g. a file system without symlinks: the run itself is fine
-            log.warning("e2e: could not update %s: %s", run_dir.parent / "latest", exc)
-        hand_over(run_dir, settings.project_root)
 
     def pytest_internalerror(self, excrepr, excinfo) -> None:
         """A full or read-only disk inside another plugin (Allure's results writer) stops pytest

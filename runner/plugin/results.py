@@ -10,7 +10,6 @@ files at session end. Serial runs take the same path.
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,7 +18,9 @@ from typing import Any
 
 import pytest
 
-from runner.run import CUCUMBER_JSON, RunSummary, ScenarioResult, write_json_atomic
+from runner.run.folder import CUCUMBER_JSON, write_json_atomic
+from runner.run.summary import RunSummary, ScenarioResult
+from runner.slug import slugify
 
 RECORD_KEY = pytest.StashKey["ScenarioRecord"]()
 REPORT_ATTR = "e2e"
@@ -30,7 +31,8 @@ def _tags(tags: set[str] | list[str], line: int) -> list[dict[str, Any]]:
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "unnamed"
+    """A Cucumber id part, as Cucumber makes them: lower-case ASCII letters and digits."""
+    return slugify(text, keep="a-z0-9", lower=True, strip="-", fallback="unnamed")
 
 
 @dataclass

@@ -21,6 +21,7 @@ class RunState:
     settings: Settings
     run_dir: Path
     is_controller: bool
+    made: tuple[Path, ...] = ()  # what this process made for the run (RunFolder.made): handed over at the end
     base_url: str | None = None
     app: AppUnderTest | None = None
     holds_server: bool = False

@@ -6,7 +6,7 @@ would vanish from the index (a lost update). Instead each publish writes its own
 entry, ``entries/<run-id>.json``, as the LAST object of the run (so the index never links to
 a half-uploaded run), and the shared pages (``index.html``, ``runs/index.json``, ``latest/``)
 are derived from a LIST of ``entries/``. The publisher rebuilds them until a LIST taken after
-its write matches the one it built from (see ``publish.publish_site``); with S3's
+its write matches the one it built from (see ``runner.publish.site.publish_site``); with S3's
 read-after-write consistency the last page written then holds every committed run.
 
 ``runs/index.json`` is a cache of all entries with their ETags, so a rebuild GETs only the
@@ -18,19 +18,24 @@ from __future__ import annotations
 import hashlib
 import json
 import posixpath
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-from runner.run import RUN_ID_PATTERN, RunSummary
+from runner.publish.layout import (
+    ENTRIES_DIR,
+    HISTORY_FILE,
+    INDEX_PAGE,
+    LATEST_PAGE,
+    SINGLE_FILE_PAGE,
+    SITE_REPORT_PAGE,
+    branch_latest_page,
+    run_root,
+)
+from runner.run.folder import RUN_ID_PATTERN
+from runner.run.summary import RunSummary
 
-ENTRIES_DIR = "entries/"
-INDEX_PAGE = "index.html"
-INDEX_JSON = "runs/index.json"
-LATEST_DIR = "latest/"
-LATEST_PAGE = f"{LATEST_DIR}index.html"
 INDEX_VERSION = 1
 
 # Triage details (failures with thumbnails) are shown for the newest runs only, so the
@@ -38,24 +43,6 @@ INDEX_VERSION = 1
 TRIAGE_RUNS = 30
 FAILURES_PER_RUN = 10
 _TEXT_LIMIT = 500
-
-
-def _checked_run_id(run_id: str) -> str:
-    # A run id becomes a key segment (and, on a local target, a folder name): only the
-    # ASCII shape ``YYYYMMDD-HHMMSS-xxxxxx`` may, so no name can climb out of runs/ or entries/.
-    if not isinstance(run_id, str) or not RUN_ID_PATTERN.match(run_id):
-        raise ValueError(f"not a run id: {run_id!r} (expected YYYYMMDD-HHMMSS-xxxxxx)")
-    return run_id
-
-
-def run_root(run_id: str) -> str:
-    """``runs/<run-id>/``; ValueError for anything that is not a run id."""
-    return f"runs/{_checked_run_id(run_id)}/"
-
-
-def entry_key(run_id: str) -> str:
-    """``entries/<run-id>.json``; ValueError for anything that is not a run id."""
-    return f"{ENTRIES_DIR}{_checked_run_id(run_id)}.json"
 
 
 @dataclass(frozen=True)
@@ -209,9 +196,9 @@ def entry_from_run(run: RunSummary, *, published_files: set[str]) -> RunEntry:
                 name: meta.get(name)
                 for name in ("branch", "commit", "build_number", "build_url", "initiator", "source")
             },
-            "report": key_of("report/index.html"),
-            "report_single_file": key_of("report-single-file/index.html"),
-            "history": key_of("history.jsonl"),
+            "report": key_of(SITE_REPORT_PAGE),
+            "report_single_file": key_of(SINGLE_FILE_PAGE),
+            "history": key_of(HISTORY_FILE),
             "failures": [asdict(f) for f in failures],
             "failures_total": len(failed),
             "failed_keys": sorted(scenario_key(s.id) for s in failed),
@@ -301,34 +288,6 @@ def stale_ids(listing: Mapping[str, str], cached: Mapping[str, tuple[str, RunEnt
 # --------------------------------------------------------------------------- latest
 
 
-_SAFE_SEGMENT = re.compile(r"[^A-Za-z0-9._-]+")
-# The longest ``latest/<slug>/`` a branch gets, in characters (ASCII, so bytes too): far
-# under a file name's 255 bytes and S3's 1024-byte keys, whatever the prefix in front.
-BRANCH_SLUG_MAX = 100
-_SLUG_HASH = 8
-
-
-def branch_slug(branch: str) -> str:
-    """A key-safe path for a branch; ``feature/login`` stays readable as ``feature/login``.
-
-    Each segment keeps ASCII letters, digits, ``.``, ``_`` and ``-`` and never starts with a
-    dot (no ``..``, no hidden folder); the whole is at most ``BRANCH_SLUG_MAX`` characters.
-    When anything had to be replaced or cut, a short hash of the real name is appended so
-    two branches never share a ``latest`` page.
-    """
-    segments = []
-    for part in branch.split("/"):
-        clean = _SAFE_SEGMENT.sub("-", part).strip("-").lstrip(".")
-        segments.append(clean or "-")
-    slug = "/".join(segments)
-    if slug == branch and len(slug) <= BRANCH_SLUG_MAX:
-        return slug
-    digest = hashlib.sha256(branch.encode("utf-8", "surrogatepass")).hexdigest()[:_SLUG_HASH]
-    # Cut so the hash still fits; a cut inside a segment leaves a prefix of it, which
-    # never starts with a dot, and a cut right after a '/' makes the hash its own segment.
-    return f"{slug[: BRANCH_SLUG_MAX - _SLUG_HASH - 1]}-{digest}"
-
-
 def report_of(entry: RunEntry, *, single_file: bool = False) -> str | None:
     """The report to link: a single-file one where the site is opened from disk (a multi-file
     Allure report fetches its data, which browsers refuse for file:// pages)."""
@@ -340,10 +299,6 @@ def report_of(entry: RunEntry, *, single_file: bool = False) -> str | None:
 def run_target(entry: RunEntry, *, single_file: bool = False) -> str:
     """Where a link to a run should land: its report, else its row in the index."""
     return report_of(entry, single_file=single_file) or f"{INDEX_PAGE}#run-{entry.run_id}"
-
-
-def branch_latest_page(branch: str) -> str:
-    return f"{LATEST_DIR}{branch_slug(branch)}/index.html"
 
 
 def latest_pages(index: RunIndex) -> dict[str, RunEntry]:

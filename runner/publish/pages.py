@@ -9,17 +9,8 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from runner.publish.index import (
-    INDEX_PAGE,
-    LATEST_PAGE,
-    TRIAGE_RUNS,
-    RunEntry,
-    RunIndex,
-    branch_latest_page,
-    relative_link,
-    report_of,
-    run_target,
-)
+from runner.publish.index import TRIAGE_RUNS, RunEntry, RunIndex, relative_link, report_of, run_target
+from runner.publish.layout import INDEX_PAGE, LATEST_PAGE, branch_latest_page
 from runner.publish.triage import branch_states, triage
 
 

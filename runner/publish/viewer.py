@@ -21,7 +21,7 @@ import urllib.parse
 from collections.abc import Callable
 
 from runner.publish.headers import headers_for
-from runner.publish.targets import PublishError, Target
+from runner.publish.target import PublishError, Target
 
 INDEX = "index.html"
 

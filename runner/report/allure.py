@@ -31,7 +31,8 @@ from pathlib import Path
 from runner.report.compact import CompactStats, compact_results
 from runner.report.offline import third_party_urls
 from runner.report.tools import ToolsError, allure_cli, node_binary
-from runner.run import ALLURE_RESULTS, REPORT_DIR, RUN_JSON, RunSummary
+from runner.run.folder import ALLURE_RESULTS, REPORT_DIR, RUN_JSON
+from runner.run.summary import RunSummary
 from runner.settings import Settings
 
 ANALYTICS_BLOCK = re.compile(
@@ -88,7 +89,7 @@ def generate_report(
     config = _allure_config(name, out, single_file=single_file, history_path=history_path)
     if compact is None:
         compact = single_file and settings.report_evidence == "compact"
-    sources = compact_results(run_dirs, settings, stats=stats) if compact else nullcontext(results)
+    sources = compact_results(run_dirs, report_url=settings.report_url, stats=stats) if compact else nullcontext(results)
     with sources as inputs:
         proc = _run_allure(settings, config, inputs)
     index = out / "index.html"

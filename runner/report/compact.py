@@ -63,8 +63,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from runner.run import ALLURE_RESULTS, EVIDENCE, RUN_JSON
-from runner.settings import Settings
+from runner.run.folder import ALLURE_RESULTS, EVIDENCE, RUN_JSON
 
 log = logging.getLogger(__name__)
 
@@ -148,23 +147,24 @@ class _Image:
 
 @contextmanager
 def compact_results(
-    run_dirs: list[Path], settings: Settings, *, stats: CompactStats | None = None
+    run_dirs: list[Path], *, report_url: str | None = None, stats: CompactStats | None = None
 ) -> Iterator[list[Path]]:
     """Compact copies of the run folders' ``allure-results`` in a temporary folder, one per run
-    folder, in order; removed on exit. ``stats`` (if given) is filled in."""
+    folder, in order; removed on exit. ``report_url`` (the site's public address, if any) is
+    named in the notes that stand for traces and videos; ``stats`` (if given) is filled in."""
     stats = stats if stats is not None else CompactStats()
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="e2e-compact-") as tmp:
         outputs = []
         for number, run_dir in enumerate(run_dirs):
             out = Path(tmp) / f"{number}-{ALLURE_RESULTS}"
-            stats.add(compact_copy(run_dir, out, settings))
+            stats.add(compact_copy(run_dir, out, report_url=report_url))
             outputs.append(out)
         stats.seconds = time.perf_counter() - started
         yield outputs
 
 
-def compact_copy(run_dir: Path, out: Path, settings: Settings) -> CompactStats:
+def compact_copy(run_dir: Path, out: Path, *, report_url: str | None = None) -> CompactStats:
     """Write the compact copy of ``run_dir``'s Allure results into ``out`` (a new folder)."""
     results = Path(run_dir) / ALLURE_RESULTS
     out.mkdir(parents=True)
@@ -181,7 +181,7 @@ def compact_copy(run_dir: Path, out: Path, settings: Settings) -> CompactStats:
 
     images: list[_Image] = []
     handled: set[str] = set()
-    notes = _Notes(Path(run_dir), settings)
+    notes = _Notes(Path(run_dir), report_url)
     for source, refs in referenced.items():
         path = results / source
         if "/" in source or "\\" in source or not path.is_file():
@@ -273,9 +273,9 @@ def _demote_repeats(images: list[_Image]) -> None:
 class _Notes:
     """The text that stands in for a trace or video: where the full file is."""
 
-    def __init__(self, run_dir: Path, settings: Settings) -> None:
+    def __init__(self, run_dir: Path, report_url: str | None) -> None:
         self.run_dir = run_dir
-        self.settings = settings
+        self.report_url = report_url
         self._by_size: dict[int, list[Path]] | None = None
         self.run_id = run_dir.name
         try:
@@ -311,8 +311,8 @@ class _Notes:
             f"- in the published run (e2e publish): the multi-file report {published}report/index.html "
             "on the report site has it attached" + (f", and the file is {published}{where}" if where else ""),
         ]
-        if self.settings.report_url:
-            lines.append(f"  {self.settings.report_url.rstrip('/')}/{published}report/index.html")
+        if self.report_url:
+            lines.append(f"  {self.report_url.rstrip('/')}/{published}report/index.html")
         if kind == "trace":
             lines += [
                 "",

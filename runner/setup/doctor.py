@@ -124,7 +124,8 @@ def check_bucket(settings: Settings) -> Check:
             "none set: reports stay local (reports/site with e2e publish)",
             required=False,
         )
-    from runner.publish.targets import PublishError, open_target
+    from runner.publish.target import PublishError
+    from runner.publish.targets import open_target
 
     target = open_target(settings)
     try:

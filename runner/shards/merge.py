@@ -27,19 +27,20 @@ from pathlib import Path
 from typing import Any
 
 from runner.report.allure import make_run_report
-from runner.run import (
+from runner.run.folder import (
     ALLURE_RESULTS,
     CUCUMBER_JSON,
     EVIDENCE,
     JUNIT_XML,
     NotARunFolder,
+    RunFolder,
     RunFolderError,
-    RunSummary,
-    create_run_dir,
+    make_run_folder,
     write_json_atomic,
 )
+from runner.run.summary import RunSummary
 from runner.settings import Settings
-from runner.shards.stash import MergeError
+from runner.shards.errors import MergeError
 
 # Allure's per-run files, identical in every shard: the first one is kept.
 _ALLURE_SHARED = {"environment.properties", "categories.json", "executor.json"}
@@ -151,9 +152,9 @@ def merge_runs(
     *,
     names: list[str] | None = None,
     report: bool = True,
-) -> tuple[Path, RunSummary]:
+) -> tuple[RunFolder, RunSummary]:
     """Merge shard run folders into a new run folder under the reports folder; returns it
-    and its summary. With ``report`` the merged run's own report is made (once)."""
+    (finished by the caller, ``runner.run.finish``) and its summary. With ``report`` the merged run's own report is made (once)."""
     if not shard_dirs:
         raise MergeError("nothing to merge: give run folders or --shards")
     names = names or [d.name for d in shard_dirs]
@@ -162,9 +163,10 @@ def merge_runs(
     except NotARunFolder as exc:
         raise MergeError(str(exc)) from None
     try:
-        run_dir = create_run_dir(settings.reports_dir, source=settings.source_of("reports_dir"))
+        folder = make_run_folder(settings.reports_dir, source=settings.source_of("reports_dir"))
     except RunFolderError as exc:
         raise MergeError(str(exc)) from None
+    run_dir = folder.path
     try:
         for shard in shard_dirs:
             _copy_tree(shard / ALLURE_RESULTS, run_dir / ALLURE_RESULTS, _ALLURE_SHARED)
@@ -183,4 +185,4 @@ def merge_runs(
     if report:
         make_run_report(run_dir, settings, report_name=f"e2e (merged: {', '.join(names)})")
         merged = RunSummary.read(run_dir)
-    return run_dir, merged
+    return folder, merged

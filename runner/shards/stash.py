@@ -8,7 +8,7 @@ uploads, retries and error messages as publishing. Each stash has a slot of its 
     _shards/<batch>/<shard>/<attempt>/shard.json   its manifest, written last
 
 In a CodeBuild batch, ``<batch>`` is the batch's id and ``<attempt>`` the shard build's id
-(``runner.shards.batch``): a retried batch or a second batch of the same commit never shares
+(``runner.shards.codebuild_api``): a retried batch or a second batch of the same commit never shares
 a slot, and the merge reads exactly the current build of each shard, as the API names it.
 Elsewhere the batch is ``E2E_BATCH_KEY``, else the commit, and a merge takes each shard's
 newest complete stash. A fetch reads exactly the files its manifest lists.
@@ -22,18 +22,24 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
-from runner.publish.publisher import collect_files
-from runner.publish.targets import PublishError, Target, Upload, target_at
-from runner.run import NotARunFolder, RunSummary
+from runner.publish.layout import (
+    LOCAL_ATTEMPT,
+    SHARD_MANIFEST,
+    SHARDS_DIR,
+    SINGLE_FILE_PREFIX,
+    shard_root,
+    stash_slot_key,
+)
+from runner.publish.target import PublishError, Target, Upload
+from runner.publish.targets import target_at
+from runner.publish.uploads import collect_files
+from runner.run.folder import NotARunFolder
+from runner.run.summary import RunSummary
 from runner.settings import Settings
-from runner.shards.batch import current_shards, safe_key, this_build
+from runner.shards.codebuild_api import current_shards, safe_key, this_build
+from runner.shards.errors import MergeError
 
-MANIFEST = "shard.json"
-SINGLE_FILE_PREFIX = "report-single-file/"
-
-
-class MergeError(Exception):
-    """Shards cannot be stashed or merged; the message names the shard and what is wrong."""
+MANIFEST = SHARD_MANIFEST
 
 
 def shards_location(settings: Settings) -> tuple[str, str]:
@@ -43,16 +49,17 @@ def shards_location(settings: Settings) -> tuple[str, str]:
         return settings.shards_url.rstrip("/"), settings.source_of("shards_url")
     if settings.report_bucket:
         prefix = f"{settings.report_prefix}/" if settings.report_prefix else ""
-        return f"s3://{settings.report_bucket}/{prefix}_shards", settings.source_of("report_bucket")
-    return str(settings.reports_dir / "_shards"), settings.source_of("reports_dir")
+        return f"s3://{settings.report_bucket}/{prefix}{SHARDS_DIR}", settings.source_of("report_bucket")
+    return str(settings.reports_dir / SHARDS_DIR), settings.source_of("reports_dir")
 
 
 def open_shards(location: str, source: str) -> Target:
     return target_at(location, source=source)
 
 
-def _local_batch(settings: Settings, env: Mapping[str, str]) -> str:
-    return safe_key(settings.batch_key or env.get("CODEBUILD_RESOLVED_SOURCE_VERSION") or "local")
+def _local_batch(batch_key: str | None, env: Mapping[str, str]) -> str:
+    """Outside a CodeBuild batch: ``E2E_BATCH_KEY`` (``batch_key``), else the commit."""
+    return safe_key(batch_key or env.get("CODEBUILD_RESOLVED_SOURCE_VERSION") or "local")
 
 
 def stash_slot(settings: Settings, given: str | None, environ: Mapping[str, str] | None = None) -> str:
@@ -68,29 +75,31 @@ def stash_slot(settings: Settings, given: str | None, environ: Mapping[str, str]
     if not name:
         raise MergeError("no shard name: pass --as NAME (CODEBUILD_BATCH_BUILD_IDENTIFIER is not set)")
     if build is not None:
-        return f"{build.batch_key}/{safe_key(name)}/{build.attempt}"
-    return f"{_local_batch(settings, env)}/{safe_key(name)}/local"
+        return stash_slot_key(build.batch_key, safe_key(name), build.attempt)
+    return stash_slot_key(_local_batch(settings.batch_key, env), safe_key(name), LOCAL_ATTEMPT)
 
 
 def merge_slots(
-    settings: Settings, target: Target, names: list[str], environ: Mapping[str, str] | None = None
+    batch_key: str | None, target: Target, names: list[str], environ: Mapping[str, str] | None = None
 ) -> dict[str, str]:
     """Shard name -> slot to merge. In a CodeBuild batch: the current build of each shard the
     merge depends on (``names``, if given, must be among them); elsewhere each named shard's
-    newest complete stash."""
+    newest complete stash, in the batch ``batch_key`` (``E2E_BATCH_KEY``) names, else the commit's."""
     env = os.environ if environ is None else environ
     build = this_build(env)
     if build is not None:
         current = current_shards(build)
         unknown = [n for n in names if n not in current]
         if unknown:
-            raise MergeError(f"shard(s) {', '.join(unknown)} are not in this batch (it has {', '.join(current)})")
+            raise MergeError(
+                f"shard(s) {', '.join(unknown)} are not in this batch (it has {', '.join(current)})"
+            )
         wanted = names or list(current)
-        return {n: f"{build.batch_key}/{safe_key(n)}/{safe_key(current[n])}" for n in wanted}
+        return {n: stash_slot_key(build.batch_key, safe_key(n), safe_key(current[n])) for n in wanted}
     if not names:
         raise MergeError("outside a CodeBuild batch, name the shards to merge: --shards 'ID ID...'")
-    batch = _local_batch(settings, env)
-    return {name: _newest_slot(target, f"{batch}/{safe_key(name)}") for name in names}
+    batch = _local_batch(batch_key, env)
+    return {name: _newest_slot(target, shard_root(batch, safe_key(name))) for name in names}
 
 
 def _newest_slot(target: Target, shard_root: str) -> str:

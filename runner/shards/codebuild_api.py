@@ -15,9 +15,10 @@ The build role needs ``codebuild:BatchGetBuilds`` and ``codebuild:BatchGetBuildB
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+from runner.slug import KEY_CHARS, slugify
 
 
 class BatchError(Exception):
@@ -43,7 +44,7 @@ class BatchBuild:
 
 def safe_key(text: str) -> str:
     """A build or batch id as one key segment (``project:uuid`` -> ``project-uuid``)."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.")[:200] or "unnamed"
+    return slugify(text, keep=KEY_CHARS, strip="-.", fallback="unnamed", limit=200)
 
 
 def _client():  # noqa: ANN202

@@ -1,0 +1,31 @@
+"""runner.publish.s3_target: keys, links and the settings named in messages (no request
+is sent: the client is made, never used)."""
+
+from __future__ import annotations
+
+import pytest
+
+from runner.publish.s3_target import S3Target, _endpoint_source
+from runner.publish.target import PublishError
+
+
+def test_keys_and_links_under_the_prefix() -> None:
+    target = S3Target("bucket", "/team/e2e/", environ={})
+    assert target.description == "s3://bucket/team/e2e/"
+    assert target.url("index.html") == "s3://bucket/team/e2e/index.html"
+    public = S3Target("bucket", "e2e", public_url="https://reports.example/e2e/", environ={})
+    assert public.url("latest/index.html") == "https://reports.example/e2e/latest/index.html"
+
+
+def test_the_endpoint_is_named_by_its_setting() -> None:
+    assert (
+        _endpoint_source({"AWS_ENDPOINT_URL_S3": "http://127.0.0.1:9"})
+        == "AWS_ENDPOINT_URL_S3=http://127.0.0.1:9"
+    )
+    assert "region eu-west-1 (AWS_REGION)" in _endpoint_source({"AWS_REGION": "eu-west-1"})
+
+
+def test_a_bad_attempts_setting_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "many")
+    with pytest.raises(PublishError, match="AWS_MAX_ATTEMPTS .*expected a whole number"):
+        S3Target("bucket", "", environ={})
