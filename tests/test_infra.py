@@ -433,6 +433,11 @@ def test_function_redirects_a_folder_without_its_slash(function_code: str) -> No
         "/runs/2024-05-01T10-00-00Z-abc/report": "/runs/2024-05-01T10-00-00Z-abc/report/",
         "//evil": "/evil/",  # never a protocol-relative Location: the redirect stays on the site
         "/\\evil": "/evil/",
+        # Browsers drop tab, CR and LF from a URL: "/\t/evil.example/x" would be off-site.
+        "/\t/evil.example/x": "/evil.example/x/",
+        "/\n/\r/evil.example/x": "/evil.example/x/",
+        "/\x00\x0b\x1f\x7f/evil": "/evil/",
+        "/a\tb": "/ab/",
     }
     results = _handle(function_code, [_event(uri) for uri in cases])
     for result, location in zip(results, cases.values(), strict=True):
