@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from runner.metadata import collect as collect_metadata
-from runner.plugin.collection import has_features
+from runner.plugin.collection import check_features_are_utf8, has_features
 from runner.plugin.fixtures import (  # noqa: F401 - fixtures are found by name in this plugin module
     base_url,
     browser,
@@ -87,6 +87,8 @@ def pytest_configure(config: pytest.Config) -> None:
     except SettingsError as exc:
         raise pytest.UsageError(str(exc)) from None
     workerinput = getattr(config, "workerinput", None)
+    if workerinput is None:
+        check_features_are_utf8(config.args, list(config.getini("norecursedirs")))
     if run_dir is None:
         # Listing tests produces no results: keep reports/ free of empty run folders.
         collecting = config.option.collectonly
