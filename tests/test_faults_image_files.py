@@ -36,7 +36,11 @@ def test_the_images_pytest_options_leave_no_cache_in_the_repository(tmp_path: Pa
     env["PYTEST_ADDOPTS"] = addopts.replace(str(cache), str(own_cache))
     for args in ([], ["--lf"]):
         proc = subprocess.run(
-            [sys.executable, "-m", "pytest", "-q", *args], cwd=project, env=env, capture_output=True, text=True
+            [sys.executable, "-m", "pytest", "-q", *args],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
         )
         assert proc.returncode == 0, proc.stdout + proc.stderr
     assert not (project / ".pytest_cache").exists()
