@@ -261,11 +261,14 @@ COPY --from=project-wheel /staging/ /
 # choice hold in both ways of running. PLAYWRIGHT_BROWSERS_PATH is where Playwright (and
 # the runner) find the video recorder; no browser is installed there. NODE_COMPILE_CACHE:
 # see above (a process that may not write there, a non-root user, only reads it).
+# PYTEST_ADDOPTS: pytest's cache goes to /tmp, not into a mounted repository where root
+# would leave a .pytest_cache/ its owner cannot remove (bytecode is off for the same reason).
 ENV PATH=/opt/e2e/venv/bin:$PATH \
     E2E_CHROMIUM=/usr/bin/chromium \
     E2E_TOOLS_DIR=/opt/e2e \
     NODE_COMPILE_CACHE=/opt/e2e/node-compile-cache \
     PLAYWRIGHT_BROWSERS_PATH=/opt/e2e/ms-playwright \
+    PYTEST_ADDOPTS="-o cache_dir=/tmp/.pytest_cache" \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1
 

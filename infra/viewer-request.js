@@ -117,8 +117,9 @@ function handler(event) {
     return request;
   }
   if (uri.slice(uri.lastIndexOf('/') + 1).indexOf('.') === -1) {
-    // One leading slash only: "//host" in a Location header would leave the site.
-    var path = '/' + uri.replace(/^[\/\\]+/, '');
+    // One leading slash only: "//host" in a Location header would leave the site. Control
+    // characters go first: browsers drop tab, CR and LF from a URL, so "/\t/evil" is "//evil".
+    var path = '/' + uri.replace(/[\x00-\x1f\x7f]/g, '').replace(/^[\/\\]+/, '');
     return {
       statusCode: 302,
       statusDescription: 'Found',

@@ -175,6 +175,16 @@ def prefix(text: str) -> str:
     if not isinstance(text, str):
         raise TypeError('expected a key prefix (a string, for example "e2e")')
     value = text.strip().strip("/")
-    if ".." in value.split("/"):
-        raise ValueError("must not contain '..'")
+    if not value:
+        raise ValueError('must not be empty or "/" (that is the bucket\'s root); for example "e2e"')
+    segments = value.split("/")
+    if "" in segments or "\\" in value:
+        raise ValueError(
+            "must not contain '//' or '\\' (browsers and S3 tools fold them, so keys would not match)"
+        )
+    # Browsers resolve "." and ".." (also written %2e) away before a request reaches the site.
+    if any(re.sub("%2e", ".", s, flags=re.IGNORECASE) in (".", "..") for s in segments):
+        raise ValueError("must not contain '.' or '..' segments (also as %2e)")
+    if any(ord(c) < 0x20 or c == "\x7f" for c in value):
+        raise ValueError("must not contain control characters")
     return value

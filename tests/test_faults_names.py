@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -386,10 +387,39 @@ def test_a_number_is_not_a_folder(tmp_path: Path, table: str, said: str, command
 def test_only_strings_are_folder_settings(tmp_path: Path, name: str, value: str) -> None:
     project = _project(tmp_path, f"{name} = {value}")
     if name == "report_prefix" and value in {'""', '"   "'}:
-        assert resolve(project, environ={}).report_prefix == ""  # an empty prefix: the bucket's root
+        with pytest.raises(SettingsError, match=r"report_prefix = .*: must not be empty or \"/\""):
+            resolve(project, environ={})  # not the bucket's root
         return
     with pytest.raises(SettingsError, match=rf"pyproject.toml \[tool.e2e\] {name} = .*: expected a"):
         resolve(project, environ={})
+
+
+@pytest.mark.parametrize(
+    ("prefix", "said"),
+    [
+        ("/", 'must not be empty or "/"'),
+        ("//", 'must not be empty or "/"'),
+        (".", "must not contain '.' or '..'"),
+        ("a/./b", "must not contain '.' or '..'"),
+        ("..", "must not contain '.' or '..'"),
+        ("a/..", "must not contain '.' or '..'"),
+        ("%2e%2e", "must not contain '.' or '..'"),
+        ("a/%2E/b", "must not contain '.' or '..'"),
+        ("a//b", "must not contain '//'"),
+        ("a\\b", "must not contain '//' or '\\'"),
+        ("a\tb", "control characters"),
+    ],
+)
+def test_a_prefix_browsers_would_normalise_is_refused(tmp_path: Path, prefix: str, said: str) -> None:
+    with pytest.raises(SettingsError, match=rf"E2E_REPORT_PREFIX \(environment\).*{re.escape(said)}"):
+        resolve(tmp_path, environ={"E2E_REPORT_PREFIX": prefix})
+    table = json.dumps(prefix)
+    project = _project(tmp_path, f"report_prefix = {table}")
+    with pytest.raises(
+        SettingsError, match=rf"pyproject.toml \[tool.e2e\] report_prefix = .*{re.escape(said)}"
+    ):
+        resolve(project, environ={})
+    assert resolve(tmp_path, environ={"E2E_REPORT_PREFIX": "/team/e2e.v2/"}).report_prefix == "team/e2e.v2"
 
 
 def test_strings_are_still_folders(tmp_path: Path) -> None:
@@ -435,8 +465,6 @@ def test_create_run_dir_still_makes_fresh_folders(tmp_path: Path) -> None:
     for run_dir in made:
         assert RUN_ID_PATTERN.match(run_dir.name)
         assert (run_dir / "allure-results").is_dir() and (run_dir / "evidence").is_dir()
-
-
 
 
 def test_e2e_run_names_an_unwritable_reports_folder(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ on sample viewer-request events.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import re
 import shutil
@@ -216,24 +217,46 @@ def test_distribution_enforces_https_and_caches_by_origin_headers(site: dict) ->
         assert set(behavior["AllowedMethods"]) == {"GET", "HEAD"}
         # CachingOptimized keeps the publisher's Cache-Control (no-cache pages, immutable assets).
         assert behavior["CachePolicyId"] == CACHING_OPTIMIZED
-        assert behavior["ResponseHeadersPolicyId"] == {"Ref": "ReportHeadersPolicy"}
+        assert behavior["ResponseHeadersPolicyId"]["Ref"] in {
+            "ReportHeadersPolicy",
+            "ReportFilesHeadersPolicy",
+        }
     assert config["HttpVersion"] == "http2and3"
     assert config["IPV6Enabled"] is True  # ViewerIpv6=enabled (the default)
     assert config["Enabled"] is True
 
 
 def test_security_headers(site: dict) -> None:
-    policy = site["Resources"]["ReportHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]
-    headers = policy["SecurityHeadersConfig"]
-    assert headers["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
-    assert headers["ContentTypeOptions"]["Override"] is True
-    # Allure shows attachments in iframes of the same origin: DENY would blank them.
-    assert headers["FrameOptions"]["FrameOption"] == "SAMEORIGIN"
-    assert headers["ReferrerPolicy"]["ReferrerPolicy"]
-    csp = headers.get("ContentSecurityPolicy")
-    if csp:  # Allure needs inline scripts and styles, and data: images
-        text = csp["ContentSecurityPolicy"]
-        assert "'unsafe-inline'" in text and "data:" in text, text
+    """The same headers e2e serve sends (runner/publish/security.py): the pages' CSP by
+    default, the sandboxed one on every path a run recorded, no framing, nosniff."""
+    from runner.publish.security import FILE_POLICY, PAGE_POLICY, security_headers
+
+    resources = site["Resources"]
+    pages = resources["ReportHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"][
+        "SecurityHeadersConfig"
+    ]
+    files = resources["ReportFilesHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"][
+        "SecurityHeadersConfig"
+    ]
+    for headers, policy in ((pages, PAGE_POLICY), (files, FILE_POLICY)):
+        assert headers["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
+        assert headers["ContentTypeOptions"]["Override"] is True
+        assert headers["FrameOptions"]["FrameOption"] == "DENY"
+        assert headers["ContentSecurityPolicy"] == {"ContentSecurityPolicy": policy, "Override": True}
+        assert len(policy) <= 1783  # CloudFront's limit on a policy's CSP
+    distribution = _distribution(site)
+    default = distribution["DefaultCacheBehavior"]
+    assert default["ResponseHeadersPolicyId"] == {"Ref": "ReportHeadersPolicy"}
+    behaviors = distribution["CacheBehaviors"]
+    for behavior in behaviors:
+        assert behavior["ResponseHeadersPolicyId"] == {"Ref": "ReportFilesHeadersPolicy"}
+        assert behavior["FunctionAssociations"] == default["FunctionAssociations"], behavior["PathPattern"]
+        assert behavior["ViewerProtocolPolicy"] == "redirect-to-https"
+    patterns = [b["PathPattern"] for b in behaviors]
+    for key in ("runs/r1/report/data/attachments/a.svg", "runs/r1/evidence/x/page.html", "runs/r1/junit.xml"):
+        assert security_headers(key)["Content-Security-Policy"] == FILE_POLICY
+        assert any(fnmatch.fnmatch("/" + key, p) for p in patterns), key
+    assert security_headers("runs/r1/report/index.html")["Content-Security-Policy"] == PAGE_POLICY
 
 
 def test_no_public_access(template: dict, site: dict, no_site: dict) -> None:
@@ -410,6 +433,11 @@ def test_function_redirects_a_folder_without_its_slash(function_code: str) -> No
         "/runs/2024-05-01T10-00-00Z-abc/report": "/runs/2024-05-01T10-00-00Z-abc/report/",
         "//evil": "/evil/",  # never a protocol-relative Location: the redirect stays on the site
         "/\\evil": "/evil/",
+        # Browsers drop tab, CR and LF from a URL: "/\t/evil.example/x" would be off-site.
+        "/\t/evil.example/x": "/evil.example/x/",
+        "/\n/\r/evil.example/x": "/evil.example/x/",
+        "/\x00\x0b\x1f\x7f/evil": "/evil/",
+        "/a\tb": "/ab/",
     }
     results = _handle(function_code, [_event(uri) for uri in cases])
     for result, location in zip(results, cases.values(), strict=True):

@@ -77,7 +77,10 @@ def publish_command(
     help="Serve this local site folder instead (default without a bucket: reports/site).",
 )
 @click.option(
-    "--port", type=click.IntRange(0, 65535), default=8080, show_default=True, help="0: any free port."
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=0,
+    help="The port on 127.0.0.1 (default: a free one, printed).",
 )
 @click.option("--open", "open_browser", is_flag=True, help="Open the index in the default browser.")
 @click.argument("path", required=False, default="")

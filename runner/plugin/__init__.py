@@ -28,7 +28,7 @@ import pytest
 
 from runner.metadata import collect as collect_metadata
 from runner.plugin import outcomes, signin, tags
-from runner.plugin.collection import has_features
+from runner.plugin.collection import check_features_are_utf8, has_features
 from runner.plugin.fixtures import (  # noqa: F401 - fixtures are found by name in this plugin module
     base_url,
     browser,
@@ -95,6 +95,8 @@ def pytest_configure(config: pytest.Config) -> None:
     used = secret_names(config, settings.public_variables)
     settings = replace(settings, secret_variables=tuple(dict.fromkeys(settings.secret_variables + used)))
     workerinput = getattr(config, "workerinput", None)
+    if workerinput is None:
+        check_features_are_utf8(config.args, list(config.getini("norecursedirs")))
     folder = RunFolder.given(run_dir) if run_dir is not None else None
     if folder is None:
         # Listing tests produces no results: keep reports/ free of empty run folders.

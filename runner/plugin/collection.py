@@ -3,7 +3,8 @@
 pytest-bdd binds scenarios with ``scenarios()`` called from a Python test module; here a
 collector builds that module in memory for each ``.feature`` file it finds, so
 ``pytest features/`` runs every feature as written. Gherkin syntax errors become a
-collection error naming the file, line and the offending text.
+collection error naming the file, line and the offending text; a file that is not UTF-8 is
+a usage error (exit 4) naming the file, line and byte offset, found before the run starts.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ class FeatureFile(pytest.Module):
         path = Path(self.path)
         module = types.ModuleType(f"feature_{path.stem}")
         module.__file__ = str(path)
+        if (problem := not_utf8(path)) is not None:
+            raise self.CollectError(problem)
         try:
             features = get_features([str(path)])
         except bdd_exceptions.GherkinParseError as exc:
@@ -78,6 +81,43 @@ def _skipped(path: Path, base: Path, norecurse: list[str]) -> bool:
     return any(
         fnmatch.fnmatch(part, pattern) for part in path.relative_to(base).parts[:-1] for pattern in norecurse
     )
+
+
+def not_utf8(path: Path) -> str | None:
+    """What is wrong with a feature file that is not UTF-8 (file, line, byte offset), or None."""
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        return (
+            f"{path}:{line}: not UTF-8: byte 0x{data[exc.start]:02x} at byte offset {exc.start} "
+            f"(line {line}, byte {column} of the line; {exc.reason}). Save the file as UTF-8."
+        )
+    return None
+
+
+def check_features_are_utf8(paths: list[str], norecurse: list[str]) -> None:
+    """Every feature file of the run is UTF-8, or a usage error (exit 4) before it starts."""
+    for path in feature_files(paths, norecurse):
+        if (problem := not_utf8(path)) is not None:
+            raise pytest.UsageError(problem)
+
+
+def feature_files(paths: list[str], norecurse: list[str]) -> list[Path]:
+    found = []
+    for arg in paths:
+        candidate = Path(arg.split("::", 1)[0])
+        if not candidate.is_absolute():
+            candidate = Path.cwd() / candidate
+        if candidate.suffix == ".feature" and candidate.is_file():
+            found.append(candidate)
+        elif candidate.is_dir():
+            found += [
+                p for p in sorted(candidate.rglob("*.feature")) if not _skipped(p, candidate, norecurse)
+            ]
+    return found
 
 
 def has_features(paths: list[str], norecurse: list[str]) -> bool:

@@ -25,6 +25,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Locator, Page, Video
 from playwright.sync_api import Error as PlaywrightError
 
+from runner.plugin.crashes import CrashWatch
 from runner.plugin.noise import is_noise
 from runner.run.folder import EVIDENCE
 from runner.slug import slugify as _slugify
@@ -58,6 +59,7 @@ class ScenarioEvidence:
     _count: int = 0
     # Contexts this scenario traces and listens to (by identity; nothing is set on them).
     adopted: list[BrowserContext] = field(default_factory=list)
+    crashes: CrashWatch = field(default_factory=CrashWatch)
 
     @property
     def run_dir(self) -> Path:
@@ -94,7 +96,8 @@ class ScenarioEvidence:
     def pages(self) -> list[Page]:
         pages = []
         for context in self.contexts():
-            pages.extend(p for p in context.pages if not p.is_closed())
+            # A crashed page never answers a screenshot: left out.
+            pages.extend(p for p in context.pages if not p.is_closed() and not self.crashes.is_crashed(p))
         return pages
 
     def _adopted(self, context: BrowserContext) -> bool:
@@ -105,6 +108,7 @@ class ScenarioEvidence:
         if self._adopted(context):
             return
         self.adopted.append(context)
+        self.crashes.watch(context)
         context.on("console", self._on_console)
         context.on("weberror", lambda error: self.console_errors.append(f"uncaught: {error.error}"))
         if self.settings.trace != "off":
@@ -155,6 +159,7 @@ class ScenarioEvidence:
         """Every open page of the scenario, the page the failing step used first, each named."""
         self.failed = True
         self.failed_step = step_text
+        self.crashes.name_crash(exception)
         self.error = error_text(exception)
         browsers = self.state.browsers
         gone = browsers.went_away() if browsers is not None else None

@@ -207,7 +207,12 @@ class RunListener:
         """A full or read-only disk inside another plugin (Allure's results writer) stops pytest
         with INTERNALERROR; say plainly which folder and what to do."""
         error = excinfo.value
-        if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES):
+        if isinstance(error, OSError) and error.errno in (
+            errno.ENOSPC,
+            errno.EDQUOT,
+            errno.EROFS,
+            errno.EACCES,
+        ):
             _say(
                 f"the run's results cannot be written into {self.state.run_dir} ({error.strerror}). "
                 "Free space (or fix the folder's permissions) and run again; what was written is kept."
@@ -282,14 +287,14 @@ class RunListener:
     def pytest_bdd_step_error(
         self, request, feature, scenario, step, step_func, step_func_args, exception
     ) -> None:
-        results.step_done(request.node, step, error=exception)
-        _safely(
+        _safely(  # first: it may reword the error (a crashed page is named as such)
             "failure evidence",
             evidence_for(request.node).step_failed,
             f"{step.keyword} {step.name}",
             exception,
             step_func_args,
         )
+        results.step_done(request.node, step, error=exception)
 
     @pytest.hookimpl(trylast=True)
     def pytest_bdd_step_func_lookup_error(self, request, feature, scenario, step, exception) -> None:

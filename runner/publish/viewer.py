@@ -9,7 +9,12 @@ browsers refuse a multi-file report's data requests from ``file://``.
 Paths map to keys as a static site's would: ``/`` and ``…/`` to ``index.html``, an
 extension-less path that is a folder (``/latest/main``) is redirected to its slash form so
 the page's relative links resolve. Only GET and HEAD; keys never leave the target (no
-``..``). Written on ``http.server`` because a local, single-user viewer needs nothing more.
+``..``, no dot files). Only requests for ``127.0.0.1:PORT`` or ``localhost:PORT`` are
+answered (421 otherwise): a web page whose DNS name is rebound to 127.0.0.1 reaches the
+port but names its own host, and must not read the bucket with the viewer's credentials.
+Every answer carries ``security.security_headers`` (CSP, ``sandbox`` for recorded files,
+nosniff, no framing). Written on ``http.server`` because a local, single-user viewer needs
+nothing more.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import urllib.parse
 from collections.abc import Callable
 
 from runner.publish.headers import headers_for
+from runner.publish.security import security_headers
 from runner.publish.target import PublishError, Target
 
 INDEX = "index.html"
@@ -30,7 +36,7 @@ def key_for(path: str) -> tuple[str | None, bool]:
     """(key, is_folder_form) for a request path; key None for a path that is not allowed."""
     raw = urllib.parse.unquote(urllib.parse.urlsplit(path).path)
     parts = [p for p in raw.split("/") if p not in ("", ".")]
-    if any(p == ".." or "\\" in p or "\x00" in p for p in parts):
+    if any(p.startswith(".") or "\\" in p or "\x00" in p for p in parts):  # .., .git, .env
         return None, False
     key = "/".join(parts)
     if not key:
@@ -51,7 +57,21 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802
         self._serve(body=True)
 
+    def _host_allowed(self) -> bool:
+        port = self.server.server_address[1]
+        return (self.headers.get("Host") or "").lower() in {f"127.0.0.1:{port}", f"localhost:{port}"}
+
+    def end_headers(self) -> None:
+        key, _ = key_for(getattr(self, "path", "/"))  # unset when the request line was bad
+        for name, value in security_headers(key or "error").items():
+            self.send_header(name, value)
+        super().end_headers()
+
     def _serve(self, *, body: bool) -> None:
+        if not self._host_allowed():
+            return self._plain(
+                421, "e2e serve answers only http://127.0.0.1:PORT/ and http://localhost:PORT/"
+            )
         key, folder = key_for(self.path)
         if key is None:
             return self._plain(400, "bad path")

@@ -134,7 +134,7 @@ def test_flags_override_variables_which_override_the_file(project: Path) -> None
     ("name", "value", "message"),
     [
         ("report_bucket", "", None),  # an empty bucket is "unset", not an error
-        ("report_prefix", "a/../b", "--prefix (command line) = 'a/../b': must not contain '..'."),
+        ("report_prefix", "a/../b", "--prefix (command line) = 'a/../b': must not contain '.' or '..' segments (also as %2e)."),
         (
             "trace",
             "sometimes",
