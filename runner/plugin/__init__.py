@@ -7,12 +7,13 @@
 - ``fixtures``: browser/context/page ladder; ``evidence``: screenshots, traces, console;
 - ``results``: Cucumber JSON and run.json, complete under xdist;
 - ``sharding``: ``--shard INDEX/TOTAL`` by feature file;
-- ``listener``: the hooks of a run, on one object.
+- ``controller``: the run's start and end, in the controller only (xdist's ``DSession``);
+- ``scenario_hooks``: each process's per-scenario hooks (xdist's ``WorkerInteractor``).
 
 The plugin is active when the run includes ``.feature`` files (or ``--e2e-run-dir`` is
-given). Only then is the listener registered (and unregistered at cleanup), as
-allure-pytest-bdd does with its own: a plain unit-test run is left alone and no hook has
-to ask whether it is active.
+given). Only then are its hook objects registered (and unregistered at cleanup), as
+allure-pytest-bdd does with its own listener: a plain unit-test run is left alone and no
+hook has to ask whether it is active, or which process it is in.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import pytest
 
 from runner.metadata import collect as collect_metadata
 from runner.plugin.collection import has_features
+from runner.plugin.controller import RunController
 from runner.plugin.fixtures import (  # noqa: F401 - fixtures are found by name in this plugin module
     base_url,
     browser,
@@ -39,9 +41,9 @@ from runner.plugin.fixtures import (  # noqa: F401 - fixtures are found by name 
     page,
     playwright,
 )
-from runner.plugin.listener import RunListener
 from runner.plugin.options import add_options, overrides
 from runner.plugin.results import ResultWriter
+from runner.plugin.scenario_hooks import ScenarioHooks
 from runner.plugin.state import RUN_STATE, RunState
 from runner.plugin.steps_loader import load_step_modules
 from runner.run import ALLURE_RESULTS, JUNIT_XML, RunFolderError, create_run_dir
@@ -107,22 +109,25 @@ def pytest_configure(config: pytest.Config) -> None:
     from playwright.sync_api import expect
 
     expect.set_options(timeout=settings.expect_timeout)
-    state = RunState(settings=settings, run_dir=run_dir, is_controller=workerinput is None)
+    state = RunState(settings=settings, run_dir=run_dir)
     if workerinput is not None:
         state.base_url = workerinput.get("e2e_base_url")
-    else:
-        metadata = collect_metadata(settings.project_root, branch=settings.branch)
-        state.writer = ResultWriter(run_dir, run_dir.name, metadata)
     config.stash[RUN_STATE] = state
-    listener = RunListener(state)
-    config.pluginmanager.register(listener, "e2e-run-listener")
-    config.add_cleanup(lambda: config.pluginmanager.unregister(listener))
-    if state.writer is not None:
-        config.pluginmanager.register(state.writer, "e2e-result-writer")
-        config.add_cleanup(lambda: config.pluginmanager.unregister(state.writer))
-    if state.is_controller and not (config.option.collectonly or config.option.help):
-        _stop_on_sigterm(config)
-        listener.prepare_run()
+    _register(config, ScenarioHooks(state), "e2e-scenario-hooks")
+    if workerinput is None:
+        metadata = collect_metadata(settings.project_root, branch=settings.branch)
+        writer = ResultWriter(run_dir, run_dir.name, metadata)
+        controller = RunController(state, writer)
+        _register(config, controller, "e2e-run-controller")
+        _register(config, writer, "e2e-result-writer")
+        if not (config.option.collectonly or config.option.help):
+            _stop_on_sigterm(config)
+            controller.prepare_run()
+
+
+def _register(config: pytest.Config, plugin: object, name: str) -> None:
+    config.pluginmanager.register(plugin, name)
+    config.add_cleanup(lambda: config.pluginmanager.unregister(plugin))
 
 
 def _stop_on_sigterm(config: pytest.Config) -> None:

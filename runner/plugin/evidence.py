@@ -92,8 +92,8 @@ class ScenarioEvidence:
     # --- pages and contexts -------------------------------------------------------------
     def contexts(self) -> list[BrowserContext]:
         # Looked up each time: the browser fixtures are set up lazily, by the first step using them.
-        browsers = self.state.browsers
-        browser = browsers.current if browsers is not None else None
+        session = self.state.browser_session
+        browser = session.current if session is not None else None
         if browser is None:
             return []
         try:
@@ -164,8 +164,8 @@ class ScenarioEvidence:
         self.failed = True
         self.failed_step = step_text
         self.error = error_text(exception)
-        browsers = self.state.browsers
-        gone = browsers.went_away() if browsers is not None else None
+        session = self.state.browser_session
+        gone = session.went_away() if session is not None else None
         if gone:
             self.error = f"{gone}\n{self.error}"
         if self.settings.screenshots == "off":

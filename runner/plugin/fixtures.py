@@ -17,7 +17,9 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Video, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
-from runner.browser.session import BrowserSession, launch_options
+from runner.browser.chromium import LaunchConfig
+from runner.browser.server import SharedBrowser
+from runner.browser.session import BrowserSession
 from runner.plugin.evidence import ScenarioEvidence
 from runner.plugin.state import get_run_state
 from runner.settings import BASE_URL_PLACES, Settings
@@ -58,7 +60,7 @@ def playwright() -> Iterator[Playwright]:
 @pytest.fixture(scope="session")
 def browser_type_launch_args(e2e_settings: Settings) -> dict[str, Any]:
     """Options for a private launch (``--browser-server private`` or ``--headed``)."""
-    return launch_options(e2e_settings)
+    return LaunchConfig.from_settings(e2e_settings).launch_options()
 
 
 @pytest.fixture(scope="session")
@@ -66,8 +68,16 @@ def e2e_browser_session(
     pytestconfig: pytest.Config, playwright: Playwright, browser_type_launch_args: dict[str, Any]
 ) -> Iterator[BrowserSession]:
     state = get_run_state(pytestconfig)
-    session = BrowserSession(state.settings, playwright, browser_type_launch_args)
-    state.browsers = session
+    settings = state.settings
+    shared = settings.browser_server == "shared" and not settings.headed
+    session = BrowserSession(
+        playwright,
+        browser_type_launch_args or LaunchConfig.from_settings(settings).launch_options(),
+        shared=SharedBrowser.from_settings(settings) if shared else None,
+        navigation_timeout=settings.navigation_timeout,
+    )
+    # Evidence finds the scenario's pages through this process's one browser session.
+    state.browser_session = session
     yield session
     session.close()
 
@@ -112,6 +122,7 @@ def new_context(
     browser: Browser,
     browser_context_args: dict[str, Any],
     e2e_browser_session: BrowserSession,
+    e2e_settings: Settings,
     request: pytest.FixtureRequest,
 ) -> Iterator[Callable[..., BrowserContext]]:
     """``new_context(**options)``: one more browser context for this scenario (a second
@@ -124,7 +135,7 @@ def new_context(
     evidence = evidence_for(request.node)
     made: list[BrowserContext] = []
 
-    settings = e2e_browser_session.settings
+    settings = e2e_settings
     video: dict[str, Any] = {}
     if settings.video != "off":
         video = {
