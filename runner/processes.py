@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import time
 from collections.abc import Iterator
 
 import psutil
@@ -71,13 +72,27 @@ def my_processes_in_group(pgid: int, *, leader_first: bool = True) -> Iterator[p
             continue
 
 
+def _still_running(procs: list[psutil.Process], timeout: float) -> list[psutil.Process]:
+    """Those of ``procs`` still running (zombies count as ended) once all ended or ``timeout`` passed.
+
+    Not ``psutil.wait_procs``: it waits for a zombie that is not this process's child to be reaped,
+    which under a PID 1 that never reaps (a container's plain command) is never.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        procs = [p for p in procs if p.is_running() and alive(p.pid)]
+        if not procs or time.monotonic() >= deadline:
+            return procs
+        time.sleep(0.05)
+
+
 def stop_group(pgid: int, grace_s: float = 5.0) -> None:
     """End process group ``pgid``: SIGTERM to the whole group, waited for up to ``grace_s``, then
-    SIGKILL to whatever is left (each member waited for, so nothing of it runs on after this returns)."""
+    SIGKILL to whatever is left (waited for too, so nothing of it runs on after this returns)."""
     members = list(my_processes_in_group(pgid))
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signal.SIGTERM)
-    _, left = psutil.wait_procs(members, timeout=grace_s)
+    left = _still_running(members, grace_s)
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signal.SIGKILL)
-    psutil.wait_procs(left, timeout=grace_s)
+    _still_running(left, grace_s)

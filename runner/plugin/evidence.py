@@ -26,16 +26,13 @@ import pytest
 from playwright.sync_api import BrowserContext, Locator, Page, Video
 from playwright.sync_api import Error as PlaywrightError
 
-from runner.run import EVIDENCE
+from runner.run import EVIDENCE, TRACE_MIME
 
 if TYPE_CHECKING:
     from runner.plugin.state import RunState
     from runner.settings import Settings
 
 log = logging.getLogger(__name__)
-
-TRACE_MIME = "application/vnd.allure.playwright-trace"
-
 
 def slugify(text: str, limit: int = 80, *, exact: bool = True) -> str:
     """A file-name-safe form of ``text`` that keeps letters of any script (Japanese stays

@@ -5,12 +5,18 @@ pytest-bdd step definitions are fixtures of the module that defines them; regist
 the module as a plugin makes them visible to every feature, like a conftest would,
 without one. The generic library (``runner.steps.web``) is registered first, then the
 project's own modules.
+
+The project root is on the import path only while they load (``_import_path``): a step module's
+own imports (``from steps.common import ...``, ``from pages.login import ...``) resolve as
+they always have, and nothing of the project's shadows a library for the rest of the run.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -33,26 +39,45 @@ def _load_project_steps(config: pytest.Config, project_root: Path) -> list[str]:
     steps_dir = project_root / "steps"
     if not steps_dir.is_dir():
         return []
-    root = str(project_root)
-    if root not in sys.path:
-        sys.path.insert(0, root)
     modules = [("steps", steps_dir / "__init__.py")] + [
         (f"steps.{p.stem}", p) for p in sorted(steps_dir.glob("*.py")) if not p.stem.startswith("_")
     ]
     loaded = []
-    for name, path in modules:
-        try:
-            module = importlib.import_module(name)
-        except Exception as exc:  # a user's syntax or import error, shown with its origin
-            raise pytest.UsageError(
-                f"{path}: could not import step module {name!r}: {type(exc).__name__}: {exc}"
-            ) from exc
-        if module.__file__ and not Path(module.__file__).resolve().is_relative_to(steps_dir.resolve()):
-            raise pytest.UsageError(
-                f"The module name 'steps' is taken by {module.__file__}, not {steps_dir}. "
-                "Rename that module or run pytest from the project root."
-            )
-        if not config.pluginmanager.is_registered(module):
-            config.pluginmanager.register(module, name=f"e2e-{name}")
-        loaded.append(name)
+    with _import_path(project_root):
+        for name, path in modules:
+            _load(config, name, path, steps_dir)
+            loaded.append(name)
     return loaded
+
+
+@contextlib.contextmanager
+def _import_path(root: Path) -> Iterator[None]:
+    """``root`` first on ``sys.path`` for the duration of the block, then as it was."""
+    entry = str(root)
+    added = entry not in sys.path
+    if added:
+        sys.path.insert(0, entry)
+        importlib.invalidate_caches()
+    try:
+        yield
+    finally:
+        if added:
+            with contextlib.suppress(ValueError):
+                sys.path.remove(entry)
+
+
+def _load(config: pytest.Config, name: str, path: Path, steps_dir: Path) -> None:
+    """Import one step module and register it as a plugin; a user's error names the file."""
+    try:
+        module = importlib.import_module(name)
+    except Exception as exc:  # a user's syntax or import error, shown with its origin
+        raise pytest.UsageError(
+            f"{path}: could not import step module {name!r}: {type(exc).__name__}: {exc}"
+        ) from exc
+    if module.__file__ and not Path(module.__file__).resolve().is_relative_to(steps_dir.resolve()):
+        raise pytest.UsageError(
+            f"The module name 'steps' is taken by {module.__file__}, not {steps_dir}. "
+            "Rename that module or run pytest from the project root."
+        )
+    if not config.pluginmanager.is_registered(module):
+        config.pluginmanager.register(module, name=f"e2e-{name}")
