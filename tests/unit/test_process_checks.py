@@ -20,7 +20,10 @@ CONFIG = Path("/state/browser-abc.launch")
 @pytest.mark.parametrize(
     ("argv", "ours"),
     [
-        (["python", "-m", "playwright", "launch-server", "--browser", "chromium", "--config", str(CONFIG)], True),
+        (
+            ["python", "-m", "playwright", "launch-server", "--browser", "chromium", "--config", str(CONFIG)],
+            True,
+        ),
         (["/x/node", "/x/playwright/package/cli.js", "launch-server", "--config", str(CONFIG)], True),
         (["python", "-m", "playwright", "launch-server", "--config", "/other/browser-abc.launch"], False),
         (["python", "-m", "playwright", "run-server", "--config", str(CONFIG)], False),

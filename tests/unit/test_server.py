@@ -22,7 +22,9 @@ def _shared(tmp_path: Path, **env: str) -> SharedBrowser:
 def test_the_state_file_is_keyed_by_the_launch_configuration(tmp_path: Path) -> None:
     headless, headed = _shared(tmp_path), _shared(tmp_path, E2E_HEADED="true")
     assert headless.key != headed.key and headless.key == _shared(tmp_path).key
-    assert _shared(tmp_path, E2E_SLOW_MO="20").key == headless.key, "slow_mo is each client's, not the server's"
+    assert _shared(tmp_path, E2E_SLOW_MO="20").key == headless.key, (
+        "slow_mo is each client's, not the server's"
+    )
     path = headless.state_path()
     assert path == tmp_path / "state" / f"browser-{headless.key}.json"
     assert (path.parent.stat().st_mode & 0o777) == 0o700

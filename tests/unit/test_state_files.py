@@ -23,7 +23,13 @@ from runner.browser.state_files import (
 )
 
 INFO = ServerInfo(
-    ws_endpoint="ws://127.0.0.1:9/x", pid=4242, port=9, chromium="/c", headless=True, started_at=1.0, log_file="l"
+    ws_endpoint="ws://127.0.0.1:9/x",
+    pid=4242,
+    port=9,
+    chromium="/c",
+    headless=True,
+    started_at=1.0,
+    log_file="l",
 )
 
 
@@ -71,7 +77,11 @@ def test_state_files_are_0600_and_never_opened_through_a_link_a_fifo_or_a_second
     os.mkfifo(fifo)
     second = tmp_path / "second"
     os.link(path, second)
-    for bad, problem in ((link, "is a symbolic link"), (fifo, "is not a regular file"), (second, "hard links")):
+    for bad, problem in (
+        (link, "is a symbolic link"),
+        (fifo, "is not a regular file"),
+        (second, "hard links"),
+    ):
         with pytest.raises(UnsafeStateError, match=problem):
             open_state_file(bad, os.O_RDONLY)
     assert tail(tmp_path / "missing.log") == "(no log)"
@@ -81,7 +91,13 @@ def test_a_server_info_round_trips_and_a_malformed_one_is_stale(tmp_path: Path) 
     path = tmp_path / "browser.json"
     write_state_file(path, INFO.to_json())
     assert read_server_info(path) == INFO
-    for text in ("", "[]", '{"pid": 5}', INFO.to_json().replace("4242", "1"), INFO.to_json().replace("4242", "true")):
+    for text in (
+        "",
+        "[]",
+        '{"pid": 5}',
+        INFO.to_json().replace("4242", "1"),
+        INFO.to_json().replace("4242", "true"),
+    ):
         write_state_file(path, text)
         assert read_server_info(path) is None, text
     assert read_server_info(tmp_path / "none.json") is None
