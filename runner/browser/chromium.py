@@ -77,15 +77,16 @@ def playwright_ffmpeg() -> str | None:
     return str(found[-1]) if found else None
 
 
-def launch_args(settings: Settings) -> list[str]:
-    for arg in settings.browser_args:
+def launch_args(browser_args: tuple[str, ...] | list[str], origin: str = "browser_args") -> list[str]:
+    """Chromium's flags: the quiet ones, then the configured ``browser_args`` (``origin``: where they were set)."""
+    for arg in browser_args:
         if arg.startswith(("--disable-features", "--enable-features")):
             raise SettingsError(
-                f"{settings.source_of('browser_args')}: {arg.split('=')[0]} would replace the list Playwright "
+                f"{origin}: {arg.split('=')[0]} would replace the list Playwright "
                 "passes to Chromium (the last one given wins) and silently turn its protections back on. "
                 "Remove it; if a Chromium feature must change, say which in an issue."
             )
-    return [*QUIET_ARGS, *settings.browser_args]
+    return [*QUIET_ARGS, *browser_args]
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,7 @@ class LaunchConfig:
         return cls(
             executable_path=find_chromium(settings),
             headless=not settings.headed,
-            args=tuple(launch_args(settings)),
+            args=tuple(launch_args(settings.browser_args, settings.source_of("browser_args"))),
             slow_mo=settings.slow_mo,
         )
 

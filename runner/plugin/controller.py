@@ -123,7 +123,7 @@ class RunController:
         """Secrets out of every file of the run (traces included), then owner-only modes."""
         settings, run_dir = self.state.settings, self.state.run_dir
         try:
-            redactor_for(settings).scrub_tree(run_dir)
+            redactor_for(settings.secret_variables, settings.base_url).scrub_tree(run_dir)
             if settings.run_folder_mode == "private":
                 make_private(run_dir)
         except OSError as exc:

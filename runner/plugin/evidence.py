@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+
 def slugify(text: str, limit: int = 80, *, exact: bool = True) -> str:
     """A file-name-safe form of ``text`` that keeps letters of any script (Japanese stays
     Japanese), at most ``limit`` bytes in UTF-8.

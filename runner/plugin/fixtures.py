@@ -98,20 +98,20 @@ def browser_context_args(e2e_settings: Settings, base_url: str, playwright: Play
     """
     args: dict[str, Any] = {}
     if e2e_settings.device:
-        args.update(device_descriptor(playwright, e2e_settings))
+        args.update(device_descriptor(playwright, e2e_settings.device, e2e_settings.source_of("device")))
     if not e2e_settings.device or e2e_settings.source_of("viewport") != "default":
         args["viewport"] = e2e_settings.viewport_size
     return {**args, "base_url": base_url}
 
 
-def device_descriptor(playwright: Playwright, settings: Settings) -> dict[str, Any]:
+def device_descriptor(playwright: Playwright, name: str, origin: str = "device") -> dict[str, Any]:
+    """The descriptor of Playwright's device ``name``; ``origin`` is where the name was set, for the error."""
     devices = playwright.devices
-    name = settings.device or ""
     if name not in devices:
         close = difflib.get_close_matches(name, list(devices), n=3)
         hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
         raise pytest.UsageError(
-            f"{settings.source_of('device')} = {name!r}: not a device Playwright knows.{hint} "
+            f"{origin} = {name!r}: not a device Playwright knows.{hint} "
             "The names are those of Playwright's device registry (e.g. 'iPhone 13', 'Pixel 7', 'Desktop Chrome')."
         )
     return {k: v for k, v in devices[name].items() if k != "default_browser_type"}

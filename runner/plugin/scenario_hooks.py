@@ -192,4 +192,4 @@ class ScenarioHooks:
 
     @functools.cached_property
     def redactor(self) -> Redactor:
-        return redactor_for(self.state.settings)
+        return redactor_for(self.state.settings.secret_variables, self.state.settings.base_url)

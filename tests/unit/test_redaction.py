@@ -17,5 +17,7 @@ def test_the_base_urls_password_and_a_configured_variable_are_redacted(tmp_path:
             "E2E_SECRET_VARIABLES": "SHOP_LOGIN",
         },
     )
-    text = redactor_for(settings).text("login tiger-stripes-42 at https://ann:s3cr3t-pass@shop.example/")
+    text = redactor_for(settings.secret_variables, settings.base_url).text(
+        "login tiger-stripes-42 at https://ann:s3cr3t-pass@shop.example/"
+    )
     assert "tiger-stripes-42" not in text and "s3cr3t-pass" not in text
