@@ -173,6 +173,10 @@ class ScenarioEvidence:
             if index == 0 and shot is not None:
                 self.failure_screenshot = self.relative(shot)
 
+    def step_undefined(self, step_text: str, message: str) -> None:
+        """A step with no definition: the scenario failed there, and nothing ran to take a screenshot of."""
+        self.failed, self.failed_step, self.error = True, step_text, message
+
     def labelled_pages(self, step_args: dict[str, Any]) -> list[tuple[str, Page]]:
         """Open pages as (label, page): the ones the step's arguments hold first, labelled by
         the argument's name (``alice_page``, or ``alice`` when it holds a ``.page``); with

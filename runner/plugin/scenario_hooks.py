@@ -102,14 +102,13 @@ class ScenarioHooks:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
-        """A rerun of a flaky scenario starts with fresh evidence (the earlier attempt's files stay).
+        """Each attempt of a scenario starts with its own evidence, made here before any fixture
+        runs (a rerun of a flaky scenario gets fresh evidence; the earlier attempt's files stay).
         And a run stops, written up, while its disk still has room for that."""
         self._check_free_space(item.session)
         previous = item.stash.get(EVIDENCE_KEY, None)
-        if previous is not None:
-            item.stash[EVIDENCE_KEY] = ScenarioEvidence(
-                item=item, state=previous.state, attempt=previous.attempt + 1
-            )
+        attempt = previous.attempt + 1 if previous is not None else 1
+        item.stash[EVIDENCE_KEY] = ScenarioEvidence(item=item, state=self.state, attempt=attempt)
 
     def _check_free_space(self, session: pytest.Session) -> None:
         settings, run_dir = self.state.settings, self.state.run_dir
@@ -166,9 +165,7 @@ class ScenarioHooks:
     def pytest_bdd_step_func_lookup_error(self, request, feature, scenario, step, exception) -> None:
         error = missing_step(feature, scenario, step)
         results.step_done(request.node, step, error=error, status="undefined")
-        scenario_evidence = evidence_for(request.node)
-        scenario_evidence.failed, scenario_evidence.failed_step = True, f"{step.keyword} {step.name}"
-        scenario_evidence.error = first_line(error)
+        evidence_for(request.node).step_undefined(f"{step.keyword} {step.name}", first_line(error))
         raise error
 
     def pytest_bdd_after_scenario(self, request, feature, scenario) -> None:
