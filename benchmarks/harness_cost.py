@@ -79,7 +79,7 @@ def plain_playwright(project_root: Path, scenarios: int, trace: bool, shots: Pat
     from playwright.sync_api import expect, sync_playwright
 
     from runner import demo_app
-    from runner.browser.chromium import find_chromium, launch_args
+    from runner.browser.chromium import LaunchConfig
     from runner.settings import resolve
 
     settings = resolve(project_root)
@@ -88,8 +88,9 @@ def plain_playwright(project_root: Path, scenarios: int, trace: bool, shots: Pat
     app = demo_app.start()
     try:
         with sync_playwright() as pw:
+            launch = LaunchConfig.from_settings(settings)
             browser = pw.chromium.launch(
-                executable_path=find_chromium(settings), args=launch_args(settings), headless=True
+                executable_path=launch.executable_path, args=list(launch.args), headless=True
             )
             for index in range(scenarios):
                 started = time.perf_counter()

@@ -619,12 +619,14 @@ def run_phase_probe(work: Path, ctx: Context, iterations: int, ws_endpoint: str 
 
 def shared_server(state_dir: Path, chromium: str):
     """A shared browser server as the runner starts it (for the round-trip figure)."""
-    from runner.browser import server as browser_server
+    from runner.browser.server import SharedBrowser
     from runner.settings import resolve
 
-    settings = resolve(ROOT, environ={"E2E_STATE_DIR": str(state_dir), "E2E_CHROMIUM": chromium})
-    info, _ = browser_server.ensure(settings)
-    return settings, info
+    shared = SharedBrowser.from_settings(
+        resolve(ROOT, environ={"E2E_STATE_DIR": str(state_dir), "E2E_CHROMIUM": chromium})
+    )
+    info, _ = shared.ensure()
+    return shared, info
 
 
 # --- printing ------------------------------------------------------------------------------------------
@@ -876,18 +878,17 @@ def main() -> None:  # noqa: C901, PLR0912, PLR0915 - one linear script
     if args.scenarios < 1 or args.workers < 1 or args.repeat < 1 or args.fail_every < 1:
         parser.error("--scenarios, --workers, --repeat and --fail-every must be >= 1")
 
-    from runner.browser import server as browser_server
     from runner.browser.chromium import QUIET_ARGS
 
     if args.probe_only:
         work = Path(tempfile.mkdtemp(prefix="e2e-bench-probe-"))
         with DemoAppProcess() as app:
             ctx = Context(app.url, args.chromium, list(QUIET_ARGS), args.workers, args.fail_every, 0, None)
-            settings, info = shared_server(work / ".probe-state", args.chromium)
+            shared, info = shared_server(work / ".probe-state", args.chromium)
             try:
                 probe = run_phase_probe(work, ctx, args.probe_iterations, info.ws_endpoint)
             finally:
-                browser_server.stop(settings)
+                shared.stop()
         print_breakdown(probe, {}, [0.0], args.workers)
         clean_up(work, args.keep)
         return
@@ -959,13 +960,13 @@ def main() -> None:  # noqa: C901, PLR0912, PLR0915 - one linear script
             )
             run.check("pytest-bdd with no-op steps")
             bare_cycles.extend(r["cycle"] for r in read_timings(bare_timings))
-        settings, info = shared_server(work / ".probe-state", args.chromium)
+        shared, info = shared_server(work / ".probe-state", args.chromium)
         try:
             probe = run_phase_probe(work, ctx, args.probe_iterations, info.ws_endpoint)
         except SystemExit as exc:  # the table above stands; say why the breakdown is missing
             print(f"\nthe breakdown could not be measured: {exc}")
         finally:
-            browser_server.stop(settings)
+            shared.stop()
 
     if probe is not None:
         print_breakdown(probe, figures, bare_cycles, args.workers)

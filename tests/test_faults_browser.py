@@ -28,10 +28,11 @@ import pytest
 from conftest import E2EProject
 from playwright.sync_api import sync_playwright
 
-from runner.browser import server as browser_server
 from runner.browser import session as session_module
+from runner.browser.process_checks import healthy
+from runner.browser.server import SharedBrowser
 from runner.browser.session import BrowserSession
-from runner.settings import Settings, resolve
+from runner.settings import resolve
 
 E2E = str(Path(sys.executable).parent / "e2e")
 HANG_GUARD_S = 120  # not a speed target: a run that reaches it hung
@@ -374,19 +375,23 @@ def test_an_app_that_accepts_connections_but_never_answers_stops_the_run_before_
 
 
 @pytest.fixture
-def direct_settings(tmp_path: Path) -> Iterator[Settings]:
-    """Settings with a state folder of this test's own; whatever server is left is stopped after."""
-    settings = resolve(tmp_path, environ={"E2E_STATE_DIR": str(tmp_path / "state")})
-    yield settings
-    browser_server.stop(settings)
+def shared(tmp_path: Path) -> Iterator[SharedBrowser]:
+    """A shared browser with a state folder of this test's own; whatever server is left is stopped after."""
+    browser = SharedBrowser.from_settings(resolve(tmp_path, environ={"E2E_STATE_DIR": str(tmp_path / "state")}))
+    yield browser
+    browser.stop()
 
 
-def test_the_session_says_the_browser_went_away_and_gets_a_fresh_one(direct_settings: Settings) -> None:
+def _session(playwright, shared: SharedBrowser) -> BrowserSession:
+    return BrowserSession(playwright, shared.launch.launch_options(), shared=shared)
+
+
+def test_the_session_says_the_browser_went_away_and_gets_a_fresh_one(shared: SharedBrowser) -> None:
     with sync_playwright() as playwright:
-        session = BrowserSession(direct_settings, playwright)
+        session = _session(playwright, shared)
         try:
             first = session.get()
-            pid = browser_server.status(direct_settings).pid
+            pid = shared.status().pid
             assert session.went_away() is None
             os.killpg(pid, signal.SIGKILL)
             deadline = time.monotonic() + 10  # the kill is delivered, not waited for
@@ -398,42 +403,42 @@ def test_the_session_says_the_browser_went_away_and_gets_a_fresh_one(direct_sett
             assert note.startswith("The browser went away during this scenario")
             second = session.get()
             assert second is not first and second.is_connected()
-            assert browser_server.status(direct_settings).pid != pid
+            assert shared.status().pid != pid
             assert session.went_away() is None
         finally:
             session.close()
 
 
-def test_a_hung_server_passes_the_port_check_but_not_the_probe(direct_settings: Settings) -> None:
-    info, _ = browser_server.ensure(direct_settings)
+def test_a_hung_server_passes_the_port_check_but_not_the_probe(shared: SharedBrowser) -> None:
+    info, _ = shared.ensure()
     os.killpg(info.pid, signal.SIGSTOP)  # Node frozen: the kernel still accepts connections for it
     try:
-        assert browser_server.healthy(info)
-        assert not browser_server.healthy(info, probe_s=1.0)
+        assert healthy(info)
+        assert not healthy(info, probe_s=1.0)
     finally:
         os.killpg(info.pid, signal.SIGCONT)
-    assert browser_server.healthy(info, probe_s=5.0)
+    assert healthy(info, probe_s=5.0)
 
 
 def test_a_hung_server_is_replaced_when_a_connection_to_it_fails(
-    direct_settings: Settings, monkeypatch: pytest.MonkeyPatch
+    shared: SharedBrowser, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The other side of the rule: a connect that fails against a server that does not answer is
     the server's fault, so it is stopped and a new one started (the timeouts shortened to keep the
     test short; the logic is the one a run uses)."""
     monkeypatch.setattr(session_module, "CONNECT_TIMEOUT_MS", 2_000)
     monkeypatch.setattr(session_module, "HEALTH_PROBE_S", 1.0)
-    hung, _ = browser_server.ensure(direct_settings)
+    hung, _ = shared.ensure()
     os.killpg(hung.pid, signal.SIGSTOP)
     try:
         with sync_playwright() as playwright:
-            session = BrowserSession(direct_settings, playwright)
+            session = _session(playwright, shared)
             try:
                 assert session.get().is_connected()
             finally:
                 session.close()
         assert not _running(hung.pid), "the hung server was left behind"
-        assert browser_server.status(direct_settings).pid != hung.pid
+        assert shared.status().pid != hung.pid
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(hung.pid, signal.SIGCONT)

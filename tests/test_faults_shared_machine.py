@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 from conftest import E2EProject
 
-from runner.browser import server
+from runner.browser.server import SharedBrowser, UnsafeStateError
 from runner.settings import resolve
 
 E2E = str(Path(sys.executable).parent / "e2e")
@@ -52,8 +52,7 @@ def _running(pid: int) -> bool:
 
 def _state_file(state: Path, tmp_path: Path) -> Path:
     """The state file ``e2e browser`` uses for this folder (its name hashes the launch configuration)."""
-    settings = resolve(tmp_path, environ={"E2E_STATE_DIR": str(state)})
-    return server._paths(settings, server._launch_config(settings))[0]
+    return SharedBrowser.from_settings(resolve(tmp_path, environ={"E2E_STATE_DIR": str(state)})).state_path()
 
 
 def _browser_processes(text: str) -> list[str]:
@@ -190,12 +189,12 @@ def test_a_hold_folder_that_is_a_symbolic_link_is_refused(tmp_path: Path) -> Non
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     _state_file(state, tmp_path).with_suffix(".holds").symlink_to(elsewhere)
-    settings = resolve(tmp_path, environ={"E2E_STATE_DIR": str(state)})
+    shared = SharedBrowser.from_settings(resolve(tmp_path, environ={"E2E_STATE_DIR": str(state)}))
     try:
-        with pytest.raises(server.UnsafeStateError, match=r"\.holds is not a folder of this user's"):
-            server.ensure(settings, hold=True)
+        with pytest.raises(UnsafeStateError, match=r"\.holds is not a folder of this user's"):
+            shared.ensure(hold=True)
     finally:
-        server.stop(settings)
+        shared.stop()
     assert list(elsewhere.iterdir()) == []
 
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from runner.settings import Settings, SettingsError
 
@@ -75,12 +77,51 @@ def playwright_ffmpeg() -> str | None:
     return str(found[-1]) if found else None
 
 
-def launch_args(settings: Settings) -> list[str]:
-    for arg in settings.browser_args:
+def launch_args(browser_args: tuple[str, ...] | list[str], origin: str = "browser_args") -> list[str]:
+    """Chromium's flags: the quiet ones, then the configured ``browser_args`` (``origin``: where they were set)."""
+    for arg in browser_args:
         if arg.startswith(("--disable-features", "--enable-features")):
             raise SettingsError(
-                f"{settings.source_of('browser_args')}: {arg.split('=')[0]} would replace the list Playwright "
+                f"{origin}: {arg.split('=')[0]} would replace the list Playwright "
                 "passes to Chromium (the last one given wins) and silently turn its protections back on. "
                 "Remove it; if a Chromium feature must change, say which in an issue."
             )
-    return [*QUIET_ARGS, *settings.browser_args]
+    return [*QUIET_ARGS, *browser_args]
+
+
+@dataclass(frozen=True)
+class LaunchConfig:
+    """How Chromium is started, resolved once from the settings: the one launch configuration.
+
+    The shared server's ``launch-server`` configuration and a private ``chromium.launch()``
+    both come from it, so the two never disagree on the binary or its flags.
+    """
+
+    executable_path: str
+    headless: bool
+    args: tuple[str, ...]
+    slow_mo: float = 0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LaunchConfig:
+        """Raises ChromiumNotFound, or SettingsError naming the setting that is wrong."""
+        return cls(
+            executable_path=find_chromium(settings),
+            headless=not settings.headed,
+            args=tuple(launch_args(settings.browser_args, settings.source_of("browser_args"))),
+            slow_mo=settings.slow_mo,
+        )
+
+    def server_config(self) -> dict[str, Any]:
+        """The browser part of Playwright's ``launch-server --config`` (a shared server's identity:
+        ``slow_mo`` is each client's own, given when it connects)."""
+        return {"executablePath": self.executable_path, "headless": self.headless, "args": list(self.args)}
+
+    def launch_options(self) -> dict[str, Any]:
+        """Keyword arguments of Playwright's ``chromium.launch()`` (``browser_type_launch_args``)."""
+        return {
+            "executable_path": self.executable_path,
+            "headless": self.headless,
+            "args": list(self.args),
+            "slow_mo": self.slow_mo,
+        }

@@ -14,9 +14,9 @@ from typing import Any
 from playwright.sync_api import Browser, BrowserContext, Playwright
 from playwright.sync_api import Error as PlaywrightError
 
-from runner.browser import server as browser_server
-from runner.browser.chromium import find_chromium, launch_args
-from runner.settings import Settings
+from runner.browser.process_checks import healthy
+from runner.browser.server import SharedBrowser
+from runner.browser.state_files import BrowserServerError, ServerInfo
 
 log = logging.getLogger(__name__)
 
@@ -25,28 +25,30 @@ CONNECT_TIMEOUT_MS = 30_000
 HEALTH_PROBE_S = 5.0
 
 
-class BrowserConnectError(browser_server.BrowserServerError):
+class BrowserConnectError(BrowserServerError):
     """This process could not use a shared browser that is itself healthy; the browser was left running."""
 
 
-def launch_options(settings: Settings) -> dict[str, Any]:
-    return {
-        "executable_path": find_chromium(settings),
-        "headless": not settings.headed,
-        "args": launch_args(settings),
-        "slow_mo": settings.slow_mo,
-    }
-
-
 class BrowserSession:
-    def __init__(self, settings: Settings, playwright: Playwright, launch_args_override: dict | None = None):
-        self.settings = settings
+    """This process's browser: connected to ``shared`` when given, else launched with ``launch_args``
+    (Playwright's ``chromium.launch()`` options, ``browser_type_launch_args``)."""
+
+    def __init__(
+        self,
+        playwright: Playwright,
+        launch_args: dict[str, Any],
+        *,
+        shared: SharedBrowser | None = None,
+        navigation_timeout: float | None = None,
+    ):
         self.playwright = playwright
-        self.launch_args = launch_args_override or launch_options(settings)
-        self.shared = settings.browser_server == "shared" and not settings.headed
+        self.launch_args = launch_args
+        self.shared_browser = shared
+        self.shared = shared is not None
+        self.navigation_timeout = navigation_timeout
         self.restarts = 0
         self._browser: Browser | None = None
-        self._server: browser_server.ServerInfo | None = None
+        self._server: ServerInfo | None = None
 
     def _connect(self) -> Browser:
         """A connection to the shared server; the server is replaced only if IT is broken.
@@ -56,17 +58,19 @@ class BrowserSession:
         share, is left running. Only a server that fails its health check (process gone, port
         closed, or no answer to a plain HTTP request) is stopped and started again, once.
         """
-        slow_mo = self.launch_args.get("slow_mo", self.settings.slow_mo)
+        shared = self.shared_browser
+        assert shared is not None
+        slow_mo = self.launch_args.get("slow_mo", shared.launch.slow_mo)
         last_error: Exception | None = None
         for _attempt in range(2):
-            info, _ = browser_server.ensure(self.settings)
+            info, _ = shared.ensure()
             self._server = info
             try:
                 return self.playwright.chromium.connect(
                     info.ws_endpoint, timeout=CONNECT_TIMEOUT_MS, slow_mo=slow_mo or None
                 )
             except PlaywrightError as exc:
-                if browser_server.healthy(info, probe_s=HEALTH_PROBE_S):
+                if healthy(info, probe_s=HEALTH_PROBE_S):
                     # Not the endpoint, nor Playwright's call log that repeats it: its path is the
                     # browser's only key, and this message goes into reports.
                     said = exc.message.split("\nCall log:")[0].strip()
@@ -76,14 +80,14 @@ class BrowserSession:
                         f"browser was left running for other runs. Playwright said: {said}"
                     ) from exc
                 last_error = exc
-                browser_server.stop(self.settings, only_pid=info.pid)
-        raise browser_server.BrowserServerError(f"Could not connect to the shared browser: {last_error}")
+                shared.stop(only_pid=info.pid)
+        raise BrowserServerError(f"Could not connect to the shared browser: {last_error}")
 
     def _alive(self) -> bool:
         if self._browser is None or not self._browser.is_connected():
             return False
         # A killed server is noticed by the connection only at its next message; ask the process.
-        return not self.shared or self._server is None or browser_server.healthy(self._server)
+        return not self.shared or self._server is None or healthy(self._server)
 
     def _replace(self, reason: str) -> Browser:
         if self._browser is not None:
@@ -109,7 +113,8 @@ class BrowserSession:
             if browser is not self._browser or self._alive():
                 raise  # a browser of the user's own, or options it refused: not a dead browser
             context = self._replace("did not answer").new_context(**options)
-        context.set_default_navigation_timeout(self.settings.navigation_timeout)
+        if self.navigation_timeout is not None:
+            context.set_default_navigation_timeout(self.navigation_timeout)
         return context
 
     def went_away(self) -> str | None:

@@ -6,11 +6,11 @@ import sys
 
 import click
 
-from runner.browser import server
 from runner.browser.chromium import ChromiumNotFound
+from runner.browser.server import BrowserServerError, SharedBrowser
 from runner.cli.common import load_settings, user_errors
 
-_BROWSER_ERRORS = (ChromiumNotFound, server.BrowserServerError)
+_BROWSER_ERRORS = (ChromiumNotFound, BrowserServerError)
 
 
 @click.group("browser")
@@ -22,7 +22,7 @@ def browser_group() -> None:
 def browser_start() -> None:
     """Start the shared browser if it is not running (idempotent); print its endpoint."""
     with user_errors(*_BROWSER_ERRORS):
-        info, started = server.ensure(load_settings(), persistent=True)
+        info, started = SharedBrowser.from_settings(load_settings()).ensure(persistent=True)
     click.echo(f"{'started' if started else 'running'} pid={info.pid} {info.ws_endpoint}")
 
 
@@ -30,7 +30,7 @@ def browser_start() -> None:
 def browser_status() -> None:
     """Exit 0 and print the endpoint if the shared browser answers, else exit 1."""
     with user_errors(*_BROWSER_ERRORS):
-        info = server.status(load_settings())
+        info = SharedBrowser.from_settings(load_settings()).status()
     if info is None:
         click.echo("not running")
         sys.exit(1)
@@ -41,5 +41,5 @@ def browser_status() -> None:
 def browser_stop() -> None:
     """Stop the shared browser (Node server and Chromium together)."""
     with user_errors(*_BROWSER_ERRORS):
-        stopped = server.stop(load_settings())
+        stopped = SharedBrowser.from_settings(load_settings()).stop()
     click.echo("stopped" if stopped else "not running")

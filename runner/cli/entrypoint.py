@@ -24,9 +24,9 @@ DEFAULT_COMMAND = ("e2e", "run")
 def start_browser(settings: Settings) -> str | None:
     """Start (or find) the shared browser server; returns an error message instead of raising."""
     try:
-        from runner.browser import server
+        from runner.browser.server import SharedBrowser
 
-        info, started = server.ensure(settings, persistent=True)
+        info, started = SharedBrowser.from_settings(settings).ensure(persistent=True)
     except Exception as exc:  # noqa: BLE001 - any failure is reported, the command still runs
         return f"{type(exc).__name__}: {exc}"
     verb = "started" if started else "already running"

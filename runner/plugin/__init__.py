@@ -10,12 +10,13 @@
 - ``interrupts``: SIGTERM and ``run_timeout`` stop a run as Ctrl-C does;
 - ``signin``: ``Given I am signed in as "ROLE"``, each role signed in once per run;
   ``tags``: tags with values (``@quarantine:REASON``) as marks, ``--strict-markers`` too;
-- ``listener``: the hooks of a run, on one object.
+- ``controller``: the run's start and end, in the controller only (xdist's ``DSession``);
+- ``scenario_hooks``: each process's per-scenario hooks (xdist's ``WorkerInteractor``).
 
 The plugin is active when the run includes ``.feature`` files (or ``--e2e-run-dir`` is
-given). Only then is the listener registered (and unregistered at cleanup), as
-allure-pytest-bdd does with its own: a plain unit-test run is left alone and no hook has
-to ask whether it is active.
+given). Only then are its hook objects registered (and unregistered at cleanup), as
+allure-pytest-bdd does with its own listener: a plain unit-test run is left alone and no
+hook has to ask whether it is active, or which process it is in.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import pytest
 from runner.metadata import collect as collect_metadata
 from runner.plugin import outcomes, signin, tags
 from runner.plugin.collection import check_features_are_utf8, has_features
+from runner.plugin.controller import RunController
 from runner.plugin.fixtures import (  # noqa: F401 - fixtures are found by name in this plugin module
     base_url,
     browser,
@@ -43,10 +45,10 @@ from runner.plugin.fixtures import (  # noqa: F401 - fixtures are found by name 
     playwright,
 )
 from runner.plugin.interrupts import stop_on_signals
-from runner.plugin.listener import RunListener
 from runner.plugin.options import add_options, overrides
 from runner.plugin.results import ResultWriter
 from runner.plugin.run_secrets import e2e_secret_sink  # noqa: F401 - a fixture
+from runner.plugin.scenario_hooks import ScenarioHooks
 from runner.plugin.sharding import Sharder
 from runner.plugin.state import RUN_STATE, RunState
 from runner.plugin.steps_loader import load_step_modules
@@ -122,28 +124,27 @@ def pytest_configure(config: pytest.Config) -> None:
     from playwright.sync_api import expect
 
     expect.set_options(timeout=settings.expect_timeout)
-    state = RunState(settings=settings, run_dir=run_dir, is_controller=workerinput is None, made=folder.made)
+    state = RunState(settings=settings, run_dir=run_dir, made=folder.made)
     if workerinput is not None:
         state.base_url = workerinput.get("e2e_base_url")
-    else:
-        metadata = collect_metadata(settings.project_root, branch=settings.branch)
-        state.writer = ResultWriter(run_dir, run_dir.name, metadata)
     config.stash[RUN_STATE] = state
-    listener = RunListener(state)
-    config.pluginmanager.register(listener, "e2e-run-listener")
-    config.add_cleanup(lambda: config.pluginmanager.unregister(listener))
-    variables = Variables()
-    config.pluginmanager.register(variables, "e2e-variables")
-    config.add_cleanup(lambda: config.pluginmanager.unregister(variables))
+    _register(config, ScenarioHooks(state), "e2e-scenario-hooks")
+    _register(config, Variables(), "e2e-variables")
     step_outcomes = outcomes.register()  # a step that raises is "failed" in the report too
     config.add_cleanup(lambda: outcomes.unregister(step_outcomes))
-    if state.writer is not None:
-        config.pluginmanager.register(state.writer, "e2e-result-writer")
-        config.add_cleanup(lambda: config.pluginmanager.unregister(state.writer))
     if settings.shard is not None:
-        sharder = Sharder(*settings.shard)
-        config.pluginmanager.register(sharder, "e2e-sharder")
-        config.add_cleanup(lambda: config.pluginmanager.unregister(sharder))
-    if state.is_controller and not (config.option.collectonly or config.option.help):
-        stop_on_signals(config, settings.run_timeout)
-        listener.prepare_run()
+        _register(config, Sharder(*settings.shard), "e2e-sharder")
+    if workerinput is None:
+        metadata = collect_metadata(settings.project_root, branch=settings.branch)
+        writer = ResultWriter(run_dir, run_dir.name, metadata)
+        controller = RunController(state, writer)
+        _register(config, controller, "e2e-run-controller")
+        _register(config, writer, "e2e-result-writer")
+        if not (config.option.collectonly or config.option.help):
+            stop_on_signals(config, settings.run_timeout)
+            controller.prepare_run()
+
+
+def _register(config: pytest.Config, plugin: object, name: str) -> None:
+    config.pluginmanager.register(plugin, name)
+    config.add_cleanup(lambda: config.pluginmanager.unregister(plugin))

@@ -27,7 +27,7 @@ from playwright.sync_api import Error as PlaywrightError
 
 from runner.plugin.crashes import CrashWatch
 from runner.plugin.noise import is_noise
-from runner.run.folder import EVIDENCE
+from runner.run.folder import EVIDENCE, TRACE_MIME
 from runner.slug import slugify as _slugify
 
 if TYPE_CHECKING:
@@ -35,8 +35,6 @@ if TYPE_CHECKING:
     from runner.settings import Settings
 
 log = logging.getLogger(__name__)
-
-TRACE_MIME = "application/vnd.allure.playwright-trace"
 
 
 def slugify(text: str, limit: int = 80, *, exact: bool = True) -> str:
@@ -84,8 +82,8 @@ class ScenarioEvidence:
     # --- pages and contexts -------------------------------------------------------------
     def contexts(self) -> list[BrowserContext]:
         # Looked up each time: the browser fixtures are set up lazily, by the first step using them.
-        browsers = self.state.browsers
-        browser = browsers.current if browsers is not None else None
+        session = self.state.browser_session
+        browser = session.current if session is not None else None
         if browser is None:
             return []
         try:
@@ -161,8 +159,8 @@ class ScenarioEvidence:
         self.failed_step = step_text
         self.crashes.name_crash(exception)
         self.error = error_text(exception)
-        browsers = self.state.browsers
-        gone = browsers.went_away() if browsers is not None else None
+        session = self.state.browser_session
+        gone = session.went_away() if session is not None else None
         if gone:
             self.error = f"{gone}\n{self.error}"
         if self.settings.screenshots == "off":
@@ -171,6 +169,10 @@ class ScenarioEvidence:
             shot = self.screenshot(f"failed step: {step_text}{label}", page=page)
             if index == 0 and shot is not None:
                 self.failure_screenshot = self.relative(shot)
+
+    def step_undefined(self, step_text: str, message: str) -> None:
+        """A step with no definition: the scenario failed there, and nothing ran to take a screenshot of."""
+        self.failed, self.failed_step, self.error = True, step_text, message
 
     def labelled_pages(self, step_args: dict[str, Any]) -> list[tuple[str, Page]]:
         """Open pages as (label, page): the ones the step's arguments hold first, labelled by

@@ -17,7 +17,9 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Video, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
-from runner.browser.session import BrowserSession, launch_options
+from runner.browser.chromium import LaunchConfig
+from runner.browser.server import SharedBrowser
+from runner.browser.session import BrowserSession
 from runner.plugin.evidence import ScenarioEvidence
 from runner.plugin.signin import storage_state_for
 from runner.plugin.state import get_run_state
@@ -59,7 +61,7 @@ def playwright() -> Iterator[Playwright]:
 @pytest.fixture(scope="session")
 def browser_type_launch_args(e2e_settings: Settings) -> dict[str, Any]:
     """Options for a private launch (``--browser-server private`` or ``--headed``)."""
-    return launch_options(e2e_settings)
+    return LaunchConfig.from_settings(e2e_settings).launch_options()
 
 
 @pytest.fixture(scope="session")
@@ -67,8 +69,16 @@ def e2e_browser_session(
     pytestconfig: pytest.Config, playwright: Playwright, browser_type_launch_args: dict[str, Any]
 ) -> Iterator[BrowserSession]:
     state = get_run_state(pytestconfig)
-    session = BrowserSession(state.settings, playwright, browser_type_launch_args)
-    state.browsers = session
+    settings = state.settings
+    shared = settings.browser_server == "shared" and not settings.headed
+    session = BrowserSession(
+        playwright,
+        browser_type_launch_args or LaunchConfig.from_settings(settings).launch_options(),
+        shared=SharedBrowser.from_settings(settings) if shared else None,
+        navigation_timeout=settings.navigation_timeout,
+    )
+    # Evidence finds the scenario's pages through this process's one browser session.
+    state.browser_session = session
     yield session
     session.close()
 
@@ -89,20 +99,20 @@ def browser_context_args(e2e_settings: Settings, base_url: str, playwright: Play
     """
     args: dict[str, Any] = {}
     if e2e_settings.device:
-        args.update(device_descriptor(playwright, e2e_settings))
+        args.update(device_descriptor(playwright, e2e_settings.device, e2e_settings.source_of("device")))
     if not e2e_settings.device or e2e_settings.source_of("viewport") != "default":
         args["viewport"] = e2e_settings.viewport_size
     return {**args, "base_url": base_url}
 
 
-def device_descriptor(playwright: Playwright, settings: Settings) -> dict[str, Any]:
+def device_descriptor(playwright: Playwright, name: str, origin: str = "device") -> dict[str, Any]:
+    """The descriptor of Playwright's device ``name``; ``origin`` is where the name was set, for the error."""
     devices = playwright.devices
-    name = settings.device or ""
     if name not in devices:
         close = difflib.get_close_matches(name, list(devices), n=3)
         hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
         raise pytest.UsageError(
-            f"{settings.source_of('device')} = {name!r}: not a device Playwright knows.{hint} "
+            f"{origin} = {name!r}: not a device Playwright knows.{hint} "
             "The names are those of Playwright's device registry (e.g. 'iPhone 13', 'Pixel 7', 'Desktop Chrome')."
         )
     return {k: v for k, v in devices[name].items() if k != "default_browser_type"}
@@ -113,6 +123,7 @@ def new_context(
     browser: Browser,
     browser_context_args: dict[str, Any],
     e2e_browser_session: BrowserSession,
+    e2e_settings: Settings,
     request: pytest.FixtureRequest,
 ) -> Iterator[Callable[..., BrowserContext]]:
     """``new_context(**options)``: one more browser context for this scenario (a second
@@ -126,7 +137,7 @@ def new_context(
     evidence = evidence_for(request.node)
     made: list[BrowserContext] = []
 
-    settings = e2e_browser_session.settings
+    settings = e2e_settings
     video: dict[str, Any] = {}
     if settings.video != "off":
         video = {

@@ -6,90 +6,52 @@ an empty file. Here each worker records its scenario (steps, outcomes, durations
 integer nanoseconds as CodeBuild requires) on the item, ships it on the test report
 (reports are serialized to the controller by xdist), and only the controller writes the
 files at session end. Serial runs take the same path.
+
+What crosses the process boundary is data: the scenario's outcome as ``run.ScenarioResult``
+(built once, here, in the process that ran it; shipped as its fields) and its Cucumber
+records (``cucumber``'s TypedDicts).
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from runner.plugin import cucumber
 from runner.run.folder import CUCUMBER_JSON, write_json_atomic
 from runner.run.summary import RunSummary, ScenarioResult
-from runner.slug import slugify
 
 RECORD_KEY = pytest.StashKey["ScenarioRecord"]()
 REPORT_ATTR = "e2e"
 
 
-def _tags(tags: set[str] | list[str], line: int) -> list[dict[str, Any]]:
-    return [{"name": f"@{t}", "line": line} for t in sorted(tags)]
-
-
-def _slug(text: str) -> str:
-    """A Cucumber id part, as Cucumber makes them: lower-case ASCII letters and digits."""
-    return slugify(text, keep="a-z0-9", lower=True, strip="-", fallback="unnamed")
-
-
 @dataclass
 class ScenarioRecord:
-    feature: dict[str, Any]
-    element: dict[str, Any]
+    """A scenario's Cucumber records while it runs in this process."""
+
+    feature: cucumber.Feature
+    element: cucumber.Element
     step_started_ns: int = 0
-    steps_by_line: dict[int, dict[str, Any]] = field(default_factory=dict)
+    steps_by_line: dict[int, cucumber.Step] = field(default_factory=dict)
 
 
 def before_scenario(item: pytest.Item, feature: Any, scenario: Any, project_root: Path) -> None:
-    try:
-        uri = Path(feature.filename).resolve().relative_to(project_root).as_posix()
-    except ValueError:
-        uri = feature.rel_filename
-    feature_id = _slug(feature.name or Path(uri).stem)
-    steps = []
-    for step in scenario.steps:
-        entry: dict[str, Any] = {
-            "keyword": f"{step.keyword} ",
-            "name": step.name,
-            "line": step.line_number,
-            "result": {"status": "skipped", "duration": 0},
-        }
-        if step.docstring is not None:
-            entry["doc_string"] = {"value": step.docstring, "content_type": "", "line": step.line_number + 1}
-        if step.datatable is not None:
-            entry["rows"] = [{"cells": list(row)} for row in step.datatable.raw()]
-        steps.append(entry)
     params = getattr(getattr(item, "callspec", None), "id", None)
+    feature_record = cucumber.feature_record(feature, project_root)
+    element = cucumber.element_record(feature_record, scenario, params)
     item.stash[RECORD_KEY] = ScenarioRecord(
-        feature={
-            "uri": uri,
-            "id": feature_id,
-            "keyword": feature.keyword,
-            "name": feature.name,
-            "description": feature.description or "",
-            "line": feature.line_number,
-            "tags": _tags(feature.tags, feature.line_number),
-        },
-        element={
-            "id": f"{feature_id};{_slug(scenario.name)}" + (f";{_slug(params)}" if params else ""),
-            "keyword": scenario.keyword,
-            "name": scenario.name,
-            "description": scenario.description or "",
-            "line": scenario.line_number,
-            "type": "scenario",
-            "tags": _tags(scenario.tags, scenario.line_number),
-            "steps": steps,
-        },
+        feature=feature_record,
+        element=element,
+        steps_by_line={entry["line"]: entry for entry in element["steps"]},
     )
-    record = item.stash[RECORD_KEY]
-    for entry in steps:
-        record.steps_by_line[entry["line"]] = entry
 
 
-def _step_entry(item: pytest.Item, step: Any) -> dict[str, Any] | None:
+def _step_entry(item: pytest.Item, step: Any) -> cucumber.Step | None:
     record = item.stash.get(RECORD_KEY, None)
     return None if record is None else record.steps_by_line.get(step.line_number)
 
@@ -106,20 +68,17 @@ def before_step(item: pytest.Item, step: Any, step_func: Any) -> None:
 
 
 def step_done(
-    item: pytest.Item, step: Any, error: BaseException | None = None, status: str | None = None
+    item: pytest.Item,
+    step: Any,
+    error: BaseException | None = None,
+    status: cucumber.StepStatus | None = None,
 ) -> None:
     entry = _step_entry(item, step)
     record = item.stash.get(RECORD_KEY, None)
     if entry is None or record is None:
         return
     duration = max(0, time.perf_counter_ns() - record.step_started_ns) if record.step_started_ns else 0
-    result: dict[str, Any] = {
-        "status": status or ("failed" if error else "passed"),
-        "duration": int(duration),
-    }
-    if error is not None:
-        result["error_message"] = f"{type(error).__name__}: {error}"
-    entry["result"] = result
+    entry["result"] = cucumber.result(status or ("failed" if error else "passed"), duration, error)
     record.step_started_ns = 0
 
 
@@ -131,32 +90,41 @@ def _error_line(report: pytest.TestReport) -> str:
     return lines[-1][:500] if lines else "failed"
 
 
+def scenario_result(
+    item: pytest.Item, report: pytest.TestReport, evidence: Any, name: str, feature: str
+) -> ScenarioResult:
+    """The scenario's one outcome model, from its report (call, or a failed setup) and its evidence."""
+    status = "passed" if report.passed else "skipped" if report.skipped else "failed"
+    if report.when == "setup" and report.failed:
+        status = "broken"
+    result = ScenarioResult(
+        id=item.nodeid,
+        name=name,
+        feature=feature,
+        status=status,
+        duration_seconds=round(report.duration, 3),
+        failed_step=getattr(evidence, "failed_step", None),
+        error=getattr(evidence, "error", None),
+        screenshot=getattr(evidence, "failure_screenshot", None),
+        final_screenshot=getattr(evidence, "final_screenshot", None),
+    )
+    if status in {"failed", "broken"} and not result.error and report.longrepr is not None:
+        result.error = _error_line(report)
+    return result
+
+
 def attach_to_report(item: pytest.Item, report: pytest.TestReport, evidence: Any) -> None:
-    """Put what the controller needs on the report, which xdist carries across processes."""
+    """Put what the controller needs on the report, which xdist carries across processes (as data)."""
     record = item.stash.get(RECORD_KEY, None)
     scenario_obj = getattr(getattr(item, "obj", None), "__scenario__", None)
     if record is None and scenario_obj is None:
         return  # not a Gherkin scenario
     if report.when == "call" or (report.failed and report.when == "setup"):
-        status = "passed" if report.passed else "skipped" if report.skipped else "failed"
-        if report.when == "setup" and report.failed:
-            status = "broken"
         name = record.element["name"] if record else scenario_obj.name
         feature_name = record.feature["name"] if record else scenario_obj.feature.name
-        summary = {
-            "id": item.nodeid,
-            "name": name,
-            "feature": feature_name,
-            "status": status,
-            "duration_seconds": round(report.duration, 3),
-            "failed_step": getattr(evidence, "failed_step", None),
-            "error": getattr(evidence, "error", None),
-            "screenshot": getattr(evidence, "failure_screenshot", None),
-            "final_screenshot": getattr(evidence, "final_screenshot", None),
+        payload: dict[str, Any] = {
+            "scenario": asdict(scenario_result(item, report, evidence, name, feature_name))
         }
-        if status in {"failed", "broken"} and not summary["error"] and report.longrepr is not None:
-            summary["error"] = _error_line(report)
-        payload: dict[str, Any] = {"scenario": summary}
         if record is not None:
             payload["cucumber"] = {"feature": record.feature, "element": record.element}
         setattr(report, REPORT_ATTR, payload)
@@ -172,8 +140,8 @@ class ResultWriter:
         self.run_id = run_id
         self.metadata = metadata
         self.started = datetime.now(UTC)
-        self.scenarios: dict[str, dict[str, Any]] = {}
-        self.cucumber: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
+        self.scenarios: dict[str, ScenarioResult] = {}
+        self.cucumber: dict[str, tuple[cucumber.Feature, cucumber.Element]] = {}
         self.reruns: dict[str, int] = {}
         self.session_error: str | None = None
 
@@ -186,32 +154,26 @@ class ResultWriter:
         if not payload:
             return
         if "scenario" in payload:
-            scenario = dict(payload["scenario"])
+            scenario = ScenarioResult.from_dict(payload["scenario"])
             if self.reruns.get(report.nodeid):
-                scenario["retries"] = self.reruns[report.nodeid]
-                scenario["flaky"] = scenario["status"] == "passed"
+                scenario.retries = self.reruns[report.nodeid]
+                scenario.flaky = scenario.status == "passed"
             self.scenarios[report.nodeid] = scenario
         if "cucumber" in payload:
             self.cucumber[report.nodeid] = (payload["cucumber"]["feature"], payload["cucumber"]["element"])
         if "teardown_error" in payload and report.nodeid in self.scenarios:
             entry = self.scenarios[report.nodeid]
-            if entry["status"] == "passed":
-                entry["status"] = "broken"
-                entry["error"] = payload["teardown_error"]
+            if entry.status == "passed":
+                entry.status = "broken"
+                entry.error = payload["teardown_error"]
 
-    def cucumber_document(self) -> list[dict[str, Any]]:
-        features: dict[str, dict[str, Any]] = {}
-        for feature, element in self.cucumber.values():
-            target = features.setdefault(feature["uri"], {**feature, "elements": []})
-            target["elements"].append(element)
-        for feature in features.values():
-            feature["elements"].sort(key=lambda e: (e["line"], e["id"]))
-        return [features[uri] for uri in sorted(features)]
+    def cucumber_document(self) -> list[cucumber.Feature]:
+        return cucumber.document(list(self.cucumber.values()))
 
     def summary(self, exit_code: int) -> RunSummary:
         return RunSummary.build(
             self.run_id,
-            [ScenarioResult.from_dict(s) for s in self.scenarios.values()],
+            list(self.scenarios.values()),
             started=self.started,
             finished=datetime.now(UTC),
             exit_code=exit_code,

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import pytest
 
-from runner.browser.server import state_dir
+from runner.plugin.signin import state_dir
 from runner.plugin.signin_store import RoleStore
 from runner.plugin.state import get_run_state
 

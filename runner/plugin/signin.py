@@ -42,7 +42,7 @@ from pytest_bdd import given, parsers
 from pytest_bdd.scenario import get_step_function, parse_step_arguments
 from pytest_bdd.utils import get_required_args
 
-from runner.browser.server import default_state_dir, state_dir
+from runner.browser.state_files import StateFolder, default_state_dir
 from runner.plugin.evidence import first_line
 from runner.plugin.signin_catalog import (
     PYTHON_SIGN_INS,
@@ -56,6 +56,11 @@ from runner.plugin.signin_store import RoleRecord, RoleStore
 from runner.plugin.state import RUN_STATE, RunState, get_run_state
 
 # --- running a sign-in scenario's steps ---------------------------------------------------
+
+
+def state_dir(settings) -> Path:
+    """The private state folder (created 0700, verified on every call), as the shared browser's."""
+    return StateFolder.at(settings.state_dir, settings.source_of("state_dir")).verified()
 
 
 def _before_step_call(config: pytest.Config):
@@ -336,6 +341,7 @@ def pytest_bdd_step_error(request, feature, scenario, step, step_func, step_func
 def pytest_unconfigure(config: pytest.Config) -> None:
     """The controller, at the very end (the run folder is scrubbed by then): the run's states go."""
     state = config.stash.get(RUN_STATE, None)
-    store = _existing_store(state) if state is not None and state.is_controller else None
+    is_controller = not hasattr(config, "workerinput")  # xdist workers have one
+    store = _existing_store(state) if state is not None and is_controller else None
     if store is not None:
         store.forget()

@@ -12,21 +12,17 @@ from runner.settings import Settings
 
 if TYPE_CHECKING:
     from runner.browser.session import BrowserSession
-    from runner.plugin.app_under_test import AppUnderTest
-    from runner.plugin.results import ResultWriter
 
 
 @dataclass
 class RunState:
     settings: Settings
     run_dir: Path
-    is_controller: bool
     made: tuple[Path, ...] = ()  # what this process made for the run (RunFolder.made): handed over at the end
+    # The app under test's URL: found by the controller before any worker starts, handed to workers.
     base_url: str | None = None
-    app: AppUnderTest | None = None
-    holds_server: bool = False
-    writer: ResultWriter | None = None
-    browsers: BrowserSession | None = None
+    # This process's browser session, set by the ``e2e_browser_session`` fixture when first used.
+    browser_session: BrowserSession | None = None
 
 
 RUN_STATE = pytest.StashKey[RunState]()

@@ -63,11 +63,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from runner.run.folder import ALLURE_RESULTS, EVIDENCE, RUN_JSON
+from runner.run.folder import ALLURE_RESULTS, EVIDENCE, RUN_JSON, TRACE_MIME
 
 log = logging.getLogger(__name__)
 
-TRACE_MIME = "application/vnd.allure.playwright-trace"
 FAILING = {"failed", "broken"}
 # Raster images the browser decodes; GIF (may be animated) and SVG (text) are left alone.
 IMAGE_TYPES = {"image/png", "image/jpeg", "image/jpg", "image/webp", "image/bmp"}

@@ -39,6 +39,8 @@ EVIDENCE = "evidence"
 JUNIT_XML = "junit.xml"
 CUCUMBER_JSON = "cucumber.json"
 REPORT_DIR = "report"
+# The attachment type of a Playwright trace in allure-results: Allure's viewer opens only this one.
+TRACE_MIME = "application/vnd.allure.playwright-trace"
 
 
 class NotARunFolder(Exception):

@@ -1,8 +1,9 @@
-"""The hooks of one e2e run, on one object registered only while a run is active.
+"""Every process's per-scenario hooks: collection, evidence, Cucumber records, failure text.
 
-Each hook delegates to the module of its concern (``results``, ``evidence``,
-``step_errors``, ``collection``); nothing here asks "am I active?": the object exists only
-when the run is.
+Registered in every pytest process of a run (the serial process, and each xdist worker),
+as xdist's ``WorkerInteractor`` runs in each worker; the run's start and end are the
+controller's (``controller.RunController``). Each hook delegates to the module of its
+concern (``results``, ``evidence``, ``step_errors``, ``collection``).
 """
 
 from __future__ import annotations
@@ -11,30 +12,21 @@ import errno
 import functools
 import logging
 import os
-import sys
 from pathlib import Path
 
 import pytest
 
-from runner.browser import server as browser_server
-from runner.browser.chromium import ChromiumNotFound, find_chromium, launch_args, playwright_ffmpeg
-from runner.plugin import app_under_test, results, signin
+from runner.plugin import results, signin
 from runner.plugin.collection import collect_feature_file
+from runner.plugin.controller import say
 from runner.plugin.evidence import ScenarioEvidence, first_line
 from runner.plugin.fixtures import EVIDENCE_KEY, evidence_for
-from runner.plugin.secrets import redactor_for
+from runner.plugin.redaction import redactor_for
 from runner.plugin.state import RunState
 from runner.plugin.step_errors import MissingStepDefinition, missing_step, registered_phrases
 from runner.redact import Redactor
-from runner.run.finish import finish_run_folder
-from runner.run.folder import RunFolder
-from runner.settings import SettingsError
 
 log = logging.getLogger(__name__)
-
-# A run that could not start (bad settings, no browser, app unreachable) exits like any
-# pytest usage error.
-EXIT_SETUP_ERROR = int(pytest.ExitCode.USAGE_ERROR)
 
 
 # Frames of the machinery between pytest and a step: cut from failures, as --tb=short
@@ -73,10 +65,6 @@ def fixture_arguments(step_func_args: dict, request: pytest.FixtureRequest) -> l
     return [name for name in step_func_args if name in active and name not in {"datatable", "docstring"}]
 
 
-def _say(message: str) -> None:
-    print(f"e2e: {message}", file=sys.stderr, flush=True)
-
-
 def _safely(what: str, func, *args) -> None:
     """Evidence is best effort: a failed capture is logged, never turned into a test failure."""
     try:
@@ -85,123 +73,14 @@ def _safely(what: str, func, *args) -> None:
         log.warning("e2e: could not capture %s: %s: %s", what, type(exc).__name__, exc)
 
 
-class RunListener:
-    """Registered by the plugin's ``pytest_configure`` when the run includes features."""
+class ScenarioHooks:
+    """Registered by the plugin's ``pytest_configure`` in every process of an active run."""
 
     def __init__(self, state: RunState) -> None:
         self.state = state
 
-    # --- start and end of the run (controller) --------------------------------------------
-
-    def fail_run(self, message: str) -> None:
-        """The run cannot start: record it in run.json, say it once, stop before collecting anything."""
-        if self.state.writer is not None:
-            self.state.writer.session_error = message
-            # Finished like any run (owner-only, reports/latest), whatever the outcome.
-            self._finish_run_folder(self._write_summary(EXIT_SETUP_ERROR, []))
-        raise pytest.UsageError(message)
-
-    def prepare_run(self) -> None:
-        """Controller only, before any worker starts: browser found, app reachable, shared browser up."""
-        state, settings = self.state, self.state.settings
-        try:
-            find_chromium(settings)
-            launch_args(settings)
-        except (ChromiumNotFound, SettingsError) as exc:
-            self.fail_run(str(exc))
-        if settings.video != "off" and playwright_ffmpeg() is None:
-            self.fail_run(
-                f"{settings.source_of('video')} = {settings.video!r}: recording video needs Playwright's ffmpeg "
-                "build, which is not installed. Run `python -m playwright install ffmpeg`, or turn video off "
-                "(traces of failures already show every step)."
-            )
-        try:
-            state.app = app_under_test.start(settings)
-        except app_under_test.AppUnreachable as exc:
-            self.fail_run(str(exc))
-        state.base_url = state.app.url
-        print(app_under_test.describe(state.app, settings), file=sys.stderr, flush=True)
-        if settings.browser_server == "shared" and not settings.headed:
-            try:
-                browser_server.ensure(settings, hold=True)
-            except browser_server.BrowserServerError as exc:
-                state.app.stop()
-                self.fail_run(str(exc))
-            state.holds_server = True
-
-    @pytest.hookimpl(optionalhook=True)
-    def pytest_configure_node(self, node) -> None:
-        """xdist: hand the run folder and app URL to each worker."""
-        node.workerinput["e2e_run_dir"] = str(self.state.run_dir)
-        node.workerinput["e2e_base_url"] = self.state.base_url
-
     def pytest_collect_file(self, file_path: Path, parent: pytest.Collector):
         return collect_feature_file(file_path, parent)
-
-    @pytest.hookimpl(wrapper=True, trylast=True)
-    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int):
-        """The run's summary is written after every other end-of-session hook, and even when
-        one of them failed (pytest's JUnit writer on a full disk, another plugin's bug)."""
-        if not self.state.is_controller:
-            return (yield)
-        problem: BaseException | None = None
-        try:
-            return (yield)
-        except OSError as exc:  # a file of the run could not be written: said clearly, below
-            problem = exc
-            return None
-        finally:
-            self._finish(session, problem)
-
-    def _finish(self, session: pytest.Session, problem: OSError | None) -> None:
-        state = self.state
-        try:
-            if problem is not None:
-                _say(f"could not write a result file of the run: {problem}")
-                session.exitstatus = max(int(session.exitstatus), int(pytest.ExitCode.INTERNAL_ERROR))
-            if state.writer is not None and not session.config.option.collectonly:
-                incomplete = [f"{problem}"] if problem is not None else []
-                written = self._write_summary(int(session.exitstatus), incomplete)
-                self._finish_run_folder(written)
-                if not written:
-                    session.exitstatus = max(int(session.exitstatus), int(pytest.ExitCode.INTERNAL_ERROR))
-        finally:
-            if state.holds_server:
-                # Stopped only if this run started it and no other run still holds it; a browser a
-                # worker started to replace one that died is covered by the same hold.
-                browser_server.release(state.settings)
-            if state.app is not None:
-                state.app.stop()
-
-    def _finish_run_folder(self, written: bool) -> None:
-        """Secrets out of every file of the run (traces included), owner-only modes;
-        ``reports/latest`` moves to the run once its summary is written (an explicit
-        --e2e-run-dir elsewhere gets no link beside it); what this process made is handed to
-        the checkout's owner (``e2e run`` hands over the folder it made itself)."""
-        settings = self.state.settings
-        problems = finish_run_folder(
-            RunFolder(self.state.run_dir, self.state.made),
-            project_root=settings.project_root,
-            reports_dir=settings.reports_dir if written else None,
-            private=settings.run_folder_mode == "private",
-            redactor=self.redactor,
-        )
-        for problem in problems:
-            _say(problem)
-
-    def _write_summary(self, exit_code: int, incomplete: list[str]) -> bool:
-        """run.json (and cucumber.json); False, said clearly, when the folder cannot take them."""
-        assert self.state.writer is not None
-        try:
-            self.state.writer.write(exit_code, incomplete=incomplete)
-        except OSError as exc:
-            _say(
-                f"could not write the run's summary into {self.state.run_dir} ({exc.strerror or exc}). "
-                "What was written there is kept; reports/latest was not moved to it. Free space (or fix "
-                "the folder's permissions) and run again."
-            )
-            return False
-        return True
 
     def pytest_internalerror(self, excrepr, excinfo) -> None:
         """A full or read-only disk inside another plugin (Allure's results writer) stops pytest
@@ -213,37 +92,23 @@ class RunListener:
             errno.EROFS,
             errno.EACCES,
         ):
-            _say(
+            say(
                 f"the run's results cannot be written into {self.state.run_dir} ({error.strerror}). "
                 "Free space (or fix the folder's permissions) and run again; what was written is kept."
             )
-
-    def pytest_terminal_summary(self, terminalreporter, exitstatus: int, config: pytest.Config) -> None:
-        if not self.state.is_controller or config.option.collectonly:
-            return
-        rel = os.path.relpath(self.state.run_dir)
-        terminalreporter.write_sep("-", "e2e results")
-        terminalreporter.write_line(
-            f"run folder: {rel}  (allure-results/, junit.xml, cucumber.json, evidence/)"
-        )
-        if not config.getoption("e2e_run_dir"):  # under `e2e run`, which names the report itself
-            terminalreporter.write_line(f"HTML report: e2e report {rel}   (e2e run does this for you)")
-
-    # --- scenarios: evidence and Cucumber records -------------------------------------------
 
     def pytest_bdd_before_scenario(self, request, feature, scenario) -> None:
         results.before_scenario(request.node, feature, scenario, self.state.settings.project_root)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
-        """A rerun of a flaky scenario starts with fresh evidence (the earlier attempt's files stay).
+        """Each attempt of a scenario starts with its own evidence, made here before any fixture
+        runs (a rerun of a flaky scenario gets fresh evidence; the earlier attempt's files stay).
         And a run stops, written up, while its disk still has room for that."""
         self._check_free_space(item.session)
         previous = item.stash.get(EVIDENCE_KEY, None)
-        if previous is not None:
-            item.stash[EVIDENCE_KEY] = ScenarioEvidence(
-                item=item, state=previous.state, attempt=previous.attempt + 1
-            )
+        attempt = previous.attempt + 1 if previous is not None else 1
+        item.stash[EVIDENCE_KEY] = ScenarioEvidence(item=item, state=self.state, attempt=attempt)
 
     def _check_free_space(self, session: pytest.Session) -> None:
         settings, run_dir = self.state.settings, self.state.run_dir
@@ -300,9 +165,7 @@ class RunListener:
     def pytest_bdd_step_func_lookup_error(self, request, feature, scenario, step, exception) -> None:
         error = missing_step(feature, scenario, step, registered_phrases(request, step.type))
         results.step_done(request.node, step, error=error, status="undefined")
-        scenario_evidence = evidence_for(request.node)
-        scenario_evidence.failed, scenario_evidence.failed_step = True, f"{step.keyword} {step.name}"
-        scenario_evidence.error = first_line(error)
+        evidence_for(request.node).step_undefined(f"{step.keyword} {step.name}", first_line(error))
         raise error
 
     def pytest_bdd_after_scenario(self, request, feature, scenario) -> None:
@@ -329,9 +192,9 @@ class RunListener:
 
     @functools.cached_property
     def _redactor(self) -> Redactor:
-        return redactor_for(self.state.settings)
+        return redactor_for(self.state.settings.secret_variables, self.state.settings.base_url)
 
     @property
     def redactor(self) -> Redactor:
-        """The run's secrets, with the cookie and storage values of its roles' sign-ins so far."""
+        """The run's secrets, with the values its roles' sign-ins and API steps saw so far."""
         return self._redactor.with_values(signin.secret_values(self.state))

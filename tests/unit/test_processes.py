@@ -1,0 +1,65 @@
+"""runner.processes: liveness, groups and command lines on psutil; stopping a process group."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+import psutil
+
+from runner import processes
+
+
+def _fork(body) -> int:
+    """A child of this process running ``body`` (os calls only), then ending without Python's cleanup."""
+    pid = os.fork()
+    if pid == 0:  # the child
+        try:
+            body()
+        finally:
+            os._exit(0)
+    return pid
+
+
+def test_this_process_is_alive_and_a_pid_that_cannot_exist_is_not() -> None:
+    assert processes.alive(os.getpid())
+    assert not processes.alive(0) and not processes.alive(-1)
+    assert not processes.alive(2**22 + 12345)  # above Linux's pid_max
+
+
+def test_a_child_that_ended_is_not_alive_and_is_reaped() -> None:
+    pid = _fork(lambda: None)
+    deadline = time.monotonic() + 10
+    while processes.alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not processes.alive(pid)
+    assert not psutil.pid_exists(pid), "the zombie was left unreaped"
+
+
+def test_group_owner_and_command_line_of_this_process() -> None:
+    me = psutil.Process()
+    assert processes.group_of(os.getpid()) == os.getpgrp()
+    assert processes.owned_by_me(me)
+    assert processes.command_line(me)[0].endswith(os.path.basename(sys.executable)) or "python" in " ".join(
+        processes.command_line(me)
+    )
+    assert os.getpid() in {p.pid for p in processes.my_processes_in_group(os.getpgrp())}
+    assert processes.group_of(2**22 + 12345) is None
+
+
+def test_stop_group_ends_every_member_of_the_group() -> None:
+    def leader() -> None:
+        os.setpgid(0, 0)
+        _fork(lambda: time.sleep(60))  # a member that is not the leader
+        time.sleep(60)
+
+    pid = _fork(leader)
+    deadline = time.monotonic() + 10
+    while len(list(processes.my_processes_in_group(pid))) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    members = list(processes.my_processes_in_group(pid))
+    assert len(members) == 2 and members[0].pid == pid, "the leader is named first"
+    processes.stop_group(pid, grace_s=5)
+    assert not processes.alive(pid)
+    assert not any(m.is_running() and m.status() != psutil.STATUS_ZOMBIE for m in members)
