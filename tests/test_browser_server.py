@@ -11,9 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import E2EProject
 
-E2E = str(Path(sys.executable).parent / "e2e")
+from tests.support import E2E, E2EProject, processes
 
 
 @pytest.fixture
@@ -27,12 +26,7 @@ def _e2e(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([E2E, *args], env=env, capture_output=True, text=True, timeout=120)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return Path(f"/proc/{pid}").exists() and "Z" not in Path(f"/proc/{pid}/stat").read_text().split()[2]
+_alive = processes.running
 
 
 def test_start_is_idempotent_and_safe_when_processes_race(state_env: dict[str, str]) -> None:
@@ -51,33 +45,13 @@ def test_start_is_idempotent_and_safe_when_processes_race(state_env: dict[str, s
     assert _e2e(state_env, "browser", "status").returncode == 1
 
 
-def _descendants(root: int) -> set[int]:
-    children: dict[int, list[int]] = {}
-    for proc in Path("/proc").iterdir():
-        if proc.name.isdigit():
-            try:
-                ppid = int(proc.joinpath("stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(proc.name))
-    found, todo = set(), [root]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            if child not in found:
-                found.add(child)
-                todo.append(child)
-    return found
-
-
 def test_stop_ends_node_and_chromium_together(state_env: dict[str, str]) -> None:
     started = _e2e(state_env, "browser", "start")
     assert started.returncode == 0, started.stderr
     state = next(Path(state_env["E2E_STATE_DIR"]).glob("browser-*.json"))
     server = json.loads(state.read_text())["pid"]
-    members = {server} | _descendants(server)
-    names = {
-        Path(f"/proc/{pid}/comm").read_text().strip() for pid in members if Path(f"/proc/{pid}/comm").exists()
-    }
+    members = {server} | processes.descendants(server)
+    names = processes.names(members)
     assert any("chrom" in n for n in names) and any(n.startswith("node") for n in names), names
     assert _e2e(state_env, "browser", "stop").returncode == 0
     assert not [pid for pid in members if _alive(pid)]

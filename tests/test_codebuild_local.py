@@ -13,20 +13,19 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import textwrap
 import time
 from pathlib import Path
 
 import pytest
-from docker_helpers import make_project, read_run, run_folders, scenario_names
 
 from runner.codebuild.buildspec import BuildspecError, load_buildspec, parse_buildspec
+from tests.support import E2E
+from tests.support.containers import make_project, read_run, run_folders, scenario_names
 
 # The shared Docker fixtures: engine, base image, the image built once per session.
-pytest_plugins = ["docker_fixtures"]
+pytest_plugins = ["tests.support.docker_fixtures"]
 
-E2E = str(Path(sys.executable).with_name("e2e"))
 
 
 def codebuild_local(source: Path, *args: str, timeout: float = 1500) -> subprocess.CompletedProcess:

@@ -25,15 +25,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import E2EProject
 from playwright.sync_api import sync_playwright
 
 from runner.browser import server as browser_server
 from runner.browser import session as session_module
 from runner.browser.session import BrowserSession
 from runner.settings import Settings, resolve
+from tests.support import E2E, E2EProject, processes
 
-E2E = str(Path(sys.executable).parent / "e2e")
 HANG_GUARD_S = 120  # not a speed target: a run that reaches it hung
 
 
@@ -48,29 +47,14 @@ def _status_pid(project: E2EProject) -> int | None:
     return int(status.stdout.split("pid=")[1].split()[0]) if status.returncode == 0 else None
 
 
-def _running(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
+_running = processes.running
 
 
 def _processes(*, mentioning: str = "", group: int = 0) -> list[str]:
     """Live processes whose command line contains ``mentioning``, or that are in process group ``group``."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            argv = proc.joinpath("cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            fields = proc.joinpath("stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if fields[0] == "Z":
-            continue
-        if (mentioning and mentioning in argv) or (group and int(fields[2]) == group):
-            found.append(f"{proc.name}: {argv}")
+    found = processes.mentioning(mentioning) if mentioning else []
+    if group:
+        found += [processes.describe(pid) for pid in processes.in_group(group)]
     return found
 
 

@@ -34,7 +34,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -42,11 +41,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from publish_runs import synthetic_run, tree_digest
-from s3_server import S3Server, client_env, make_bucket, read_objects, start_server
+
+from tests.support import E2E
+from tests.support.runs import synthetic_run, tree_digest
+from tests.support.s3 import S3Server, client_env, make_bucket, read_objects, start_server
 
 ROOT = Path(__file__).resolve().parents[1]
-E2E = str(Path(sys.executable).parent / "e2e")
 # The report tooling is the machine's; every other E2E_* is this test's own.
 _KEPT = {"E2E_TOOLS_DIR", "E2E_NODE"}
 _AWS_CLEARED = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_MAX_ATTEMPTS")

@@ -9,7 +9,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from conftest import DATA, E2EProject
+
+from tests.support import DATA, E2EProject
 
 FAST = {"E2E_EXPECT_TIMEOUT": "1500"}
 

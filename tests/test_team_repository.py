@@ -29,10 +29,11 @@ from functools import partial
 from pathlib import Path
 
 import pytest
-from conftest import require
+
+from tests.support import require
 
 # The shared Docker fixtures (engine, base image, the image built once per session).
-pytest_plugins = ["docker_fixtures"]
+pytest_plugins = ["tests.support.docker_fixtures"]
 
 REPO = Path(__file__).resolve().parents[1]
 TODO_APP = Path(__file__).resolve().parent / "apps" / "todo"
