@@ -121,38 +121,12 @@ KILLED_MID_STEP = """Feature: The browser is killed while a step runs
     And I note which browser server this is
 """
 
-KILLED_MID_STEP_STEPS = """import json
-import os
-import shutil
-import time
-from pathlib import Path
-
-from pytest_bdd import then, when
-
-HERE = Path(__file__).parent.parent
-
-
-@when("the browser is killed while this step runs")
-def _(page):
-    (HERE / "step-started").touch()
-    deadline = time.monotonic() + 60
-    while not (HERE / "browser-killed").exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(2)  # still in the step a moment after the browser went
-
-
-@then("I note which browser server this is")
-def _(page):
-    for state in Path(os.environ["E2E_STATE_DIR"]).glob("browser-*.json"):
-        shutil.copy(state, HERE / "second-server.json")
-"""
-
 
 def test_the_browser_killed_mid_step_fails_that_scenario_and_the_next_runs_on_a_fresh_one(
     e2e_project: E2EProject,
 ) -> None:
     e2e_project.add_feature("killed.feature", KILLED_MID_STEP)
-    e2e_project.add_steps("killed_steps.py", KILLED_MID_STEP_STEPS)
+    e2e_project.add_steps("killed_steps.py")
     state_dir = e2e_project.root / ".e2e-state"
     began = time.monotonic()
     run = subprocess.Popen(

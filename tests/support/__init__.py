@@ -8,7 +8,7 @@ Imported as ``tests.support`` from the repository's root: pytest puts the root o
 from __future__ import annotations
 
 from tests.support.ci import in_ci, require
-from tests.support.paths import DATA, E2E, FILES, REPO
+from tests.support.paths import DATA, E2E, REPO
 from tests.support.project import E2EProject, ProjectRun, clean_env
 
-__all__ = ["DATA", "E2E", "FILES", "REPO", "E2EProject", "ProjectRun", "clean_env", "in_ci", "require"]
+__all__ = ["DATA", "E2E", "REPO", "E2EProject", "ProjectRun", "clean_env", "in_ci", "require"]

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 
-import pytest
-
 
 def in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
@@ -13,6 +11,8 @@ def in_ci() -> bool:
 
 def require(condition: bool, reason: str) -> None:
     """Skip locally, but FAIL in CI: a missing part there (Docker, an S3 server) is a broken setup."""
+    import pytest  # here: the benchmarks import this package, and pytest's import costs their children
+
     if condition:
         return
     if in_ci():

@@ -10,7 +10,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.support.paths import DATA, E2E, FILES, REPO
+from tests.support.paths import DATA, E2E, REPO
 
 # Variables of the caller that would change a run of the project (its own settings come from the project).
 _CALLER_PREFIXES = ("E2E_", "PYTEST_", "CODEBUILD_")
@@ -67,17 +67,17 @@ class E2EProject:
         return path
 
     def add_steps(self, name: str, text: str | None = None) -> Path:
-        """A step module in ``steps/``: ``text``, or the support file of that name (``tests/support/files``)."""
+        """A step module in ``steps/``: ``text``, or the data file of that name (``tests/data``)."""
         path = self.root / "steps" / name
         path.write_text(
-            text if text is not None else (FILES / name).read_text(encoding="utf-8"), encoding="utf-8"
+            text if text is not None else (DATA / name).read_text(encoding="utf-8"), encoding="utf-8"
         )
         return path
 
     def add_file(self, support_file: str, as_name: str | None = None) -> Path:
-        """Copy a support file (``tests/support/files/<support_file>``) into the project's root."""
+        """Copy a data file (``tests/data/<support_file>``) into the project's root."""
         path = self.root / (as_name or support_file)
-        shutil.copyfile(FILES / support_file, path)
+        shutil.copyfile(DATA / support_file, path)
         return path
 
     def env(self, **extra: str) -> dict[str, str]:

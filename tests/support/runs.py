@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import struct
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from runner.run import RUN_ID_PATTERN, RunSummary, ScenarioResult, create_run_dir, read_run_json
+from tests.support.paths import DATA
 
 
 def png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
@@ -150,21 +152,6 @@ Feature: Publishing demo
     Then I see the greeting "Welcome"
 """
 
-_STEPS = """\
-from playwright.sync_api import expect
-from pytest_bdd import given, parsers, then
-
-
-@given(parsers.parse('the page shows "{text}"'))
-def _show(page, text):
-    page.set_content(f"<h1>{text}</h1>")
-
-
-@then(parsers.parse('I see the greeting "{text}"'))
-def _see(page, text):
-    expect(page.locator("h1")).to_have_text(text, timeout=500)
-"""
-
 
 def real_run(
     project: Path,
@@ -180,7 +167,7 @@ def real_run(
         _FEATURE.format(failing_name=failing_name), encoding="utf-8"
     )
     (project / "steps").mkdir(exist_ok=True)
-    (project / "steps" / "publish_steps.py").write_text(_STEPS, encoding="utf-8")
+    shutil.copyfile(DATA / "publish_steps.py", project / "steps" / "publish_steps.py")
     if not (project / "pyproject.toml").exists():
         (project / "pyproject.toml").write_text(
             '[tool.pytest.ini_options]\nbdd_features_base_dir = "features"\n\n[tool.e2e]\nbase_url = "demo"\n',
