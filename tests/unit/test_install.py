@@ -22,7 +22,9 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     cli = tmp_path / "tools" / "node_modules" / "allure" / "cli.js"
     cli.parent.mkdir(parents=True)
     cli.write_text("//")
-    return resolve(tmp_path, environ={"E2E_CHROMIUM": str(chromium), "E2E_TOOLS_DIR": str(tmp_path / "tools")})
+    return resolve(
+        tmp_path, environ={"E2E_CHROMIUM": str(chromium), "E2E_TOOLS_DIR": str(tmp_path / "tools")}
+    )
 
 
 def test_nothing_is_left_to_do_when_everything_is_there(settings, tmp_path: Path) -> None:
@@ -42,4 +44,6 @@ def test_apt_is_used_only_as_root_with_apt_get(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("PATH", "")
     assert install._can_apt() is False
     monkeypatch.setenv("PATH", os.defpath)
-    assert install._can_apt() is (os.geteuid() == 0 and any(Path(p, "apt-get").exists() for p in os.defpath.split(":")))
+    assert install._can_apt() is (
+        os.geteuid() == 0 and any(Path(p, "apt-get").exists() for p in os.defpath.split(":"))
+    )

@@ -28,7 +28,9 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
 
 def test_the_cache_folder_is_named_after_the_lock_files(settings) -> None:
-    assert tools.cache_dir() == Path(os.environ["XDG_CACHE_HOME"]) / "e2e-runner" / f"allure-{tools.lock_hash()}"
+    assert (
+        tools.cache_dir() == Path(os.environ["XDG_CACHE_HOME"]) / "e2e-runner" / f"allure-{tools.lock_hash()}"
+    )
     assert len(tools.lock_hash()) == 12 and tools.lock_hash() == tools.lock_hash()
 
 
