@@ -58,8 +58,11 @@ def synthetic_run(
     scenarios: list[tuple[str, str]] | None = None,
     started: datetime | None = None,
     build_url: str | None = "https://console.example.test/build/1",
+    evidence_prefix: str = "",
 ) -> Path:
-    """A run folder with the given (name, status) scenarios; failed ones get a failure screenshot."""
+    """A run folder with the given (name, status) scenarios; failed ones get a failure screenshot.
+    ``evidence_prefix`` starts each scenario's evidence folder name (shards merged together need
+    names of their own)."""
     scenarios = scenarios or [("Log in", "passed"), ("Search finds items", "failed")]
     run_dir = create_run_dir(reports_dir)
     run_id = run_dir.name
@@ -67,7 +70,7 @@ def synthetic_run(
     results = run_dir / "allure-results"
     results_of_run: list[ScenarioResult] = []
     for number, (name, status) in enumerate(scenarios):
-        slug = f"scenario-{number}"
+        slug = f"{evidence_prefix}scenario-{number}"
         evidence = run_dir / "evidence" / slug
         evidence.mkdir(parents=True)
         final = png(96, 54, (40, 120 + number * 10 % 100, 200))

@@ -30,7 +30,9 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
             monkeypatch.delenv(name)
     root = tmp_path / "project"
     root.mkdir()
-    (root / "pyproject.toml").write_text('[project]\nname = "unit"\nversion = "0"\n\n[tool.e2e]\nbase_url = "demo"\n')
+    (root / "pyproject.toml").write_text(
+        '[project]\nname = "unit"\nversion = "0"\n\n[tool.e2e]\nbase_url = "demo"\n'
+    )
     monkeypatch.setenv("E2E_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.chdir(root)
     return root
