@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner, Result
 
@@ -12,13 +13,17 @@ from runner.cli import main
 
 
 class Cli:
-    """The ``e2e`` command run in this process (click's runner), in ``root``."""
+    """The ``e2e`` command run in this process (click's runner), in ``root``: ``e2e("run")``, or one
+    command of a module straight away: ``e2e.invoke(run_command, "--no-report")``."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
 
     def __call__(self, *args: str) -> Result:
-        return CliRunner().invoke(main, list(args), catch_exceptions=False)
+        return self.invoke(main, *args)
+
+    def invoke(self, command: click.Command, *args: str) -> Result:
+        return CliRunner().invoke(command, list(args), catch_exceptions=False)
 
 
 @pytest.fixture
