@@ -109,28 +109,7 @@ def test_two_runs_at_once_share_the_browser_and_the_first_to_end_leaves_it_to_th
     e2e_project: E2EProject,
 ) -> None:
     """The run that started the shared browser ends while another run is mid-scenario on it."""
-    e2e_project.add_steps(
-        "signals.py",
-        """import time
-from pathlib import Path
-from pytest_bdd import parsers, when
-
-HERE = Path(__file__).parent.parent
-
-
-@when(parsers.parse('I signal "{name}"'))
-def _(name):
-    (HERE / name).touch()
-
-
-@when(parsers.parse('I wait for the signal "{name}"'))
-def _(page, name):
-    deadline = time.monotonic() + 120
-    while not (HERE / name).exists() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert (HERE / name).exists(), f"no signal {name}"
-""",
-    )
+    e2e_project.add_steps("signals.py")
     e2e_project.add_feature(
         "short.feature",
         """Feature: The run that starts the browser

@@ -73,15 +73,7 @@ def test_a_run_that_cannot_connect_fails_alone_and_leaves_the_shared_browser_run
     """Playwright refuses this run's slow_mo (not JSON) on the client side, before anything reaches
     the server: the run fails, and the browser started ahead for every run is the same one after."""
     e2e_project.add_feature("two_scenarios.feature")
-    (e2e_project.root / "conftest.py").write_text(
-        """import pytest
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    return {**browser_type_launch_args, "slow_mo": float("inf")}
-"""
-    )
+    e2e_project.add_file("impossible_slow_mo_conftest.py", "conftest.py")
     started = _e2e(e2e_project, "browser", "start")
     assert started.returncode == 0, started.stderr
     pid = int(started.stdout.split("pid=")[1].split()[0])

@@ -1,3 +1,5 @@
+"""Steps around a browser server killed mid-step (tests/test_faults_browser.py)."""
+
 import os
 import shutil
 import time

@@ -1,3 +1,5 @@
+"""A check that deliberately does not wait (tests/test_step_library.py)."""
+
 from pytest_bdd import then
 
 

@@ -1,3 +1,5 @@
+"""The tiny run's steps (tests.support.runs.real_run)."""
+
 from playwright.sync_api import expect
 from pytest_bdd import given, parsers, then
 
