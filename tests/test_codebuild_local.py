@@ -27,7 +27,6 @@ from tests.support.containers import make_project, read_run, run_folders, scenar
 pytest_plugins = ["tests.support.docker_fixtures"]
 
 
-
 def codebuild_local(source: Path, *args: str, timeout: float = 1500) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "E2E_"))}
     return subprocess.run(
