@@ -1,5 +1,5 @@
 """Faults while publishing, each against the real thing: the ``e2e publish`` command as a
-process (or ``publish_run``), talking to the loopback S3 server of ``s3_server.py`` with its
+process (or ``publish_run``), talking to the loopback S3 server of ``tests.support.s3`` with its
 fault injection (503 SlowDown, connections closed without an answer, a server that is not S3).
 
 Catalogue (area | what is tried | what must happen):
