@@ -36,7 +36,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+import psutil
+
+from tests.support import REPO, E2EProject
+
+ROOT = REPO
+# Plugins and conftests copied into the benchmarks' projects (real files, linted with the rest).
+FILES = Path(__file__).resolve().parent / "files"
 
 # This checkout's venv also holds the runner's dev extras (pyproject: hypothesis, pytest-timeout), which
 # an installed runner does not have; their pytest plugins cost every process of a run about a second
@@ -97,8 +103,9 @@ def bench_feature(scenarios: int) -> str:
     return f"Feature: Benchmark\n  The same sign-in, {scenarios} times.\n{body}"
 
 
-class Project:
-    """A user-like project folder under ``root``; ``features`` holds the chosen suite (see the module)."""
+class Project(E2EProject):
+    """A user-like project folder under ``root`` (``tests.support``'s factory); ``features`` holds
+    the chosen suite (see the module)."""
 
     def __init__(
         self,
@@ -108,37 +115,20 @@ class Project:
         suite: str = "signin",
         fail_every: int = 50,
     ):
-        self.root = root
         self.suite = "example" if example_suite else suite
-        root.mkdir(parents=True, exist_ok=True)
-        (root / "pyproject.toml").write_text(
-            '[project]\nname = "e2e-benchmark"\nversion = "0"\n\n'
-            '[tool.e2e]\nbase_url = "demo"\nviewport = "1920x1080"\n'
-        )
-        shutil.copytree(ROOT / "steps", root / "steps", ignore=shutil.ignore_patterns("__pycache__"))
+        if self.suite not in ("signin", "pages", "example"):
+            raise ValueError(f"unknown suite {suite!r}: signin, pages or example")
+        super().__init__(root, name="e2e-benchmark", settings={"viewport": "1920x1080"})
         if self.suite == "example":
-            shutil.copytree(ROOT / "features", root / "features")
-        elif self.suite in ("signin", "pages"):
-            (root / "features").mkdir()
+            shutil.copytree(ROOT / "features", root / "features", dirs_exist_ok=True)
+        else:
             text = (
                 bench_feature(scenarios) if self.suite == "signin" else pages_feature(scenarios, fail_every)
             )
             (root / "features" / "bench.feature").write_text(text, encoding="utf-8")
-        else:
-            raise ValueError(f"unknown suite {suite!r}: signin, pages or example")
-        self.state_dir = root / ".e2e-state"
-
-    def env(self, **extra: str) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("E2E_", "PYTEST_", "CODEBUILD_"))}
-        env["E2E_STATE_DIR"] = str(self.state_dir)
-        env.update(extra)
-        return env
 
     def run_dirs(self) -> set[Path]:
-        reports = self.root / "reports"
-        if not reports.is_dir():
-            return set()
-        return {p for p in reports.iterdir() if p.is_dir() and not p.is_symlink()}
+        return set(self.runs())
 
     def pytest_command(
         self, *args: str, python: str | None = None, paths: Iterable[str] = ("features",)
@@ -212,66 +202,18 @@ def run_pytest(
 # Loaded into measured pytest runs with ``-p bench_timing`` (written into the project by
 # ``write_timing_plugin``); it only reads clocks and counts Playwright's messages. Under xdist each
 # worker writes its own file (``$BENCH_TIMINGS.<worker>``).
-TIMING_PLUGIN = '''"""Benchmark instrument: per item, the time pytest spends on it and the messages Playwright sends."""
-
-import json
-import os
-import time
-
-import pytest
-
-_phases = {}
-_records = []
-_sent = {"count": 0}
 
 
-def _count_messages():
-    """Every message the Python client sends to Playwright's driver (one round trip each, except
-    the fire-and-forget ones), counted where the client sends them."""
-    try:
-        from playwright._impl import connection
-    except ImportError:  # older Playwright
-        try:
-            from playwright._impl import _connection as connection
-        except ImportError:
-            return
-    original = connection.Connection.send_message_to_server
-
-    def counting(self, obj, method, params, *args, **kwargs):
-        # Through a browser server (connect()), each message of the remote connection also goes
-        # through the local driver as a JsonPipe.send: counted once, as the message it carries.
-        if obj._type != "JsonPipe":
-            _sent["count"] += 1
-        return original(self, obj, method, params, *args, **kwargs)
-
-    connection.Connection.send_message_to_server = counting
+def child_command(module: str, *args: str) -> list[str]:
+    """A child process running another benchmark module (``python -m benchmarks.<module>``)."""
+    return [sys.executable, "-m", f"benchmarks.{module}", *args]
 
 
-_count_messages()
-
-
-@pytest.hookimpl(hookwrapper=True, tryfirst=True)
-def pytest_runtest_protocol(item, nextitem):
-    started, sent = time.perf_counter(), _sent["count"]
-    yield
-    record = {"id": item.nodeid, "cycle": time.perf_counter() - started, "messages": _sent["count"] - sent}
-    record.update(_phases.pop(item.nodeid, {}))
-    _records.append(record)
-
-
-def pytest_runtest_logreport(report):
-    _phases.setdefault(report.nodeid, {})[report.when] = report.duration
-    if report.failed:
-        _phases[report.nodeid]["failed"] = True
-
-
-def pytest_sessionfinish(session):
-    path = os.environ.get("BENCH_TIMINGS")
-    worker = os.environ.get("PYTEST_XDIST_WORKER")
-    if path and (_records or worker is None):
-        with open(f"{path}.{worker}" if worker else path, "w") as fh:
-            json.dump(_records, fh)
-'''
+def child_env(env: dict[str, str] | None = None) -> dict[str, str]:
+    """``env`` (default: ours) with the repository importable, for a child started in another folder."""
+    env = dict(os.environ if env is None else env)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
+    return env
 
 
 def run_rounds(names: list[str], one: Callable[[str, bool], None], warmup: int, repeat: int) -> None:
@@ -291,7 +233,7 @@ def run_rounds(names: list[str], one: Callable[[str, bool], None], warmup: int, 
 
 
 def write_timing_plugin(folder: Path) -> None:
-    (folder / "bench_timing.py").write_text(TIMING_PLUGIN)
+    shutil.copyfile(FILES / "bench_timing.py", folder / "bench_timing.py")
 
 
 def read_timings(path: Path) -> list[dict]:
@@ -308,42 +250,35 @@ def clear_timings(path: Path) -> None:
 
 
 # --- CPU of a process tree ------------------------------------------------------------------------
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def _children_map() -> dict[int, list[int]]:
     children: dict[int, list[int]] = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry.name}/stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat[stat.rfind(")") + 2 :].split()[1])
-        children.setdefault(ppid, []).append(int(entry.name))
+    for proc in psutil.process_iter(["ppid"]):
+        if proc.info["ppid"] is not None:
+            children.setdefault(proc.info["ppid"], []).append(proc.pid)
     return children
 
 
-def _cpu_ticks(pid: int) -> tuple[int, int, str] | None:
-    """(start time, utime + stime, comm) of a process (times in clock ticks), or None if it is gone."""
+def _cpu_seconds(pid: int) -> tuple[float, float, str] | None:
+    """(start time, user + system CPU seconds, name) of a process, or None if it is gone."""
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
+        proc = psutil.Process(pid)
+        with proc.oneshot():
+            times = proc.cpu_times()
+            return proc.create_time(), times.user + times.system, proc.name()
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
         return None
-    fields = stat[stat.rfind(")") + 2 :].split()
-    return int(fields[19]), int(fields[11]) + int(fields[12]), stat[stat.find("(") + 1 : stat.rfind(")")]
 
 
 def process_kind(pid: int) -> str:
     """What a process of a run is, for the CPU breakdown: a Chromium process by its ``--type``, a
     Node process of Playwright (the driver of a client, or the browser server), or Python."""
     try:
-        comm = Path(f"/proc/{pid}/comm").read_text().strip()
-        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
+        proc = psutil.Process(pid)
+        comm, argv = proc.name(), proc.cmdline()
+    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
         return "?"
-    argv = [part.decode(errors="replace") for part in raw.split(b"\0") if part]
     if len(argv) == 1 and " --" in argv[0]:
         argv = argv[0].split(" ")  # Chromium rewrites its argv as one space-separated string
     argv0 = os.path.basename(argv[0]).lower() if argv else ""
@@ -395,16 +330,16 @@ class CpuSampler:
     ``stop()`` after the run's root process has been waited for). By kind (approximate): every
     ``interval`` s the cumulative CPU time of each process descending from the roots (or from
     pids named by ``extra_roots()``, e.g. a browser server started in its own session) is read
-    from /proc and its last reading counts, under the kind it last had; what a process uses in its
+    through psutil and its last reading counts, under the kind it last had; what a process uses in its
     last ``interval`` before it exits is missed, so the kinds add up to a little less than the total."""
 
     def __init__(self, interval: float = 0.1, extra_roots: Callable[[], set[int]] | None = None):
         self.interval = interval
         self.extra_roots = extra_roots or (lambda: set())
         self.roots: set[int] = set()
-        self.last: dict[tuple[int, int], int] = {}
-        self.kinds: dict[tuple[int, int], str] = {}
-        self.comms: dict[tuple[int, int], str] = {}
+        self.last: dict[tuple[int, float], float] = {}
+        self.kinds: dict[tuple[int, float], str] = {}
+        self.comms: dict[tuple[int, float], str] = {}
         self.exact = _enable_subreaper()
         self.total = 0.0
         self._begin = 0.0
@@ -427,14 +362,14 @@ class CpuSampler:
 
     @property
     def sampled_seconds(self) -> float:
-        return sum(self.last.values()) / CLOCK_TICKS
+        return sum(self.last.values())
 
     def by_kind(self) -> dict[str, float]:
         """Sampled CPU seconds per process kind (``process_kind``)."""
         totals: dict[str, float] = {}
-        for key, ticks in self.last.items():
+        for key, seconds in self.last.items():
             kind = self.kinds.get(key, "?")
-            totals[kind] = totals.get(kind, 0.0) + ticks / CLOCK_TICKS
+            totals[kind] = totals.get(kind, 0.0) + seconds
         return totals
 
     def sample(self) -> None:
@@ -446,14 +381,14 @@ class CpuSampler:
             if pid in seen:
                 continue
             seen.add(pid)
-            ticks = _cpu_ticks(pid)
-            if ticks is not None:
-                key = (pid, ticks[0])
-                self.last[key] = ticks[1]
+            reading = _cpu_seconds(pid)
+            if reading is not None:
+                key = (pid, reading[0])
+                self.last[key] = reading[1]
                 # Classified again whenever its name changes (exec after fork, a zygote child renaming
                 # itself): the kind it ends as is the kind its CPU time counts for.
-                if self.comms.get(key) != ticks[2] or self.kinds.get(key, "?") in ("?", "chromium zygote"):
-                    self.comms[key] = ticks[2]
+                if self.comms.get(key) != reading[2] or self.kinds.get(key, "?") in ("?", "chromium zygote"):
+                    self.comms[key] = reading[2]
                     self.kinds[key] = process_kind(pid)
             stack.extend(children.get(pid, ()))
 

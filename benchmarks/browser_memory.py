@@ -1,6 +1,6 @@
 """Browser memory under xdist: one shared browser server for all workers against a browser per worker.
 
-    .venv/bin/python benchmarks/browser_memory.py [--workers 2 4] [--scenarios 40] [--suite bench|example]
+    .venv/bin/python -m benchmarks.browser_memory [--workers 2 4] [--scenarios 40] [--suite bench|example]
 
 Mission target: one shared browser for all workers, using at most 0.6x the memory of a
 browser per worker.
@@ -13,11 +13,11 @@ sign-ins on the bundled demo app; default 40), or with ``--suite example`` a cop
 repository's example features. Each run gets its own ``E2E_STATE_DIR``, so the shared server
 is started (and stopped) by that run.
 
-While a run lasts, every ~200 ms the script walks /proc and sums the memory of the Chromium
+While a run lasts, every ~200 ms the script lists the processes (psutil) and sums the memory of the Chromium
 processes that descend from the pytest process it spawned or from the browser server named
-in that run's state dir: PSS from ``/proc/<pid>/smaps_rollup`` (shared pages divided among
-the processes that share them, so the sum is what the processes really take), RSS from
-``/proc/<pid>/status`` where smaps_rollup is unreadable. A process counts as Chromium when
+in that run's state dir: PSS (psutil's ``memory_full_info``, from ``smaps_rollup``) (shared pages divided among
+the processes that share them, so the sum is what the processes really take), RSS where
+that is unreadable. A process counts as Chromium when
 its ``comm`` or the file name of its ``argv[0]`` contains "chrom" or "headless_shell" (not
 the whole command line: the launch-server's own Python and Node processes carry
 ``--browser chromium`` in theirs). The whole process tree (pytest, workers, Playwright's
@@ -56,7 +56,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench_project import Project, clean_up, median, run_pytest, server_pids, table
+import psutil
+
+from benchmarks.bench_project import Project, clean_up, median, run_pytest, server_pids, table
 
 CHROMIUM_NAMES = ("chrom", "headless_shell")
 
@@ -66,23 +68,16 @@ class Proc:
     pid: int
     ppid: int
     comm: str
-    start_ticks: int
+    start_ticks: float  # the process's start time: a pid reused later is another process
 
 
 def process_table() -> dict[int, Proc]:
     procs: dict[int, Proc] = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry.name}/stat").read_text()
-        except OSError:
+    for proc in psutil.process_iter(["ppid", "name", "create_time"]):
+        info = proc.info
+        if info["ppid"] is None or info["create_time"] is None:
             continue  # ended meanwhile
-        close = stat.rfind(")")
-        fields = stat[close + 2 :].split()
-        procs[int(entry.name)] = Proc(
-            int(entry.name), int(fields[1]), stat[stat.find("(") + 1 : close], int(fields[19])
-        )
+        procs[proc.pid] = Proc(proc.pid, info["ppid"], info["name"] or "", info["create_time"])
     return procs
 
 
@@ -102,10 +97,9 @@ def descendants(procs: dict[int, Proc], roots: set[int]) -> set[int]:
 
 def cmdline(pid: int) -> list[str]:
     try:
-        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
+        argv = psutil.Process(pid).cmdline()
+    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
         return []
-    argv = [part.decode(errors="replace") for part in raw.split(b"\0") if part]
     if len(argv) == 1 and " --" in argv[0]:
         argv = argv[0].split(" ")  # Chromium rewrites its argv as one space-separated string
     return argv
@@ -115,7 +109,7 @@ def classify(proc: Proc) -> tuple[bool, str]:
     """(is Chromium, label for the breakdown): the Chromium process type, or what else it is."""
     argv = cmdline(proc.pid)
     argv0 = os.path.basename(argv[0]).lower() if argv else ""
-    # A Chromium child runs /proc/self/exe for a moment before its comm says what it is.
+    # A Chromium child runs its own executable (as "exe") for a moment before its comm says what it is.
     relaunched = argv0 == "exe" and any(a.startswith("--type=") for a in argv)
     if relaunched or any(name in proc.comm.lower() or name in argv0 for name in CHROMIUM_NAMES):
         kind = next((a.split("=", 1)[1] for a in argv if a.startswith("--type=")), "browser")
@@ -137,18 +131,19 @@ def classify(proc: Proc) -> tuple[bool, str]:
 def memory_kib(pid: int) -> tuple[int, str] | None:
     """(KiB, "pss"|"rss") of one process, or None if it is gone or unreadable."""
     try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                return int(line.split()[1]), "pss"
-    except (OSError, ValueError):
-        pass
+        proc = psutil.Process(pid)
+    except psutil.NoSuchProcess:
+        return None
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]), "rss"
-    except (OSError, ValueError):
+        return proc.memory_full_info().pss // 1024, "pss"
+    except (psutil.AccessDenied, psutil.ZombieProcess, AttributeError):
         pass
-    return None
+    except psutil.NoSuchProcess:
+        return None
+    try:
+        return proc.memory_info().rss // 1024, "rss"
+    except psutil.Error:
+        return None
 
 
 @dataclass

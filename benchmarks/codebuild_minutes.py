@@ -2,8 +2,8 @@
 on CodeBuild's 2-, 4- and 8-vCPU Linux instances, in one build or in a batch of K shards and a
 merge, from per-scenario times and CPU measured here; the model checked against runs here.
 
-    .venv/bin/python benchmarks/codebuild_minutes.py [--scenarios 500] [--shards 2 4]
-    .venv/bin/python benchmarks/codebuild_minutes.py --run-dir reports/<run>   # inputs from a run folder
+    .venv/bin/python -m benchmarks.codebuild_minutes [--scenarios 500] [--shards 2 4]
+    .venv/bin/python -m benchmarks.codebuild_minutes --run-dir reports/<run>   # inputs from a run folder
 
 Inputs (measured unless given):
 
@@ -71,7 +71,7 @@ The model (assumptions, each a flag):
 
 The check: the calibrated model predicts runs here at ``-n 1`` and ``-n 2`` of ``--check``
 scenarios (default 50: one fails); they are then run and measured. This machine is shared: the CPUs the
-run gets are measured (``/proc/stat``: busy time of all CPUs less the run's own, as the load of
+run gets are measured (psutil's ``cpu_times``: busy time of all CPUs less the run's own, as the load of
 others) and V is the machine's CPUs less that load. Printed: predicted against measured.
 
 Every figure is a model output, not a CodeBuild measurement: the fixed phases (provisioning,
@@ -88,13 +88,14 @@ import os
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench_project import (
+import psutil
+
+from benchmarks.bench_project import (
     DEV_PLUGINS_OFF,
     ROOT,
     CpuSampler,
@@ -107,8 +108,8 @@ from bench_project import (
     table,
     write_timing_plugin,
 )
+from tests.support import E2E
 
-E2E = str(Path(sys.executable).with_name("e2e"))
 # The image's uncompressed size when issue 12 was filed (954.6 MB): the pull time's input when
 # there is no image to inspect and no --image-mb.
 DEFAULT_IMAGE_MB = 955.0
@@ -124,9 +125,8 @@ INSTANCES = (
 # --- measuring here ------------------------------------------------------------------------------------
 def busy_seconds() -> float:
     """CPU seconds all CPUs of this machine have been busy (user, nice, system, irq, softirq, steal)."""
-    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
-    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in fields[:8])
-    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+    cpu = psutil.cpu_times()
+    return cpu.user + cpu.nice + cpu.system + cpu.irq + cpu.softirq + cpu.steal
 
 
 @dataclass
@@ -672,5 +672,4 @@ def main() -> None:  # noqa: PLR0915 - one linear script
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(ROOT))
     main()

@@ -1,6 +1,6 @@
 """Harness cost per scenario: the e2e runner against a plain Playwright script doing the same.
 
-    .venv/bin/python benchmarks/harness_cost.py [--scenarios 20] [--repeat 3] [--warmup 1]
+    .venv/bin/python -m benchmarks.harness_cost [--scenarios 20] [--repeat 3] [--warmup 1]
 
 Mission target: the runner's cost per scenario is at most 1.25x that of a plain Playwright
 script doing the same actions.
@@ -47,17 +47,17 @@ from __future__ import annotations
 import argparse
 import json
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench_project import (
+from benchmarks.bench_project import (
     HEADING,
     PASSWORD,
-    ROOT,
     USERNAME,
     Project,
+    child_command,
+    child_env,
     clean_up,
     median,
     run_pytest,
@@ -146,18 +146,17 @@ def measure_e2e(project: Project, env: dict[str, str], figures: Figures | None) 
 def measure_plain(project: Project, scenarios: int, trace: bool, figures: Figures | None) -> None:
     out = project.root / ".plain-timings.json"
     out.unlink(missing_ok=True)
-    cmd = [
-        sys.executable,
-        str(Path(__file__).resolve()),
+    cmd = child_command(
+        "harness_cost",
         "--plain-child",
         str(project.root),
         "--scenarios",
         str(scenarios),
         *(["--plain-trace"] if trace else []),
-    ]
+    )
     started = time.perf_counter()
     proc = subprocess.run(
-        cmd, cwd=project.root, env=project.env(), capture_output=True, text=True, timeout=900
+        cmd, cwd=project.root, env=child_env(project.env()), capture_output=True, text=True, timeout=900
     )
     wall = time.perf_counter() - started
     if proc.returncode != 0:
@@ -288,5 +287,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(ROOT))
     main()

@@ -1,6 +1,6 @@
 """The image: its size, layer by layer, and how long `docker run` takes to start a scenario.
 
-    python benchmarks/image.py [--image e2e-runner:latest] [--compare IMAGE] [--repeat 5]
+    python -m benchmarks.image [--image e2e-runner:latest] [--compare IMAGE] [--repeat 5]
                                [--skip-start] [--json FILE]
 
 Printed:
@@ -45,6 +45,8 @@ import uuid
 from datetime import datetime
 from pathlib import Path
 
+from benchmarks.bench_project import FILES
+
 DEFAULT_IMAGE = "e2e-runner:latest"
 TARGET_BYTES = 800_000_000
 TARGET_START_S = 2.0
@@ -60,31 +62,6 @@ Feature: Start-up probe
     Then I see the heading "Welcome to the Demo Bookshop"
 """
 
-PROBE_STEPS = '''\
-"""Steps of the start-up probe: each writes time.time() to probe/<name> beside steps/."""
-
-import time
-from pathlib import Path
-
-from pytest_bdd import given
-
-OUT = Path(__file__).resolve().parents[1] / "probe"
-
-
-def _note(name: str) -> None:
-    OUT.mkdir(exist_ok=True)
-    (OUT / name).write_text(repr(time.time()))
-
-
-@given("the start-up probe notes the time")
-def _scenario_started() -> None:
-    _note("first-step")
-
-
-@given("the start-up probe notes the time with its page open")
-def _page_ready(page) -> None:
-    _note("page-ready")
-'''
 
 PROBE_PYPROJECT = """\
 [tool.e2e]
@@ -232,7 +209,7 @@ def make_probe(dest: Path) -> Path:
     (dest / "pyproject.toml").write_text(PROBE_PYPROJECT)
     (dest / "features" / "probe.feature").write_text(PROBE_FEATURE)
     (dest / "steps" / "__init__.py").write_text("")
-    (dest / "steps" / "probe.py").write_text(PROBE_STEPS)
+    shutil.copyfile(FILES / "probe_steps.py", dest / "steps" / "probe.py")
     return dest
 
 

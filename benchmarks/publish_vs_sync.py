@@ -1,6 +1,6 @@
 """Publishing speed: `e2e publish` against `aws s3 sync`, to the same loopback S3 server.
 
-    python benchmarks/publish_vs_sync.py [RUN_DIR] [--repeat N]
+    python -m benchmarks.publish_vs_sync [RUN_DIR] [--repeat N]
 
 RUN_DIR defaults to the newest run folder under reports/ (else a synthetic one). It is
 copied first, so the original is never changed. Both tools run as a user would run them
@@ -28,14 +28,11 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-
-from publish_runs import synthetic_run  # noqa: E402
-from s3_server import client_env, make_bucket, start_server  # noqa: E402
-
-from runner.publish.uploads import collect_files  # noqa: E402
-from runner.run.folder import latest_run_dir, read_run_json  # noqa: E402
+from runner.publish.uploads import collect_files
+from runner.run.folder import latest_run_dir, read_run_json
+from tests.support import REPO as ROOT
+from tests.support.runs import synthetic_run
+from tests.support.s3 import client_env, make_bucket, start_server
 
 E2E = [sys.executable, "-c", "from runner.cli import main; main()"]
 

@@ -1,6 +1,6 @@
 """Report generation and publishing as a run grows: both should grow linearly.
 
-    .venv/bin/python benchmarks/report_publish_curve.py [--sizes 100 250 500 1000]
+    .venv/bin/python -m benchmarks.report_publish_curve [--sizes 100 250 500 1000]
                      [--suite signin|examples] [--source RUN_DIR] [--repeat 1] [--keep]
 
 For each size N, a real-looking run folder of N scenarios (``report_size.replicate`` of a
@@ -39,15 +39,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_project import ROOT, clean_up, table
-from publish_vs_sync import E2E, folder_size, timed  # also puts tests/ on sys.path
-from report_size import SUITES, load_average, replicate, source_run
-from s3_server import client_env, make_bucket, start_server
-
+from benchmarks.bench_project import ROOT, clean_up, table
+from benchmarks.publish_vs_sync import E2E, folder_size, timed
+from benchmarks.report_size import SUITES, load_average, replicate, source_run
 from runner.report.allure import make_run_report
 from runner.run.folder import read_run_json
 from runner.run.summary import RunSummary
 from runner.settings import resolve
+from tests.support.s3 import client_env, make_bucket, start_server
 
 
 @dataclasses.dataclass

@@ -1,6 +1,6 @@
 """Size and opening time of the single-file report, compact against full, at a given scale.
 
-    .venv/bin/python benchmarks/report_size.py [--scenarios 1000 ...] [--suite signin|examples]
+    .venv/bin/python -m benchmarks.report_size [--scenarios 1000 ...] [--suite signin|examples]
                                                [--repeat 3] [--modes full compact] [--source RUN_DIR]
                                                [--keep]
 
@@ -40,23 +40,19 @@ import os
 import shutil
 import statistics
 import struct
-import sys
 import tempfile
 import time
 import uuid
 import zlib
 from pathlib import Path
 
-from bench_project import ROOT, Project, clean_up, run_pytest, table
-
-sys.path.insert(0, str(ROOT))
-
-from runner.browser.chromium import find_chromium  # noqa: E402
-from runner.report.allure import generate_report  # noqa: E402
-from runner.report.compact import CompactStats  # noqa: E402
-from runner.run.folder import ALLURE_RESULTS, EVIDENCE, create_run_dir  # noqa: E402
-from runner.run.summary import RunSummary, ScenarioResult  # noqa: E402
-from runner.settings import resolve  # noqa: E402
+from benchmarks.bench_project import ROOT, Project, clean_up, run_pytest, table
+from runner.browser.chromium import find_chromium
+from runner.report.allure import generate_report
+from runner.report.compact import CompactStats
+from runner.run.folder import ALLURE_RESULTS, EVIDENCE, create_run_dir
+from runner.run.summary import RunSummary, ScenarioResult
+from runner.settings import resolve
 
 FAILING_FEATURE = """Feature: Failing sign-in
   Scenario: Signing in with a wrong password shows the welcome page

@@ -30,10 +30,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests" / "apps"))
-
-from signin_app import SignInApp  # noqa: E402
+from tests.apps.signin_app import SignInApp
 
 LOGIN_STEPS = """    Given I open "/login"
     When I fill in "Username" with "admin"

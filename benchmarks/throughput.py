@@ -2,8 +2,8 @@
 Playwright script (the floor), on the same generated suite, in one run, with a breakdown of where a
 scenario's time goes.
 
-    .venv/bin/python benchmarks/throughput.py [--scenarios 100] [--workers 2] [--repeat 3] [--warmup 1]
-    .venv/bin/python benchmarks/throughput.py --probe-only     # only the Playwright phase table
+    .venv/bin/python -m benchmarks.throughput [--scenarios 100] [--workers 2] [--repeat 3] [--warmup 1]
+    .venv/bin/python -m benchmarks.throughput --probe-only     # only the Playwright phase table
 
 Targets (issue): at ``-n 2`` the runner's scenarios per minute, with evidence equivalent to
 pytest-playwright's ``--screenshot on --tracing retain-on-failure``, is >= 1.3x pytest-playwright's,
@@ -41,7 +41,7 @@ Each measured run is checked: the number of failed scenarios is the suite's, and
 counted (screenshots, traces; the table shows it). Rounds are interleaved, the order rotated each
 round, and figures are medians over the rounds. CPU: the CPU seconds of each run's whole process
 tree (pytest, workers, Playwright drivers, browser server, Chromium; exact, from RUSAGE_CHILDREN
-with this script as child subreaper), by process kind from /proc samples; the demo app excluded.
+with this script as child subreaper), by process kind from samples of the process table (psutil); the demo app excluded.
 
 The breakdown (after the table) says where a scenario's time goes:
 
@@ -56,7 +56,7 @@ The breakdown (after the table) says where a scenario's time goes:
    Then the final screenshot alone, on a page freshly navigated before each: PNG, PNG with
    animations allowed (pytest-playwright's call), JPEG q80 and JPEG q50 in turn (time, bytes).
 2. **Round trips**: messages the Python client sends per scenario (counted in the measured runs by
-   the timing plugin, ``bench_project.TIMING_PLUGIN``) and the time of one round trip to the browser
+   the timing plugin, ``benchmarks/files/bench_timing.py``) and the time of one round trip to the browser
    (``context.cookies()``) on a launched browser and through the shared browser server.
 3. **pytest and pytest-bdd**: the same feature with steps that do nothing (no browser), ``-n W``,
    ``-p no:e2e``: the time per item of pytest + pytest-bdd + xdist alone.
@@ -86,13 +86,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench_project import (
+from benchmarks.bench_project import (
+    FILES,
     PAGE_HEADING,
     ROOT,
     WRONG_HEADING,
     CpuSampler,
     DemoAppProcess,
     Project,
+    child_command,
+    child_env,
     clean_up,
     clear_timings,
     median,
@@ -128,54 +131,9 @@ DEFAULT = "e2e (default)"
 PEER = "pytest-playwright"
 
 # --- the peer's project ---------------------------------------------------------------------------
-PEER_CONFTEST = '''"""pytest-playwright with the runner's Chromium, flags and viewport; the suite's two steps."""
+PEER_CONFTEST = FILES / "peer_conftest.py"
 
-import json
-import os
-
-import pytest
-from playwright.sync_api import Page, expect
-from pytest_bdd import given, parsers, then
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    return {
-        **browser_type_launch_args,
-        "executable_path": os.environ["BENCH_CHROMIUM"],
-        "args": json.loads(os.environ["BENCH_CHROMIUM_ARGS"]),
-    }
-
-
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args):
-    return {**browser_context_args, "viewport": {"width": 1920, "height": 1080}}
-
-
-@given(parsers.parse('I open "{path}"'))
-def open_path(page: Page, path: str) -> None:
-    page.goto(path)
-
-
-@then(parsers.parse('I see the heading "{name}"'))
-def see_heading(page: Page, name: str) -> None:
-    expect(page.get_by_role("heading", name=name, exact=True)).to_be_visible()
-'''
-
-BARE_CONFTEST = '''"""The suite's two steps doing nothing: pytest + pytest-bdd + xdist alone."""
-
-from pytest_bdd import given, parsers, then
-
-
-@given(parsers.parse('I open "{path}"'))
-def open_path(path: str) -> None:
-    pass
-
-
-@then(parsers.parse('I see the heading "{name}"'))
-def see_heading(name: str) -> None:
-    pass
-'''
+BARE_CONFTEST = FILES / "bare_conftest.py"
 
 TEST_MODULE = 'from pytest_bdd import scenarios\n\nscenarios("features/bench.feature")\n'
 
@@ -200,11 +158,11 @@ def peer_python(venv: Path) -> str:
     return str(python)
 
 
-def make_peer_project(root: Path, scenarios: int, fail_every: int, conftest: str) -> Project:
+def make_peer_project(root: Path, scenarios: int, fail_every: int, conftest: Path) -> Project:
     root.mkdir(parents=True, exist_ok=True)
     (root / "features").mkdir(exist_ok=True)
     (root / "features" / "bench.feature").write_text(pages_feature(scenarios, fail_every), encoding="utf-8")
-    (root / "conftest.py").write_text(conftest)
+    shutil.copyfile(conftest, root / "conftest.py")
     (root / "test_bench.py").write_text(TEST_MODULE)
     (root / "pytest.ini").write_text("[pytest]\n")
     write_timing_plugin(root)
@@ -518,9 +476,8 @@ def measure_floor(work: Path, ctx: Context, scenarios: int, figures: Figures | N
     started = time.perf_counter()
     procs = [
         subprocess.Popen(
-            [
-                sys.executable,
-                str(Path(__file__).resolve()),
+            child_command(
+                "throughput",
                 "--floor-child",
                 ctx.url,
                 "--chromium",
@@ -535,8 +492,9 @@ def measure_floor(work: Path, ctx: Context, scenarios: int, figures: Figures | N
                 str(ctx.fail_every),
                 "--out",
                 str(outs[w]),
-            ],
+            ),
             cwd=work,
+            env=child_env(),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
@@ -578,9 +536,8 @@ def run_phase_probe(work: Path, ctx: Context, iterations: int, ws_endpoint: str 
         outs.append(out)
         procs.append(
             subprocess.Popen(
-                [
-                    sys.executable,
-                    str(Path(__file__).resolve()),
+                child_command(
+                    "throughput",
                     "--phases-child",
                     ctx.url,
                     "--chromium",
@@ -592,8 +549,9 @@ def run_phase_probe(work: Path, ctx: Context, iterations: int, ws_endpoint: str 
                     "--tmp",
                     str(tmp),
                     *(["--ws", ws_endpoint] if ws_endpoint else []),
-                ],
+                ),
                 cwd=work,
+                env=child_env(),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
@@ -974,5 +932,4 @@ def main() -> None:  # noqa: C901, PLR0912, PLR0915 - one linear script
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(ROOT))
     main()

@@ -11,20 +11,19 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from s3_server import S3Server, client_env, make_bucket
-from s3_server import s3 as s3  # noqa: F401 - fixture
-from s3_server import s3_server as s3_server  # noqa: F401 - fixture
-from test_merge import make_shard
 
 from runner.codebuild.api import Batch, CodeBuildStandIn
 from runner.run.summary import RunSummary
+from tests.support import E2E
+from tests.support.s3 import S3Server, client_env, make_bucket
+from tests.support.s3 import s3 as s3  # noqa: F401 - fixture
+from tests.support.s3 import s3_server as s3_server  # noqa: F401 - fixture
+from tests.test_merge import make_shard
 
-E2E = str(Path(sys.executable).parent / "e2e")
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 GRAPH = {"shard1": [], "shard2": [], "merge": ["shard1", "shard2"]}
 

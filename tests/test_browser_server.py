@@ -11,9 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import E2EProject
 
-E2E = str(Path(sys.executable).parent / "e2e")
+from tests.support import E2E, E2EProject, processes
 
 
 @pytest.fixture
@@ -27,12 +26,7 @@ def _e2e(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([E2E, *args], env=env, capture_output=True, text=True, timeout=120)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return Path(f"/proc/{pid}").exists() and "Z" not in Path(f"/proc/{pid}/stat").read_text().split()[2]
+_alive = processes.running
 
 
 def test_start_is_idempotent_and_safe_when_processes_race(state_env: dict[str, str]) -> None:
@@ -51,33 +45,13 @@ def test_start_is_idempotent_and_safe_when_processes_race(state_env: dict[str, s
     assert _e2e(state_env, "browser", "status").returncode == 1
 
 
-def _descendants(root: int) -> set[int]:
-    children: dict[int, list[int]] = {}
-    for proc in Path("/proc").iterdir():
-        if proc.name.isdigit():
-            try:
-                ppid = int(proc.joinpath("stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(proc.name))
-    found, todo = set(), [root]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            if child not in found:
-                found.add(child)
-                todo.append(child)
-    return found
-
-
 def test_stop_ends_node_and_chromium_together(state_env: dict[str, str]) -> None:
     started = _e2e(state_env, "browser", "start")
     assert started.returncode == 0, started.stderr
     state = next(Path(state_env["E2E_STATE_DIR"]).glob("browser-*.json"))
     server = json.loads(state.read_text())["pid"]
-    members = {server} | _descendants(server)
-    names = {
-        Path(f"/proc/{pid}/comm").read_text().strip() for pid in members if Path(f"/proc/{pid}/comm").exists()
-    }
+    members = {server} | processes.descendants(server)
+    names = processes.names(members)
     assert any("chrom" in n for n in names) and any(n.startswith("node") for n in names), names
     assert _e2e(state_env, "browser", "stop").returncode == 0
     assert not [pid for pid in members if _alive(pid)]
@@ -135,28 +109,7 @@ def test_two_runs_at_once_share_the_browser_and_the_first_to_end_leaves_it_to_th
     e2e_project: E2EProject,
 ) -> None:
     """The run that started the shared browser ends while another run is mid-scenario on it."""
-    e2e_project.add_steps(
-        "signals.py",
-        """import time
-from pathlib import Path
-from pytest_bdd import parsers, when
-
-HERE = Path(__file__).parent.parent
-
-
-@when(parsers.parse('I signal "{name}"'))
-def _(name):
-    (HERE / name).touch()
-
-
-@when(parsers.parse('I wait for the signal "{name}"'))
-def _(page, name):
-    deadline = time.monotonic() + 120
-    while not (HERE / name).exists() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert (HERE / name).exists(), f"no signal {name}"
-""",
-    )
+    e2e_project.add_steps("signals.py")
     e2e_project.add_feature(
         "short.feature",
         """Feature: The run that starts the browser

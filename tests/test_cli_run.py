@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import E2EProject
+from tests.support import E2EProject
 
 
 def test_a_failing_run_still_gets_its_report_and_exits_like_pytest(e2e_project: E2EProject) -> None:

@@ -13,21 +13,19 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import textwrap
 import time
 from pathlib import Path
 
 import pytest
-from docker_helpers import make_project, read_run, run_folders, scenario_names
 
 from runner.codebuild.buildspec import load_buildspec, parse_buildspec
 from runner.codebuild.yaml_checker import BuildspecError
+from tests.support import E2E
+from tests.support.containers import make_project, read_run, run_folders, scenario_names
 
 # The shared Docker fixtures: engine, base image, the image built once per session.
-pytest_plugins = ["docker_fixtures"]
-
-E2E = str(Path(sys.executable).with_name("e2e"))
+pytest_plugins = ["tests.support.docker_fixtures"]
 
 
 def codebuild_local(source: Path, *args: str, timeout: float = 1500) -> subprocess.CompletedProcess:
@@ -347,7 +345,7 @@ Feature: A deliberately failing check
 
 @pytest.mark.slow
 def test_failing_build_still_publishes_and_fails(e2e_image: str, project_factory) -> None:
-    from s3_server import make_bucket, read_objects, start_server
+    from tests.support.s3 import make_bucket, read_objects, start_server
 
     source = project_factory(
         features=["home.feature"], extra_files={"features/zz_failing.feature": FAILING_FEATURE}

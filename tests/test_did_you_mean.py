@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import E2EProject
+from tests.support import E2EProject
 
 FEATURE = """\
 Feature: Typos

@@ -15,8 +15,9 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import E2EProject
 from test_faults_secrets import _leaks
+
+from tests.support import E2EProject
 
 pytestmark = pytest.mark.slow
 

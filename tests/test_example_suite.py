@@ -10,8 +10,9 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from conftest import REPO
 from playwright.sync_api import Page, sync_playwright
+
+from tests.support import E2E, REPO
 
 pytestmark = pytest.mark.slow
 
@@ -41,7 +42,7 @@ def _cucumber(run_dir: Path) -> set[tuple[str, str, str]]:
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     tmp = tmp_path_factory.mktemp("example-suite")
     env = _env(tmp)
-    e2e = str(Path(sys.executable).parent / "e2e")
+    e2e = E2E
     serial = subprocess.run([e2e, "run"], cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
     assert serial.returncode == 0, serial.stdout[-4000:] + serial.stderr[-4000:]
     serial_dir = (tmp / "reports" / "latest").resolve()

@@ -25,7 +25,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import E2EProject
 from playwright.sync_api import sync_playwright
 
 from runner.browser import session as session_module
@@ -33,8 +32,8 @@ from runner.browser.process_checks import healthy
 from runner.browser.server import SharedBrowser
 from runner.browser.session import BrowserSession
 from runner.settings import resolve
+from tests.support import E2E, E2EProject, processes
 
-E2E = str(Path(sys.executable).parent / "e2e")
 HANG_GUARD_S = 120  # not a speed target: a run that reaches it hung
 
 
@@ -49,29 +48,14 @@ def _status_pid(project: E2EProject) -> int | None:
     return int(status.stdout.split("pid=")[1].split()[0]) if status.returncode == 0 else None
 
 
-def _running(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
+_running = processes.running
 
 
 def _processes(*, mentioning: str = "", group: int = 0) -> list[str]:
     """Live processes whose command line contains ``mentioning``, or that are in process group ``group``."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            argv = proc.joinpath("cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            fields = proc.joinpath("stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if fields[0] == "Z":
-            continue
-        if (mentioning and mentioning in argv) or (group and int(fields[2]) == group):
-            found.append(f"{proc.name}: {argv}")
+    found = processes.mentioning(mentioning) if mentioning else []
+    if group:
+        found += [processes.describe(pid) for pid in processes.in_group(group)]
     return found
 
 
@@ -90,15 +74,7 @@ def test_a_run_that_cannot_connect_fails_alone_and_leaves_the_shared_browser_run
     """Playwright refuses this run's slow_mo (not JSON) on the client side, before anything reaches
     the server: the run fails, and the browser started ahead for every run is the same one after."""
     e2e_project.add_feature("two_scenarios.feature")
-    (e2e_project.root / "conftest.py").write_text(
-        """import pytest
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    return {**browser_type_launch_args, "slow_mo": float("inf")}
-"""
-    )
+    e2e_project.add_file("impossible_slow_mo_conftest.py", "conftest.py")
     started = _e2e(e2e_project, "browser", "start")
     assert started.returncode == 0, started.stderr
     pid = int(started.stdout.split("pid=")[1].split()[0])
@@ -138,38 +114,12 @@ KILLED_MID_STEP = """Feature: The browser is killed while a step runs
     And I note which browser server this is
 """
 
-KILLED_MID_STEP_STEPS = """import json
-import os
-import shutil
-import time
-from pathlib import Path
-
-from pytest_bdd import then, when
-
-HERE = Path(__file__).parent.parent
-
-
-@when("the browser is killed while this step runs")
-def _(page):
-    (HERE / "step-started").touch()
-    deadline = time.monotonic() + 60
-    while not (HERE / "browser-killed").exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(2)  # still in the step a moment after the browser went
-
-
-@then("I note which browser server this is")
-def _(page):
-    for state in Path(os.environ["E2E_STATE_DIR"]).glob("browser-*.json"):
-        shutil.copy(state, HERE / "second-server.json")
-"""
-
 
 def test_the_browser_killed_mid_step_fails_that_scenario_and_the_next_runs_on_a_fresh_one(
     e2e_project: E2EProject,
 ) -> None:
     e2e_project.add_feature("killed.feature", KILLED_MID_STEP)
-    e2e_project.add_steps("killed_steps.py", KILLED_MID_STEP_STEPS)
+    e2e_project.add_steps("killed_steps.py")
     state_dir = e2e_project.root / ".e2e-state"
     began = time.monotonic()
     run = subprocess.Popen(

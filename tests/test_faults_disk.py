@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import E2EProject, require
+
+from tests.support import E2EProject, processes, require
 
 pytestmark = pytest.mark.slow
 
@@ -42,7 +43,7 @@ def _browsers_of(project: E2EProject) -> list[str]:
     alive = []
     for state in states.glob("browser-*.json"):
         pid = json.loads(state.read_text())["pid"]
-        if Path(f"/proc/{pid}").exists():
+        if processes.running(pid):
             alive.append(str(pid))
     return alive
 

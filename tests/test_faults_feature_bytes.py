@@ -7,7 +7,8 @@ instead of a bare ``UnicodeDecodeError`` with exit 1; nothing is started.
 from __future__ import annotations
 
 import pytest
-from conftest import E2EProject
+
+from tests.support import E2EProject
 
 pytestmark = pytest.mark.slow
 

@@ -17,22 +17,13 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import DATA, E2EProject
+
+from tests.support import DATA, E2E, E2EProject, processes
 
 pytestmark = pytest.mark.slow
 
 
-def _group_alive(pgid: int) -> list[int]:
-    """Pids of processes still in process group ``pgid``."""
-    alive = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid and fields[0] != "Z":
-            alive.append(int(stat.parent.name))
-    return alive
+_group_alive = processes.in_group  # pids of processes still in a process group
 
 
 def _browser_pid(project: E2EProject) -> int:
@@ -90,9 +81,6 @@ def _assert_written_up(project: E2EProject, output: str, *, serial: bool = True)
     assert json.loads((run_dir / "cucumber.json").read_text())
     assert (project.root / "reports" / "latest").resolve() == run_dir.resolve()
     return summary
-
-
-E2E = str(Path(sys.executable).with_name("e2e"))
 
 
 def test_ctrl_c_during_e2e_run_writes_up_the_run_and_stops_the_browser(e2e_project: E2EProject) -> None:

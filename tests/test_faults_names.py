@@ -34,18 +34,12 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import E2EProject
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from publish_runs import synthetic_run, tree_digest
-from s3_server import S3Server, make_bucket, read_objects
-from s3_server import s3 as s3  # noqa: F401 - fixture
-from s3_server import s3_server as s3_server  # noqa: F401 - fixture
 
 from runner.publish.layout import (
     BRANCH_SLUG_MAX,
@@ -60,9 +54,13 @@ from runner.publish.publisher import publish_run
 from runner.publish.targets import open_target
 from runner.run.folder import RUN_ID_PATTERN, RunFolderError, create_run_dir, new_run_id
 from runner.settings import SettingsError, resolve
+from tests.support import E2E, E2EProject
+from tests.support.runs import synthetic_run, tree_digest
+from tests.support.s3 import S3Server, make_bucket, read_objects
+from tests.support.s3 import s3 as s3  # noqa: F401 - fixture
+from tests.support.s3 import s3_server as s3_server  # noqa: F401 - fixture
 
 ROOT = Path(__file__).resolve().parents[1]
-E2E = str(Path(sys.executable).parent / "e2e")
 _KEPT = {"E2E_TOOLS_DIR", "E2E_NODE"}
 
 PROPERTIES = settings(

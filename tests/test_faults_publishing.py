@@ -1,5 +1,5 @@
 """Faults while publishing, each against the real thing: the ``e2e publish`` command as a
-process (or ``publish_run``), talking to the loopback S3 server of ``s3_server.py`` with its
+process (or ``publish_run``), talking to the loopback S3 server of ``tests.support.s3`` with its
 fault injection (503 SlowDown, connections closed without an answer, a server that is not S3).
 
 Catalogue (area | what is tried | what must happen):
@@ -34,7 +34,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -42,11 +41,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from publish_runs import synthetic_run, tree_digest
-from s3_server import S3Server, client_env, make_bucket, read_objects, start_server
+
+from tests.support import E2E
+from tests.support.runs import synthetic_run, tree_digest
+from tests.support.s3 import S3Server, client_env, make_bucket, read_objects, start_server
 
 ROOT = Path(__file__).resolve().parents[1]
-E2E = str(Path(sys.executable).parent / "e2e")
 # The report tooling is the machine's; every other E2E_* is this test's own.
 _KEPT = {"E2E_TOOLS_DIR", "E2E_NODE"}
 _AWS_CLEARED = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_MAX_ATTEMPTS")
@@ -61,7 +61,7 @@ def fault_server() -> Iterator[S3Server]:
     try:
         import moto.server  # noqa: F401
     except ImportError:
-        from conftest import require
+        from tests.support import require
 
         require(False, "moto[server] is not installed (pip install -e '.[dev]')")
     server = start_server()

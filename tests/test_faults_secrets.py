@@ -17,9 +17,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import DATA, E2EProject
 
 from runner import demo_app
+from tests.support import DATA, E2EProject
 
 pytestmark = pytest.mark.slow
 

@@ -15,14 +15,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import require
-from publish_runs import synthetic_run
 
 from runner.publish.local_target import LocalTarget
 from runner.publish.publisher import publish_run
 from runner.publish.security import FILE_POLICY, PAGE_POLICY
 from runner.publish.viewer import serve_in_thread
 from runner.settings import resolve
+from tests.support import require
+from tests.support.runs import synthetic_run
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]

@@ -7,9 +7,7 @@ Each is refused by name, as a pytest usage error (exit 4), and no browser is sta
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from conftest import E2EProject
+from tests.support import E2EProject, processes
 
 USAGE_ERROR = 4
 
@@ -21,17 +19,7 @@ FEATURE = """Feature: Never runs
 
 def _processes_mentioning(text: str) -> list[str]:
     """Command lines of running processes that contain ``text``."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            argv = proc.joinpath("cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if text in argv:
-            found.append(f"{proc.name}: {argv}")
-    return found
+    return processes.mentioning(text)
 
 
 def _assert_refused(e2e_project: E2EProject, run, message: str) -> None:

@@ -17,18 +17,16 @@ import signal
 import socket
 import stat
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import E2EProject
 
 from runner.browser.server import SharedBrowser, UnsafeStateError
 from runner.settings import resolve
+from tests.support import E2E, E2EProject, processes
 
-E2E = str(Path(sys.executable).parent / "e2e")
 OTHER_UID = 12345
 
 
@@ -42,12 +40,7 @@ def _e2e(env: dict[str, str], *args: str, umask: int = -1) -> subprocess.Complet
     return subprocess.run([E2E, *args], env=env, capture_output=True, text=True, timeout=120, umask=umask)
 
 
-def _running(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
+_running = processes.running
 
 
 def _state_file(state: Path, tmp_path: Path) -> Path:
@@ -55,17 +48,7 @@ def _state_file(state: Path, tmp_path: Path) -> Path:
     return SharedBrowser.from_settings(resolve(tmp_path, environ={"E2E_STATE_DIR": str(state)})).state_path()
 
 
-def _browser_processes(text: str) -> list[str]:
-    found = []
-    for proc in Path("/proc").iterdir():
-        if proc.name.isdigit():
-            try:
-                argv = proc.joinpath("cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            except OSError:
-                continue
-            if text in argv:
-                found.append(f"{proc.name}: {argv}")
-    return found
+_browser_processes = processes.mentioning
 
 
 @pytest.fixture

@@ -13,10 +13,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from docker_helpers import docker_run, read_run, run_folders
+
+from tests.support import E2E
+from tests.support.containers import docker_run, read_run, run_folders
 
 # The shared Docker fixtures: engine, base image, the image built once per session.
-pytest_plugins = ["docker_fixtures"]
+pytest_plugins = ["tests.support.docker_fixtures"]
 
 
 # Renders each character alone and returns the PNG of each. Missing glyphs come out as
@@ -204,7 +206,7 @@ def test_entrypoint_starts_the_shared_browser_first(tmp_path: Path) -> None:
     if not any(shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")):
         pytest.skip("no Chromium on this machine")
     env = {**os.environ, "E2E_STATE_DIR": str(tmp_path / "state")}
-    e2e = str(Path(sys.executable).with_name("e2e"))
+    e2e = E2E
     try:
         proc = subprocess.run(
             [*ENTRYPOINT, e2e, "browser", "status"], capture_output=True, text=True, timeout=120, env=env

@@ -18,7 +18,8 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import require
+
+from tests.support import require
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATE = REPO / "infra" / "template.yaml"

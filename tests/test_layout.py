@@ -106,3 +106,50 @@ def test_the_buildspecs_are_the_templates_e2e_init_writes() -> None:
         assert (RUNNER.parent / name).read_bytes() == (templates / name).read_bytes(), (
             f"{name} and runner/setup/templates/{name} differ: change both (cp {name} runner/setup/templates/)"
         )
+
+
+# --- tests that mirror the code ----------------------------------------------------------------------
+TESTS = Path(__file__).resolve().parent
+MIN_LINES = 40  # smaller modules (re-exports, constants) are covered through their users
+UNTESTED_SHARE = 0.10
+
+
+def _imported_by_tests() -> set[str]:
+    """Runner modules a test file imports (``import runner.a.b``, ``from runner.a import b``)."""
+    known = {module for _, module in _modules()}
+    found: set[str] = set()
+    for path in TESTS.rglob("*.py"):
+        for name in _imports(path):
+            while name:
+                if name in known:
+                    found.add(name)
+                    break
+                name = name.rpartition(".")[0]
+    return found
+
+
+def untested_modules() -> tuple[list[str], int]:
+    """(runner modules of MIN_LINES lines or more that no test imports, how many such modules there are)."""
+    sized = [
+        module
+        for path, module in _modules()
+        if len(path.read_text(encoding="utf-8").splitlines()) >= MIN_LINES
+    ]
+    imported = _imported_by_tests()
+    return sorted(m for m in sized if m not in imported), len(sized)
+
+
+def test_at_most_a_tenth_of_the_runner_modules_is_imported_by_no_test() -> None:
+    """Each runner module of 40+ lines has a test that imports it (tests/unit/test_<module>.py, or a
+    functional test); at most 10 % may go without while their tests are written."""
+    untested, total = untested_modules()
+    assert len(untested) <= UNTESTED_SHARE * total, (
+        f"{len(untested)} of {total} runner modules of {MIN_LINES}+ lines are imported by no test "
+        f"(at most {int(UNTESTED_SHARE * total)}): " + ", ".join(untested)
+    )
+
+
+if __name__ == "__main__":  # python -m tests.test_layout: the count, for a report
+    names, total = untested_modules()
+    print(f"{len(names)} of {total} runner modules of {MIN_LINES}+ lines imported by no test")
+    print("\n".join(names))

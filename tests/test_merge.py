@@ -9,16 +9,11 @@ import json
 import os
 import re
 import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from datetime import datetime
 from pathlib import Path
 
 import pytest
-from publish_runs import tree_digest
-from s3_server import S3Server, client_env, make_bucket, read_objects
-from s3_server import s3 as s3  # noqa: F401 - fixture
-from s3_server import s3_server as s3_server  # noqa: F401 - fixture
 
 from runner.publish.target import Target, Upload
 from runner.run.folder import new_run_id
@@ -27,8 +22,11 @@ from runner.settings import Settings, resolve
 from runner.shards.errors import MergeError
 from runner.shards.merge import merge_runs
 from runner.shards.stash import MANIFEST, fetch, open_shards, shards_location, stash, stash_slot
-
-E2E = str(Path(sys.executable).parent / "e2e")
+from tests.support import E2E
+from tests.support.runs import tree_digest
+from tests.support.s3 import S3Server, client_env, make_bucket, read_objects
+from tests.support.s3 import s3 as s3  # noqa: F401 - fixture
+from tests.support.s3 import s3_server as s3_server  # noqa: F401 - fixture
 
 
 def make_shard(root: Path, name: str, scenarios: list[tuple[str, str]], *, started: str) -> Path:

@@ -9,7 +9,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from conftest import DATA, E2EProject
+
+from tests.support import DATA, E2EProject
 
 FAST = {"E2E_EXPECT_TIMEOUT": "1500"}
 
@@ -133,19 +134,7 @@ def test_bad_setting_names_its_source(e2e_project: E2EProject) -> None:
 
 def test_a_browser_that_dies_mid_run_is_replaced_for_the_next_scenario(e2e_project: E2EProject) -> None:
     e2e_project.add_feature("browser_dies.feature")
-    e2e_project.add_steps(
-        "killer.py",
-        """import json, os, signal
-from pathlib import Path
-from pytest_bdd import when
-
-
-@when("the shared browser is killed")
-def _(page):
-    for state in Path(os.environ["E2E_STATE_DIR"]).glob("browser-*.json"):
-        os.killpg(json.loads(state.read_text())["pid"], signal.SIGKILL)
-""",
-    )
+    e2e_project.add_steps("killer.py")
     run = e2e_project.pytest(**FAST)
     assert run.returncode == 0, run.output
     assert "2 passed" in run.output
@@ -155,22 +144,7 @@ def _(page):
 
 def test_evidence_does_not_depend_on_the_users_own_fixtures(e2e_project: E2EProject) -> None:
     e2e_project.add_feature("failing.feature")
-    (e2e_project.root / "conftest.py").write_text(
-        """import pytest
-
-
-@pytest.fixture
-def context(browser, base_url):
-    ctx = browser.new_context(base_url=base_url, viewport={"width": 800, "height": 600})
-    yield ctx
-    ctx.close()
-
-
-@pytest.fixture
-def page(context):
-    return context.new_page()
-"""
-    )
+    e2e_project.add_file("own_fixtures_conftest.py", "conftest.py")
     run = e2e_project.pytest(**FAST)
     assert run.returncode == 1, run.output
     failing = _by_name(run.allure_results(), "Login shows a message that is not there")
@@ -214,21 +188,7 @@ def test_each_run_gets_its_own_folder(e2e_project: E2EProject) -> None:
 
 def test_a_flaky_scenario_rerun_is_marked_flaky_and_keeps_both_attempts(e2e_project: E2EProject) -> None:
     e2e_project.add_feature("flaky.feature")
-    e2e_project.add_steps(
-        "flaky.py",
-        """from pathlib import Path
-from pytest_bdd import then
-
-MARK = Path(__file__).with_name("attempted")
-
-
-@then("the first attempt fails")
-def _(page):
-    if not MARK.exists():
-        MARK.write_text("1")
-        raise AssertionError("first attempt fails on purpose")
-""",
-    )
+    e2e_project.add_steps("flaky.py")
     run = e2e_project.pytest("--reruns", "1")
     assert run.returncode == 0, run.output
     scenario = run.run_json()["scenarios"][0]
@@ -251,16 +211,7 @@ def test_console_errors_and_viewport_are_in_the_evidence(e2e_project: E2EProject
     When the page logs the error "payment widget failed to load"
 """,
     )
-    e2e_project.add_steps(
-        "console.py",
-        """from pytest_bdd import parsers, when
-
-
-@when(parsers.parse('the page logs the error "{text}"'))
-def _(page, text):
-    page.evaluate("t => console.error(t)", text)
-""",
-    )
+    e2e_project.add_steps("console.py")
     run = e2e_project.pytest("--viewport", "800x600")
     assert run.returncode == 0, run.output
     result = run.allure_results()[0]
@@ -421,19 +372,8 @@ def test_browser_context_args_is_overridden_at_session_scope_as_pytest_playwrigh
         "language.feature",
         'Feature: Language\n  Scenario: German\n    Given I open "/"\n    Then the browser speaks "de-DE"\n',
     )
-    (e2e_project.root / "conftest.py").write_text(
-        "import pytest\n\n\n"
-        '@pytest.fixture(scope="session")\n'
-        "def browser_context_args(browser_context_args):\n"
-        '    return {**browser_context_args, "locale": "de-DE"}\n'
-    )
-    e2e_project.add_steps(
-        "language.py",
-        "from pytest_bdd import parsers, then\n\n\n"
-        "@then(parsers.parse('the browser speaks \"{lang}\"'))\n"
-        "def speaks(page, lang):\n"
-        "    assert page.evaluate('navigator.language') == lang\n",
-    )
+    e2e_project.add_file("locale_conftest.py", "conftest.py")
+    e2e_project.add_steps("language.py")
     run = e2e_project.pytest()
     assert run.returncode == 0, run.output
 

@@ -16,10 +16,6 @@ import threading
 from pathlib import Path
 
 import pytest
-from publish_runs import synthetic_run, tree_digest
-from s3_server import S3Server, aws_env, head, make_bucket, read_objects, start_server
-from s3_server import s3 as s3  # noqa: F401 - fixture
-from s3_server import s3_server as s3_server  # noqa: F401 - fixture
 
 from runner.publish.headers import IMMUTABLE, NO_CACHE, headers_for
 from runner.publish.index import RunIndex, entry_from_run, latest_pages
@@ -36,6 +32,10 @@ from runner.report.allure import make_run_report
 from runner.report.offline import third_party_urls
 from runner.run.summary import RunSummary
 from runner.settings import Settings, resolve
+from tests.support.runs import synthetic_run, tree_digest
+from tests.support.s3 import S3Server, aws_env, head, make_bucket, read_objects, start_server
+from tests.support.s3 import s3 as s3  # noqa: F401 - fixture
+from tests.support.s3 import s3_server as s3_server  # noqa: F401 - fixture
 
 ROOT = Path(__file__).resolve().parents[1]
 E2E = [sys.executable, "-c", "from runner.cli import main; main()"]

@@ -17,14 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from conftest import require
-from publish_runs import real_run, tree_digest
-from s3_server import S3Server, aws_env, client_env, make_bucket, read_objects, start_server
 
 from runner.publish.local_target import LocalTarget
 from runner.publish.publisher import PublishResult, publish_run
 from runner.publish.targets import open_target
 from runner.settings import resolve
+from tests.support import E2E, require
+from tests.support.runs import real_run, tree_digest
+from tests.support.s3 import S3Server, aws_env, client_env, make_bucket, read_objects, start_server
 
 pytestmark = pytest.mark.slow
 
@@ -273,13 +273,12 @@ def served(published: Published) -> Iterator[str]:
     """`e2e serve` of the private bucket (a real process, the viewer's AWS settings)."""
     import os
     import subprocess
-    import sys
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("E2E_", "AWS_"))}
     env.update(client_env(published.server.endpoint))
     proc = subprocess.Popen(
         [
-            str(Path(sys.executable).with_name("e2e")),
+            E2E,
             "serve",
             "--bucket",
             published.private_bucket,

@@ -11,12 +11,12 @@ from pathlib import Path
 import boto3
 import pytest
 from click.testing import CliRunner, Result
-from publish_runs import synthetic_run, tree_digest
-from s3_server import REGION, S3Server, aws_env, make_bucket, start_server
-from s3_server import s3 as s3  # noqa: F401 - fixture
-from s3_server import s3_server as s3_server  # noqa: F401 - fixture
 
 from runner.cli import main
+from tests.support.runs import synthetic_run, tree_digest
+from tests.support.s3 import REGION, S3Server, aws_env, make_bucket, start_server
+from tests.support.s3 import s3 as s3  # noqa: F401 - fixture
+from tests.support.s3 import s3_server as s3_server  # noqa: F401 - fixture
 
 
 def publish(*args: str) -> Result:

@@ -18,14 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import E2EProject
-from publish_runs import tree_digest
 
 from runner.browser.chromium import find_chromium
 from runner.report.allure import make_run_report
 from runner.report.compact import FAILED, PASSED, CompactStats, compact_copy
 from runner.run.folder import ALLURE_RESULTS, REPORT_DIR, RUN_JSON
 from runner.settings import resolve
+from tests.support import E2EProject
+from tests.support.runs import tree_digest
 
 pytestmark = pytest.mark.slow
 

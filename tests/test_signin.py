@@ -9,8 +9,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from apps.signin_app import SignInApp
-from conftest import E2EProject
+from tests.apps.signin_app import SignInApp
+
+from tests.support import E2EProject
 
 SIGN_INS = """Feature: How each role signs in
 

@@ -17,6 +17,8 @@ from types import ModuleType
 import pytest
 from pytest_bdd.steps import step_function_context_registry
 
+from tests.support import DATA
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -186,14 +188,7 @@ Feature: Auto-waiting
 
 # A check that deliberately does NOT wait: it proves the delay is real, so the passing
 # checks after it passed because the library waited, not because the page was quick.
-NOT_YET_CONFTEST = """
-from pytest_bdd import then
-
-
-@then("the results have not arrived yet")
-def _not_yet(page):
-    assert page.get_by_test_id("results").get_by_role("listitem").count() == 0
-"""
+NOT_YET_CONFTEST = (DATA / "not_yet_conftest.py").read_text(encoding="utf-8")
 
 
 def test_checks_wait_for_the_delayed_search_results(project: pytest.Pytester) -> None:

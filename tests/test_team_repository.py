@@ -29,10 +29,11 @@ from functools import partial
 from pathlib import Path
 
 import pytest
-from conftest import require
+
+from tests.support import DATA, require
 
 # The shared Docker fixtures (engine, base image, the image built once per session).
-pytest_plugins = ["docker_fixtures"]
+pytest_plugins = ["tests.support.docker_fixtures"]
 
 REPO = Path(__file__).resolve().parents[1]
 TODO_APP = Path(__file__).resolve().parent / "apps" / "todo"
@@ -81,28 +82,6 @@ Feature: Keeping a todo list
 
 # The team's own phrases, built on the runner's public step functions (the stable import name
 # of the packaged step library).
-TODO_STEPS = '''\
-"""Our phrases for the todo app, built on the runner's generic step functions."""
-
-from __future__ import annotations
-
-from playwright.sync_api import Page
-from pytest_bdd import when
-
-from runner.steps.web import click_button, fill_by_label, phrase
-
-
-@when(phrase('I add the todo "{title}"'))
-def add_todo(page: Page, title: str) -> None:
-    fill_by_label(page, "New todo", title)
-    click_button(page, "Add")
-
-
-@when(phrase('I mark "{title}" as done'))
-def mark_done(page: Page, title: str) -> None:
-    item = page.get_by_role("list", name="Todos").get_by_role("listitem").filter(has_text=title)
-    item.get_by_label("Done", exact=True).check()
-'''
 
 SCENARIOS = 3  # the two todo scenarios and the example feature `e2e init` wrote
 
@@ -279,7 +258,7 @@ def team(todo_app: str, tmp_path_factory: pytest.TempPathFactory) -> Team:
 
     # 4. The team's own feature, on the generic phrases and one custom step module.
     (root / "features" / "todos.feature").write_text(TODOS_FEATURE, encoding="utf-8")
-    (root / "steps" / "todo_steps.py").write_text(TODO_STEPS, encoding="utf-8")
+    shutil.copyfile(DATA / "todo_steps.py", root / "steps" / "todo_steps.py")
     _git(root, "add", "-A")
     _git(root, "commit", "-q", "-m", "Todo features")
     team.commit = _git(root, "rev-parse", "HEAD").strip()

@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from publish_runs import synthetic_run
-
 from runner.publish.local_target import LocalTarget
 from runner.publish.publisher import publish_run
 from runner.settings import resolve
+from tests.support.runs import synthetic_run
 
 
 def _verdicts(page: str) -> dict[str, str]:

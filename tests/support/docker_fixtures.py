@@ -1,6 +1,6 @@
 """Docker for the image tests: the engine, the locally made base image, the built test image.
 
-Test modules load these with ``pytest_plugins = ["docker_fixtures"]``, so each session
+Test modules load these with ``pytest_plugins = ["tests.support.docker_fixtures"]``, so each session
 fixture exists once: the engine is started once, the image built once per test session,
 and the layer cache makes a rebuild after a source edit cost seconds.
 
@@ -19,8 +19,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import in_ci, require
-from docker_helpers import (
+
+from tests.support.ci import in_ci, require
+from tests.support.containers import (
     BASE_IMAGE,
     REPO,
     TEST_IMAGE,

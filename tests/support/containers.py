@@ -10,7 +10,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from tests.support.paths import REPO
+
 BASE_IMAGE = "public.ecr.aws/docker/library/debian:bookworm-slim"
 TEST_IMAGE = os.environ.get("E2E_TEST_IMAGE", "e2e-runner:test")
 # Where Debian keeps locally added CA certificates (a TLS-inspecting proxy's, for example);

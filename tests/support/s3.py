@@ -1,4 +1,4 @@
-"""A real S3 API server on loopback for the publishing tests and benchmark.
+"""A real S3 API server on loopback for the publishing tests and benchmarks.
 
 moto's standalone server, run in its own process (so its in-memory state and settings, such
 as IAM enforcement for the access-denied case, never leak between servers), wrapped in a tiny
@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import require
 
 LOG_PATH = "/_e2e_test_requests"
 # GET: the faults now injected; PUT with a JSON object: replace them (``S3Server.set_faults``).
@@ -303,6 +302,8 @@ def head(endpoint: str, bucket: str, key: str) -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def s3_server() -> Iterator[S3Server]:
+    from tests.support.ci import require  # not at the top: this file also runs as the server's script
+
     try:
         import moto.server  # noqa: F401
     except ImportError:

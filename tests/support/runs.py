@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import struct
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from runner.run.folder import RUN_ID_PATTERN, create_run_dir, read_run_json
 from runner.run.summary import RunSummary, ScenarioResult
+from tests.support.paths import DATA
 
 
 def png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
@@ -57,8 +59,11 @@ def synthetic_run(
     scenarios: list[tuple[str, str]] | None = None,
     started: datetime | None = None,
     build_url: str | None = "https://console.example.test/build/1",
+    evidence_prefix: str = "",
 ) -> Path:
-    """A run folder with the given (name, status) scenarios; failed ones get a failure screenshot."""
+    """A run folder with the given (name, status) scenarios; failed ones get a failure screenshot.
+    ``evidence_prefix`` starts each scenario's evidence folder name (shards merged together need
+    names of their own)."""
     scenarios = scenarios or [("Log in", "passed"), ("Search finds items", "failed")]
     run_dir = create_run_dir(reports_dir)
     run_id = run_dir.name
@@ -66,7 +71,7 @@ def synthetic_run(
     results = run_dir / "allure-results"
     results_of_run: list[ScenarioResult] = []
     for number, (name, status) in enumerate(scenarios):
-        slug = f"scenario-{number}"
+        slug = f"{evidence_prefix}scenario-{number}"
         evidence = run_dir / "evidence" / slug
         evidence.mkdir(parents=True)
         final = png(96, 54, (40, 120 + number * 10 % 100, 200))
@@ -151,21 +156,6 @@ Feature: Publishing demo
     Then I see the greeting "Welcome"
 """
 
-_STEPS = """\
-from playwright.sync_api import expect
-from pytest_bdd import given, parsers, then
-
-
-@given(parsers.parse('the page shows "{text}"'))
-def _show(page, text):
-    page.set_content(f"<h1>{text}</h1>")
-
-
-@then(parsers.parse('I see the greeting "{text}"'))
-def _see(page, text):
-    expect(page.locator("h1")).to_have_text(text, timeout=500)
-"""
-
 
 def real_run(
     project: Path,
@@ -181,7 +171,7 @@ def real_run(
         _FEATURE.format(failing_name=failing_name), encoding="utf-8"
     )
     (project / "steps").mkdir(exist_ok=True)
-    (project / "steps" / "publish_steps.py").write_text(_STEPS, encoding="utf-8")
+    shutil.copyfile(DATA / "publish_steps.py", project / "steps" / "publish_steps.py")
     if not (project / "pyproject.toml").exists():
         (project / "pyproject.toml").write_text(
             '[tool.pytest.ini_options]\nbdd_features_base_dir = "features"\n\n[tool.e2e]\nbase_url = "demo"\n',

@@ -1,0 +1,1 @@
+"""The project's own tests (a package, so ``tests.support`` imports the same way from tests and benchmarks)."""

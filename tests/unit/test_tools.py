@@ -1,0 +1,68 @@
+"""runner/report/tools.py: where the pinned Allure CLI is found, and what is said when it is not."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+import pytest
+
+from runner.report import tools
+from runner.settings import resolve
+
+
+def _cli(base: Path) -> Path:
+    cli = base / "node_modules" / "allure" / "cli.js"
+    cli.parent.mkdir(parents=True)
+    cli.write_text("// the CLI")
+    return cli
+
+
+@pytest.fixture
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # no user cache of this machine
+    project = tmp_path / "project"
+    project.mkdir()
+    return resolve(project, environ={})
+
+
+def test_the_cache_folder_is_named_after_the_lock_files(settings) -> None:
+    assert (
+        tools.cache_dir() == Path(os.environ["XDG_CACHE_HOME"]) / "e2e-runner" / f"allure-{tools.lock_hash()}"
+    )
+    assert len(tools.lock_hash()) == 12 and tools.lock_hash() == tools.lock_hash()
+
+
+def test_the_first_place_holding_the_cli_wins(settings, tmp_path: Path) -> None:
+    assert tools.find_allure(settings) is None
+    in_project = _cli(settings.project_root)
+    assert tools.find_allure(settings) == in_project
+    in_cache = _cli(tools.cache_dir())
+    assert tools.find_allure(settings) == in_cache
+    in_tools_dir = _cli(tmp_path / "tools")
+    assert tools.find_allure(dataclasses.replace(settings, tools_dir=str(tmp_path / "tools"))) == in_tools_dir
+
+
+def test_a_missing_cli_says_how_to_get_it(settings) -> None:
+    with pytest.raises(tools.ToolsError, match=r"e2e install.*E2E_TOOLS_DIR"):
+        tools.allure_cli(settings)
+
+
+def test_install_is_a_no_op_when_the_cli_is_there(settings) -> None:
+    cli = _cli(tools.cache_dir())
+    said: list[str] = []
+    assert tools.install_allure(settings, said.append) == cli
+    assert said == [f"Allure report CLI: already installed ({tools.cache_dir()})"]
+
+
+def test_install_without_npm_says_what_to_install(settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", "")
+    with pytest.raises(tools.ToolsError, match="npm is needed once"):
+        tools.install_allure(settings, print)
+    assert not tools.cache_dir().exists()
+
+
+def test_node_comes_from_the_setting_first(settings) -> None:
+    assert tools.node_binary(dataclasses.replace(settings, node="/opt/node/bin/node")) == "/opt/node/bin/node"
+    assert tools.node_binary(settings)  # node on PATH, or Playwright's bundled one
