@@ -261,8 +261,10 @@ COPY --from=project-wheel /staging/ /
 # choice hold in both ways of running. PLAYWRIGHT_BROWSERS_PATH is where Playwright (and
 # the runner) find the video recorder; no browser is installed there. NODE_COMPILE_CACHE:
 # see above (a process that may not write there, a non-root user, only reads it).
+# E2E_RENDERER: visual baselines made here are named "image", apart from a laptop's renders.
 ENV PATH=/opt/e2e/venv/bin:$PATH \
     E2E_CHROMIUM=/usr/bin/chromium \
+    E2E_RENDERER=image \
     E2E_TOOLS_DIR=/opt/e2e \
     NODE_COMPILE_CACHE=/opt/e2e/node-compile-cache \
     PLAYWRIGHT_BROWSERS_PATH=/opt/e2e/ms-playwright \

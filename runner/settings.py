@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+import platform
 import re
 import tomllib
 from collections.abc import Callable, Mapping
@@ -120,6 +121,40 @@ def _quality(text: str) -> int:
     if not 1 <= value <= 100:
         raise ValueError("expected a whole number from 1 to 100")
     return value
+
+
+def _unit_fraction(text: str | float) -> float:
+    """A number from 0 to 1, as Playwright's ``threshold`` and ``maxDiffPixelRatio``."""
+    try:
+        value = float(str(text).strip()) if not isinstance(text, bool) else math.nan
+    except ValueError:
+        value = math.nan
+    if not 0 <= value <= 1:
+        raise ValueError("expected a number from 0 to 1, for example 0.2")
+    return value
+
+
+def _test_ids(text: str | list[str]) -> tuple[str, ...]:
+    """Test ids, as a list or separated by commas."""
+    items = text if isinstance(text, list) else str(text).split(",")
+    return tuple(str(t).strip() for t in items if str(t).strip())
+
+
+UPDATE_BASELINES = ("none", "missing", "changed", "all")
+# The renderer a baseline is named by when E2E_RENDERER is not set (the image sets "image").
+LOCAL_RENDERER = f"local-{platform.system().lower() or 'unknown'}"
+
+
+def _renderer(text: str) -> str:
+    value = str(text).strip()
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}", value):
+        raise ValueError("expected a short name of letters, digits, '-' or '_' (for example image or local-linux)")
+    return value
+
+
+def _under_ci(env: Mapping[str, str]) -> bool:
+    """CI=true (GitHub, GitLab, most CI services), or a CodeBuild build."""
+    return env.get("CI", "").strip().lower() in {"true", "1", "yes"} or bool(env.get("CODEBUILD_BUILD_ID"))
 
 
 def _optional_str(text: str) -> str | None:
@@ -245,6 +280,15 @@ _SPEC: dict[str, tuple[str, Callable[[Any], Any], Any]] = {
     # The image: its name for `e2e codebuild-local`, and whether its ENTRYPOINT starts a browser.
     "image": ("E2E_IMAGE", _optional_str, "e2e-runner:latest"),
     "entrypoint_no_browser": ("E2E_ENTRYPOINT_NO_BROWSER", _parse_bool, False),
+    # Visual comparison (runner.steps.visual): what a comparison may write (default: missing
+    # locally, none under CI), Playwright's three thresholds, test ids masked everywhere, and
+    # the renderer baselines are named by (the image sets E2E_RENDERER=image).
+    "update_baselines": ("E2E_UPDATE_BASELINES", _choice(*UPDATE_BASELINES), None),
+    "visual_threshold": ("E2E_VISUAL_THRESHOLD", _unit_fraction, 0.2),
+    "visual_max_diff_pixels": ("E2E_VISUAL_MAX_DIFF_PIXELS", _non_negative_int, None),
+    "visual_max_diff_pixel_ratio": ("E2E_VISUAL_MAX_DIFF_PIXEL_RATIO", _unit_fraction, None),
+    "visual_mask_test_ids": ("E2E_VISUAL_MASK_TEST_IDS", _test_ids, ()),
+    "renderer": ("E2E_RENDERER", _renderer, LOCAL_RENDERER),
 }
 
 
@@ -292,6 +336,12 @@ class Settings:
     batch_key: str | None = None
     image: str = "e2e-runner:latest"
     entrypoint_no_browser: bool = False
+    update_baselines: str = "missing"
+    visual_threshold: float = 0.2
+    visual_max_diff_pixels: int | None = None
+    visual_max_diff_pixel_ratio: float | None = None
+    visual_mask_test_ids: tuple[str, ...] = ()
+    renderer: str = LOCAL_RENDERER
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -360,6 +410,8 @@ def resolve(
         except (ValueError, TypeError) as exc:
             raise SettingsError(f"{origin} = {raw!r}: {exc}.") from None
         sources[name] = origin
+    if values["update_baselines"] is None:
+        values["update_baselines"] = "none" if _under_ci(env) else "missing"
     reports_dir = Path(values.pop("reports_dir"))
     if not reports_dir.is_absolute():
         reports_dir = root / reports_dir

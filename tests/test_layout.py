@@ -22,15 +22,16 @@ ALLOWED: dict[str, set[str]] = {
     "metadata": set(),
     "redact": set(),
     "demo_app": set(),
-    "steps": set(),
+    "visual": set(),
+    "steps": {"visual"},
     "browser": {"settings"},
     "report": {"settings", "run"},
     "publish": {"settings", "run", "report"},
     "shards": {"settings", "run", "redact", "report", "publish"},
     "codebuild": {"settings", "run", "metadata"},
-    "plugin": {"settings", "run", "metadata", "redact", "browser", "demo_app", "steps"},
+    "plugin": {"settings", "run", "metadata", "redact", "browser", "demo_app", "steps", "visual"},
     "setup": {"settings", "run", "browser", "report", "publish", "plugin", "steps"},
-    "cli": {"settings", "run", "metadata", "redact", "browser", "report", "publish", "shards", "codebuild", "setup"},
+    "cli": {"settings", "run", "metadata", "redact", "browser", "report", "publish", "shards", "codebuild", "setup", "visual"},
 }
 
 

@@ -94,12 +94,19 @@ def _publish(run_dir: Path, settings: Settings) -> bool:
 @click.option("--publish/--no-publish", default=None, help="publish to E2E_REPORT_BUCKET (default: when set)")
 @click.option("--bucket", help="S3 bucket for reports [E2E_REPORT_BUCKET]")
 @click.option("--prefix", help="key prefix in the bucket [E2E_REPORT_PREFIX]")
+@click.option(
+    "--update-baselines",
+    type=click.Choice(("none", "missing", "changed", "all")),
+    help="what visual comparisons write: none, missing, changed, all "
+    "[E2E_UPDATE_BASELINES; default: missing, none under CI=true]",
+)
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
 def run_command(
     report: bool | None,
     publish: bool | None,
     bucket: str | None,
     prefix: str | None,
+    update_baselines: str | None,
     pytest_args: tuple[str, ...],
 ) -> None:
     """Run the suite into a fresh run folder under reports/, make the report, publish it.
@@ -119,6 +126,8 @@ def run_command(
         sys.exit(EXIT_USAGE)
     # The run's first line is the plugin's: which app is under test.
     # The plugin moves reports/latest when the run's summary is written.
+    if update_baselines:
+        pytest_args = ("--update-baselines", update_baselines, *pytest_args)
     exit_code = run_pytest(_pytest_command(settings, run_dir, pytest_args), settings.project_root)
     click.echo(f"e2e: run folder {os.path.relpath(run_dir)}", err=True)
     tool_ok = True

@@ -97,6 +97,13 @@ OPTIONS: tuple[tuple[str, str, dict[str, Any], str], ...] = (
         'emulate a device of Playwright\'s registry, e.g. "iPhone 13" or "Pixel 7" [E2E_DEVICE]',
     ),
     (
+        "--update-baselines",
+        "update_baselines",
+        {"choices": ("none", "missing", "changed", "all")},
+        "what visual comparisons write: none, missing (absent baselines; the default locally), changed "
+        "(also mismatched ones), all; default none under CI=true [E2E_UPDATE_BASELINES]",
+    ),
+    (
         "--e2e-run-dir",
         "run_dir",
         {"metavar": "DIR"},

@@ -23,6 +23,8 @@ from runner.run import CUCUMBER_JSON, RunSummary, ScenarioResult, write_json_ato
 
 RECORD_KEY = pytest.StashKey["ScenarioRecord"]()
 REPORT_ATTR = "e2e"
+# What runner.steps.visual records on the item (user_properties cross xdist with the report).
+VISUAL_PROPERTY = "e2e_visual"
 
 
 def _tags(tags: set[str] | list[str], line: int) -> list[dict[str, Any]]:
@@ -152,6 +154,9 @@ def attach_to_report(item: pytest.Item, report: pytest.TestReport, evidence: Any
             "screenshot": getattr(evidence, "failure_screenshot", None),
             "final_screenshot": getattr(evidence, "final_screenshot", None),
         }
+        visual = [dict(value) for key, value in item.user_properties if key == VISUAL_PROPERTY]
+        if visual:
+            summary["visual"] = visual
         if status in {"failed", "broken"} and not summary["error"] and report.longrepr is not None:
             summary["error"] = _error_line(report)
         payload: dict[str, Any] = {"scenario": summary}
