@@ -148,7 +148,9 @@ LOCAL_RENDERER = f"local-{platform.system().lower() or 'unknown'}"
 def _renderer(text: str) -> str:
     value = str(text).strip()
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}", value):
-        raise ValueError("expected a short name of letters, digits, '-' or '_' (for example image or local-linux)")
+        raise ValueError(
+            "expected a short name of letters, digits, '-' or '_' (for example image or local-linux)"
+        )
     return value
 
 

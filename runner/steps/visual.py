@@ -78,14 +78,14 @@ class Visual:
     def for_request(cls, request: pytest.FixtureRequest) -> Visual:
         settings = request.getfixturevalue("e2e_settings")
         evidence = request.getfixturevalue("evidence")
-        scenario = getattr(getattr(request.node, "obj", None), "__scenario__", None)
-        if scenario is None:
+        where = request.node.stash.get(_SCENARIO, None)
+        if where is None:
             raise VisualFailure("Visual comparison works in a Gherkin scenario only")
-        name = scenario.name
+        feature_file, name = where
         params = getattr(getattr(request.node, "callspec", None), "id", None)
         if params:  # each Examples row has its own baselines
             name = f"{name} [{params}]"
-        return cls(settings, Path(evidence.run_dir), Path(scenario.feature.filename), name, request.node)
+        return cls(settings, Path(evidence.run_dir), feature_file, name, request.node)
 
     @property
     def thresholds(self) -> Thresholds:
@@ -224,6 +224,14 @@ def element_looks_like(
         return visual.compare(page, element.first, name, masks or [])
     except Unstable as exc:
         raise VisualFailure(f'baseline "{name}": {exc}') from None
+
+
+_SCENARIO = pytest.StashKey[tuple[Path, str]]()
+
+
+def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
+    """Where the scenario's baselines are: its feature file and its name (this module is a plugin)."""
+    request.node.stash[_SCENARIO] = (Path(feature.filename), scenario.name)
 
 
 @pytest.fixture
