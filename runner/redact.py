@@ -36,9 +36,7 @@ from pathlib import Path
 MASK = "***"
 MIN_LENGTH = 4
 _SECRET_NAME = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|KEY|CREDENTIAL|PRIVATE", re.IGNORECASE)
-_NOT_SECRET = re.compile(
-    r"^(AWS_ACCESS_KEY_ID|.*_KEY_ID|.*_KEY_FILE|.*_KEY_PATH|KEYTIMEOUT|E2E_SECRET_VARIABLES)$"
-)
+_NOT_SECRET = re.compile(r"^(AWS_ACCESS_KEY_ID|.*_KEY_ID|.*_KEY_FILE|.*_KEY_PATH|KEYTIMEOUT|E2E_SECRET_VARIABLES)$")
 _USERINFO = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<info>[^/\s@\"'<>]+)@")
 # Files of a run folder that are text, and so are rewritten as text.
 TEXT_SUFFIXES = {".json", ".xml", ".txt", ".csv", ".uri", ".log", ".jsonl", ".html", ".properties", ".md"}
@@ -84,9 +82,7 @@ class Redactor:
         self._bytes = [f.encode("utf-8") for f in self.forms]
 
     @classmethod
-    def from_environment(
-        cls, environ: Mapping[str, str] | None = None, extra_names: Iterable[str] = ()
-    ) -> Redactor:
+    def from_environment(cls, environ: Mapping[str, str] | None = None, extra_names: Iterable[str] = ()) -> Redactor:
         env = os.environ if environ is None else environ
         values = secret_values(env, extra_names)
         for value in list(env.values()):  # a password inside a URL-valued variable
@@ -162,9 +158,7 @@ class Redactor:
             for path in _files(root):
                 if path.suffix.lower() in TEXT_SUFFIXES:
                     data = path.read_bytes()
-                    clean = hide_userinfo(data.decode("utf-8", "surrogateescape")).encode(
-                        "utf-8", "surrogateescape"
-                    )
+                    clean = hide_userinfo(data.decode("utf-8", "surrogateescape")).encode("utf-8", "surrogateescape")
                     if clean != data:
                         _replace(path, clean)
                         changed.append(path)

@@ -216,12 +216,7 @@ class RunListener:
         """A full or read-only disk inside another plugin (Allure's results writer) stops pytest
         with INTERNALERROR; say plainly which folder and what to do."""
         error = excinfo.value
-        if isinstance(error, OSError) and error.errno in (
-            errno.ENOSPC,
-            errno.EDQUOT,
-            errno.EROFS,
-            errno.EACCES,
-        ):
+        if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES):
             _say(
                 f"the run's results cannot be written into {self.state.run_dir} ({error.strerror}). "
                 "Free space (or fix the folder's permissions) and run again; what was written is kept."

@@ -49,11 +49,7 @@ def readable(parser: Any) -> str:
         return template
     name = str(getattr(parser, "name", parser))
     if type(parser).__name__ == "re":
-        name = (
-            _ESCAPE.sub(r"\1", _GROUP.sub(lambda m: "{" + m[1] + "}", name))
-            .removeprefix("^")
-            .removesuffix("$")
-        )
+        name = _ESCAPE.sub(r"\1", _GROUP.sub(lambda m: "{" + m[1] + "}", name)).removeprefix("^").removesuffix("$")
     return name
 
 

@@ -145,8 +145,7 @@ class Variables:
                 step_func_args[key] = substitute(value, lookup)
             elif key == "datatable" and isinstance(value, list):
                 step_func_args[key] = [
-                    [substitute(cell, lookup) if isinstance(cell, str) else cell for cell in row]
-                    for row in value
+                    [substitute(cell, lookup) if isinstance(cell, str) else cell for cell in row] for row in value
                 ]
         missing = [
             name

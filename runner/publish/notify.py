@@ -93,15 +93,10 @@ def message(entry: RunEntry, listed: Iterable[Listed], report_link: str | None) 
     if new:
         sections.append((f"New failures ({len(new)})", [_line(i) for i in new[:MAX_LISTED]] + _more(new)))
     if other:
-        sections.append(
-            (f"Still failing ({len(other)})", [_line(i) for i in other[:MAX_LISTED]] + _more(other))
-        )
+        sections.append((f"Still failing ({len(other)})", [_line(i) for i in other[:MAX_LISTED]] + _more(other)))
     if quarantined:
         sections.append(
-            (
-                f"Quarantined, not failing the build ({len(quarantined)})",
-                [_line(i) for i in quarantined[:MAX_LISTED]] + _more(quarantined),
-            )
+            (f"Quarantined, not failing the build ({len(quarantined)})", [_line(i) for i in quarantined[:MAX_LISTED]] + _more(quarantined))
         )
     link = f"Report: {report_link}" if report_link else "Report: (no public link; see the build's log)"
     text_parts = [headline, counts] + [f"{title}:\n" + "\n".join(lines) for title, lines in sections] + [link]
@@ -110,16 +105,9 @@ def message(entry: RunEntry, listed: Iterable[Listed], report_link: str | None) 
         {"type": "section", "text": {"type": "mrkdwn", "text": counts or "no scenarios"}},
     ]
     for title, lines in sections:
-        blocks.append(
-            {
-                "type": "section",
-                "text": {"type": "mrkdwn", "text": _capped([f"*{title}*", *lines], MAX_SECTION)},
-            }
-        )
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _capped([f"*{title}*", *lines], MAX_SECTION)}})
     if report_link:
-        blocks.append(
-            {"type": "section", "text": {"type": "mrkdwn", "text": f"<{report_link}|Open the report>"}}
-        )
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"<{report_link}|Open the report>"}})
     return {"text": "\n".join(p for p in text_parts if p), "blocks": blocks[:MAX_BLOCKS]}
 
 
@@ -127,18 +115,13 @@ def _more(items: list[Listed]) -> list[str]:
     return [f"… and {len(items) - MAX_LISTED} more"] if len(items) > MAX_LISTED else []
 
 
-def post(
-    url: str, payload: dict, *, timeout: float = TIMEOUT, warn: Callable[[str], None] | None = None
-) -> bool:
+def post(url: str, payload: dict, *, timeout: float = TIMEOUT, warn: Callable[[str], None] | None = None) -> bool:
     """POST ``payload`` as JSON to ``url`` within ``timeout`` seconds in all; never raises."""
     outcome: dict[str, object] = {}
 
     def send() -> None:
         request = urllib.request.Request(
-            url,
-            data=json.dumps(payload).encode(),
-            headers={"Content-Type": "application/json"},
-            method="POST",
+            url, data=json.dumps(payload).encode(), headers={"Content-Type": "application/json"}, method="POST"
         )
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (the team's own webhook)

@@ -84,9 +84,7 @@ def merge_slots(
         current = current_shards(build)
         unknown = [n for n in names if n not in current]
         if unknown:
-            raise MergeError(
-                f"shard(s) {', '.join(unknown)} are not in this batch (it has {', '.join(current)})"
-            )
+            raise MergeError(f"shard(s) {', '.join(unknown)} are not in this batch (it has {', '.join(current)})")
         wanted = names or list(current)
         return {n: f"{build.batch_key}/{safe_key(n)}/{safe_key(current[n])}" for n in wanted}
     if not names:

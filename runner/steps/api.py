@@ -97,9 +97,7 @@ def _path_parts(path: str) -> list[str | int]:
     while position < len(text):
         match = _PATH_TOKEN.match(text, position)
         if match is None or match.end() == position:
-            raise ApiFailure(
-                f'JSON path "{path}": cannot read it at "{text[position:]}" (write names and [N], e.g. "results[0].title")'
-            )
+            raise ApiFailure(f'JSON path "{path}": cannot read it at "{text[position:]}" (write names and [N], e.g. "results[0].title")')
         name, index, quoted = match.groups()
         if index is not None:
             parts.append(int(index))
@@ -157,7 +155,7 @@ def json_matches(expected: Any, actual: Any, where: str = "$") -> list[str]:
         problems: list[str] = []
         for key, value in expected.items():
             if key not in actual:
-                problems.append(f"{where}.{key}: missing")
+                problems.append(f'{where}.{key}: missing')
             else:
                 problems += json_matches(value, actual[key], f"{where}.{key}")
         return problems
@@ -225,9 +223,7 @@ class ApiClient:
     last: Exchange | None = None
     on_secret: Any = None  # called with each cookie value the context holds
 
-    def send(
-        self, method: str, path: str, *, json_body: str | None = None, form: Mapping[str, str] | None = None
-    ) -> Exchange:
+    def send(self, method: str, path: str, *, json_body: str | None = None, form: Mapping[str, str] | None = None) -> Exchange:
         method = method.upper()
         if method not in METHODS:
             raise ApiFailure(f"{method}: not an HTTP method this step sends (one of {', '.join(METHODS)})")
@@ -242,12 +238,7 @@ class ApiClient:
                     "open a page of the app that sets it first"
                 )
             headers[header] = cookies[cookie]
-        options: dict[str, Any] = {
-            "method": method,
-            "headers": headers,
-            "timeout": self.timeout_ms,
-            "fail_on_status_code": False,
-        }
+        options: dict[str, Any] = {"method": method, "headers": headers, "timeout": self.timeout_ms, "fail_on_status_code": False}
         request_body = ""
         if json_body is not None:
             try:
@@ -273,24 +264,18 @@ class ApiClient:
             body = response.body()
         finally:
             response.dispose()
-        exchange = Exchange(
-            method, url, response.status, response.status_text, dict(response.headers), body, elapsed
-        )
+        exchange = Exchange(method, url, response.status, response.status_text, dict(response.headers), body, elapsed)
         self.last = exchange
         self._attach(exchange, headers, request_body)
         return exchange
 
     def response(self) -> Exchange:
         if self.last is None:
-            raise ApiFailure(
-                'No request was sent in this scenario yet: send one first (I send a GET request to "...")'
-            )
+            raise ApiFailure("No request was sent in this scenario yet: send one first (I send a GET request to \"...\")")
         return self.last
 
     def _cookie_values(self) -> list[str]:
-        values = sorted(
-            {c["value"] for c in self.context.cookies() if len(c["value"]) >= 4}, key=len, reverse=True
-        )
+        values = sorted({c["value"] for c in self.context.cookies() if len(c["value"]) >= 4}, key=len, reverse=True)
         if self.on_secret is not None:
             for value in values:
                 self.on_secret(value)
@@ -323,11 +308,7 @@ class ApiClient:
             f"{masked_headers(exchange.headers)}\n\n{masked(body)}"
         )
         path = urlsplit(exchange.url).path or "/"
-        allure.attach(
-            record,
-            name=f"{exchange.method} {path} -> {exchange.status}",
-            attachment_type=allure.attachment_type.TEXT,
-        )
+        allure.attach(record, name=f"{exchange.method} {path} -> {exchange.status}", attachment_type=allure.attachment_type.TEXT)
 
 
 # -- checks (public: custom steps reuse them) --------------------------------------------
@@ -337,20 +318,10 @@ def _about(exchange: Exchange) -> str:
     return f"{exchange.method} {exchange.url} answered {exchange.status}"
 
 
-def send_request(
-    api: ApiClient,
-    method: str,
-    path: str,
-    docstring: str | None = None,
-    datatable: list[list[str]] | None = None,
-) -> Exchange:
+def send_request(api: ApiClient, method: str, path: str, docstring: str | None = None, datatable: list[list[str]] | None = None) -> Exchange:
     form = None
     if datatable is not None:
-        rows = (
-            datatable[1:]
-            if datatable and [c.strip().lower() for c in datatable[0]] == ["field", "value"]
-            else datatable
-        )
+        rows = datatable[1:] if datatable and [c.strip().lower() for c in datatable[0]] == ["field", "value"] else datatable
         bad = [row for row in rows if len(row) != 2]
         if bad:
             raise ApiFailure(f"The form table has a row of {len(bad[0])} cell(s): write | field | value |")
@@ -361,9 +332,7 @@ def send_request(
 def response_status_is(api: ApiClient, status: int) -> None:
     exchange = api.response()
     if exchange.status != status:
-        raise ApiFailure(
-            f"Expected status {status}, got {exchange.status}: {exchange.method} {exchange.url}\n{exchange.shown_body()}"
-        )
+        raise ApiFailure(f"Expected status {status}, got {exchange.status}: {exchange.method} {exchange.url}\n{exchange.shown_body()}")
 
 
 def response_json_is(api: ApiClient, path: str, value: str) -> None:
@@ -379,9 +348,7 @@ def response_json_has_items(api: ApiClient, path: str, count: int) -> None:
     exchange = api.response()
     found = json_at(exchange.json(), path)
     if not isinstance(found, list | dict):
-        raise ApiFailure(
-            f'Expected the response JSON at "{path}" to have {count} item(s), but it is {_kind(found)} ({_about(exchange)})'
-        )
+        raise ApiFailure(f'Expected the response JSON at "{path}" to have {count} item(s), but it is {_kind(found)} ({_about(exchange)})')
     if len(found) != count:
         raise ApiFailure(
             f'Expected the response JSON at "{path}" to have {count} item(s), it has {len(found)} ({_about(exchange)})\n{exchange.shown_body()}'
@@ -399,9 +366,7 @@ def response_json_matches(api: ApiClient, expected_text: str) -> None:
         raise ApiFailure(
             f"The response JSON does not match: {problems[0]}"
             + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else "")
-            + f" ({_about(exchange)})\n"
-            + "\n".join(problems[1:20])
-            + f"\n{exchange.shown_body()}"
+            + f" ({_about(exchange)})\n" + "\n".join(problems[1:20]) + f"\n{exchange.shown_body()}"
         )
 
 
@@ -425,17 +390,9 @@ def _send(api: ApiClient, method: str, path: str) -> None:
 
 
 @step(parsers.re(rf'I send an? (?P<method>{_METHOD}) request to "(?P<path>[^"]*)" with:'))
-def _send_with(
-    api: ApiClient,
-    method: str,
-    path: str,
-    docstring: str | None = None,
-    datatable: list[list[str]] | None = None,
-) -> None:
+def _send_with(api: ApiClient, method: str, path: str, docstring: str | None = None, datatable: list[list[str]] | None = None) -> None:
     if docstring is None and datatable is None:
-        raise ApiFailure(
-            f'"I send a {method} request to "{path}" with:" needs a doc string (JSON) or a | field | value | table below it'
-        )
+        raise ApiFailure(f'"I send a {method} request to "{path}" with:" needs a doc string (JSON) or a | field | value | table below it')
     send_request(api, method, path, docstring, datatable)
 
 
