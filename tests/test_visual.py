@@ -152,7 +152,7 @@ def test_a_missing_baseline_fails_under_ci_and_names_the_other_renderer(e2e_proj
     url, _ = app
     project = _project(e2e_project, url)
     project.add_feature("shop.feature", PAGES)
-    local = _baseline_dir(project) / "card.local-linux.png"
+    local = _baseline_dir(project) / "home.local-linux.png"
     local.parent.mkdir(parents=True)
     local.write_bytes(b"")  # only its name matters here
 
@@ -160,7 +160,10 @@ def test_a_missing_baseline_fails_under_ci_and_names_the_other_renderer(e2e_proj
     assert run.returncode == 1, run.output
     scenario = run.run_json()["scenarios"][0]
     assert scenario["status"] == "failed"
-    assert scenario["error"].startswith('VisualFailure: No baseline "home" for the renderer image')
+    assert scenario["error"].startswith(
+        'No baseline "home" for the renderer image (there is one for: local-linux): '
+        "features/__baselines__/shop/Home/home.image.png"
+    )
     assert not (_baseline_dir(project) / "home.image.png").exists()  # nothing written under CI
 
     # The CI's rendering is taken without rendering locally.

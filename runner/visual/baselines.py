@@ -55,9 +55,10 @@ def local_renderer() -> str:
 
 
 def slug(text: str, limit: int = 80) -> str:
-    """A file name from ``text`` that keeps letters of any script; a short hash when changed."""
+    """A file name from ``text`` that keeps letters of any script, spaces as "-"; a short hash
+    of the text when anything else had to change (so two names never share a file)."""
     cleaned = re.sub(r"[^\w.-]+", "-", text.strip()).strip("-._") or "unnamed"
-    if cleaned == text and len(cleaned.encode("utf-8")) <= limit:
+    if cleaned == text.replace(" ", "-") and len(cleaned.encode("utf-8")) <= limit:
         return cleaned
     digest = hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
     head = cleaned.encode("utf-8")[: limit - 9].decode("utf-8", "ignore").rstrip("-._") or "unnamed"
