@@ -20,8 +20,8 @@ import time
 from PIL import Image, ImageDraw
 from playwright.sync_api import sync_playwright
 
-from runner.browser.chromium import find_chromium
 from runner import demo_app
+from runner.browser.chromium import find_chromium
 from runner.settings import resolve
 from runner.visual.compare import compare_images, decode_png
 
