@@ -9,6 +9,7 @@ that a test can change its ``theme.css``).
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import http.server
 import io
@@ -20,6 +21,8 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from s3_server import client_env, make_bucket
+from s3_server import s3_server as s3_server  # noqa: F401 - fixture
 
 APP = Path(__file__).resolve().parent / "apps" / "visual"
 IMAGE_DIFF = "application/vnd.allure.image.diff"
@@ -30,21 +33,28 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def app(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """(base URL, folder) of a copy of the app, served on loopback for this test."""
-    folder = tmp_path / "app"
-    shutil.copytree(APP, folder)
+@contextlib.contextmanager
+def _served(folder: Path) -> Iterator[str]:
+    """``folder`` over HTTP on loopback, while the block runs."""
     server = http.server.ThreadingHTTPServer(
         ("127.0.0.1", 0), functools.partial(_Quiet, directory=str(folder))
     )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/", folder
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """(base URL, folder) of a copy of the app, served on loopback for this test."""
+    folder = tmp_path / "app"
+    shutil.copytree(APP, folder)
+    with _served(folder) as url:
+        yield url, folder
 
 
 def _project(e2e_project, url: str, extra: str = ""):
@@ -92,6 +102,32 @@ def _png(data_url: str) -> Image.Image:
     head, _, body = data_url.partition(",")
     assert head == "data:image/png;base64", head
     return Image.open(io.BytesIO(base64.b64decode(body)))
+
+
+def _report_shows_the_diff(project, run_dir: Path) -> None:
+    """The run's single-file Allure report, opened in Chromium, shows the diff viewer."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from runner.browser.chromium import find_chromium
+    from runner.settings import resolve
+
+    report = project.e2e("report", str(run_dir))
+    assert report.returncode == 0, report.output
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=find_chromium(resolve(project.root, environ={})),
+            args=["--disable-background-networking", "--disable-component-update"],
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.goto((run_dir / "report" / "index.html").as_uri())
+            page.get_by_text("Home", exact=True).first.click()
+            page.get_by_text("home (visual diff)").first.click()
+            for mode in ("Actual", "Expected", "Diff", "Overlay", "Side by side"):
+                expect(page.get_by_text(mode, exact=True).first).to_be_visible()
+            expect(page.get_by_text("1920 × 1080").first).to_be_visible()
+        finally:
+            browser.close()
 
 
 def test_baselines_written_then_unchanged_runs_pass_then_a_css_change_fails_the_page_and_is_accepted(
@@ -148,7 +184,9 @@ def test_baselines_written_then_unchanged_runs_pass_then_a_css_change_fails_the_
     assert after.returncode == 0, after.output
 
 
-def test_a_missing_baseline_fails_under_ci_and_names_the_other_renderer(e2e_project, app) -> None:
+def test_a_missing_baseline_fails_under_ci_and_is_accepted_from_the_published_run(
+    e2e_project, app, s3_server
+) -> None:
     url, _ = app
     project = _project(e2e_project, url)
     project.add_feature("shop.feature", PAGES)
@@ -166,10 +204,21 @@ def test_a_missing_baseline_fails_under_ci_and_names_the_other_renderer(e2e_proj
     )
     assert not (_baseline_dir(project) / "home.image.png").exists()  # nothing written under CI
 
-    # The CI's rendering is taken without rendering locally.
-    accepted = project.e2e("baselines", "accept", str(run.run_dir))
+    # The CI's rendering is taken from the published run, without rendering locally.
+    bucket = make_bucket(s3_server.endpoint, public=False)
+    aws = client_env(s3_server.endpoint)
+    published = project.e2e("publish", str(run.run_dir), "--bucket", bucket, **aws)
+    assert published.returncode == 0, published.output
+    source = f"s3://{bucket}/e2e/runs/{run.run_dir.name}/"
+    accepted = project.e2e("baselines", "accept", source, **aws)
     assert accepted.returncode == 0, accepted.output
     assert "added: features/__baselines__/shop/Home/home.image.png" in accepted.output
+    assert (_baseline_dir(project) / "home.image.png").is_file()
+    # The same run by its URL on a site (here its folder, served over HTTP): nothing left to change.
+    with _served(run.run_dir) as url:
+        again = project.e2e("baselines", "accept", url, "--dry-run")
+    assert again.returncode == 0, again.output
+    assert "would be unchanged: features/__baselines__/shop/Home/home.image.png" in again.output
     rerun = project.pytest("features", CI="true", E2E_RENDERER="image", E2E_UPDATE_BASELINES="missing")
     assert rerun.returncode == 0, rerun.output
     assert [v["name"] for v in rerun.run_json()["scenarios"][0]["visual"]] == ["card"]

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import click
 
 from runner.cli.common import load_settings
 from runner.visual.baselines import accept_run
+from runner.visual.remote import fetch_run, is_remote
 
 
 @click.group("baselines")
@@ -17,18 +19,28 @@ def baselines_group() -> None:
 
 
 @baselines_group.command("accept")
-@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.argument("run_dir")
 @click.option("--dry-run", is_flag=True, help="say what would change, write nothing")
-def accept_command(run_dir: Path, dry_run: bool) -> None:
+def accept_command(run_dir: str, dry_run: bool) -> None:
     """Copy RUN_DIR's actual images (mismatches, missing and written baselines) over the
-    baselines next to the features, printing each one added or updated."""
+    baselines next to the features, printing each one added or updated.
+
+    RUN_DIR is a local run folder, or a published run: s3://BUCKET/PREFIX/runs/RUN_ID/ or
+    the URL of that folder on the team's site."""
     settings = load_settings()
     try:
-        accepted = accept_run(run_dir, settings.project_root, dry_run=dry_run)
+        if is_remote(run_dir):
+            with tempfile.TemporaryDirectory(prefix="e2e-accept-") as folder:
+                accepted = accept_run(
+                    fetch_run(run_dir, Path(folder)), settings.project_root, dry_run=dry_run
+                )
+        else:
+            accepted = accept_run(Path(run_dir), settings.project_root, dry_run=dry_run)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     if not accepted:
-        click.echo(f"e2e: {os.path.relpath(run_dir)} has no visual changes to accept")
+        where = run_dir if is_remote(run_dir) else os.path.relpath(run_dir)
+        click.echo(f"e2e: {where} has no visual changes to accept")
         return
     verb = "would be " if dry_run else ""
     for item in accepted:

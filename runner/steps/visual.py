@@ -64,7 +64,7 @@ def _data_url(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
-@dataclass
+@dataclass(repr=False)
 class Visual:
     """What one scenario needs to compare: its settings, where its baselines and run folder are."""
 
@@ -73,6 +73,9 @@ class Visual:
     feature_file: Path
     scenario: str
     node: Any = None
+
+    def __repr__(self) -> str:  # shown in tracebacks: the scenario, not every setting
+        return f"Visual({self.feature_file.name}: {self.scenario!r})"
 
     @classmethod
     def for_request(cls, request: pytest.FixtureRequest) -> Visual:
