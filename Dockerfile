@@ -263,8 +263,10 @@ COPY --from=project-wheel /staging/ /
 # see above (a process that may not write there, a non-root user, only reads it).
 # PYTEST_ADDOPTS: pytest's cache goes to /tmp, not into a mounted repository where root
 # would leave a .pytest_cache/ its owner cannot remove (bytecode is off for the same reason).
+# E2E_RENDERER: visual baselines made here are named "image", apart from a laptop's renders.
 ENV PATH=/opt/e2e/venv/bin:$PATH \
     E2E_CHROMIUM=/usr/bin/chromium \
+    E2E_RENDERER=image \
     E2E_TOOLS_DIR=/opt/e2e \
     NODE_COMPILE_CACHE=/opt/e2e/node-compile-cache \
     PLAYWRIGHT_BROWSERS_PATH=/opt/e2e/ms-playwright \

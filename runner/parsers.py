@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+import platform
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -188,3 +189,36 @@ def prefix(text: str) -> str:
     if any(ord(c) < 0x20 or c == "\x7f" for c in value):
         raise ValueError("must not contain control characters")
     return value
+
+
+def unit_fraction(text: str | float) -> float:
+    """A number from 0 to 1, as Playwright's ``threshold`` and ``maxDiffPixelRatio``."""
+    try:
+        value = float(str(text).strip()) if not isinstance(text, bool) else math.nan
+    except ValueError:
+        value = math.nan
+    if not 0 <= value <= 1:
+        raise ValueError("expected a number from 0 to 1, for example 0.2")
+    return value
+
+
+def test_ids(text: str | list[str]) -> tuple[str, ...]:
+    """Test ids, as a list or separated by commas."""
+    items = text if isinstance(text, list) else str(text).split(",")
+    return tuple(str(t).strip() for t in items if str(t).strip())
+
+
+# The renderer a baseline is named by when E2E_RENDERER is not set (the image sets "image").
+LOCAL_RENDERER = f"local-{platform.system().lower() or 'unknown'}"
+
+
+def renderer(text: str) -> str:
+    value = str(text).strip()
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}", value):
+        raise ValueError("expected a short name of letters, digits, '-' or '_' (for example image or local-linux)")
+    return value
+
+
+def under_ci(env: Mapping[str, str]) -> bool:
+    """CI=true (GitHub, GitLab, most CI services), or a CodeBuild build."""
+    return env.get("CI", "").strip().lower() in {"true", "1", "yes"} or bool(env.get("CODEBUILD_BUILD_ID"))

@@ -100,6 +100,9 @@ BASE_URL_PLACES = (
 SCREENSHOT_MODES = ("final", "every-step", "only-on-failure", "off")
 
 
+UPDATE_BASELINES = ("none", "missing", "changed", "all")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything a step of the pipeline needs to know, resolved once."""
@@ -233,6 +236,27 @@ class Settings:
     entrypoint_no_browser: bool = _setting(
         False, "E2E_ENTRYPOINT_NO_BROWSER", parsers.boolean, "the image's ENTRYPOINT starts no browser",
         flag="--no-browser", on="e2e")
+    update_baselines: str = _setting(
+        "missing", "E2E_UPDATE_BASELINES", Choice(UPDATE_BASELINES),
+        "what visual comparisons write: `none`, `missing` (absent baselines), `changed` (also mismatched "
+        "ones), `all` (every compared one), as Playwright's `--update-snapshots`",
+        flag="--update-baselines", shown_default="`missing` (`none` under CI=true)")
+    visual_threshold: float = _setting(
+        0.2, "E2E_VISUAL_THRESHOLD", parsers.unit_fraction,
+        "per-pixel colour distance (0 to 1) under which two pixels count as equal (Playwright's `threshold`)")
+    visual_max_diff_pixels: int | None = _setting(
+        None, "E2E_VISUAL_MAX_DIFF_PIXELS", parsers.non_negative_int,
+        "how many pixels may differ and the comparison still pass (Playwright's `maxDiffPixels`)")
+    visual_max_diff_pixel_ratio: float | None = _setting(
+        None, "E2E_VISUAL_MAX_DIFF_PIXEL_RATIO", parsers.unit_fraction,
+        "the share of pixels (0 to 1) that may differ (Playwright's `maxDiffPixelRatio`)")
+    visual_mask_test_ids: tuple[str, ...] = _setting(
+        (), "E2E_VISUAL_MASK_TEST_IDS", parsers.test_ids,
+        "test ids of elements painted over in every visual comparison (parts that change by nature)")
+    renderer: str = _setting(
+        parsers.LOCAL_RENDERER, "E2E_RENDERER", parsers.renderer,
+        "the renderer baselines are named by (`image` in the runner's image; `local-<os>` elsewhere)",
+        shown_default="`local-<os>` (`image` in the image)")
     # fmt: on
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
@@ -322,6 +346,8 @@ def resolve(
             f"{sources['base_url']} = {base_url!r}: expected an http:// or https:// URL of the app under test "
             f"(or {DEMO!r} for the bundled demo app)."
         )
+    if "update_baselines" not in values and parsers.under_ci(env):
+        values["update_baselines"] = "none"  # CI never writes a baseline unless told to
     return Settings(project_root=root, reports_dir=reports_dir, sources=sources, **values)
 
 

@@ -26,15 +26,16 @@ ALLOWED: dict[str, set[str]] = {
     "slug": set(),
     "processes": set(),
     "demo_app": set(),
-    "steps": set(),
+    "visual": set(),
+    "steps": {"visual"},
     "browser": {"settings", "processes"},
     "report": {"settings", "run"},
     "publish": {"settings", "run", "slug", "report"},
     "shards": {"settings", "run", "redact", "slug", "report", "publish"},
     "codebuild": {"settings", "run", "metadata", "slug"},
-    "plugin": {"settings", "run", "metadata", "redact", "slug", "browser", "demo_app", "steps"},
+    "plugin": {"settings", "run", "metadata", "redact", "slug", "browser", "demo_app", "steps", "visual"},
     "setup": {"settings", "run", "browser", "report", "publish", "plugin", "steps"},
-    "cli": {"settings", "run", "metadata", "redact", "browser", "report", "publish", "shards", "codebuild", "setup"},
+    "cli": {"settings", "run", "metadata", "redact", "browser", "report", "publish", "shards", "codebuild", "setup", "visual"},
 }
 
 

@@ -9,8 +9,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from tests.apps.signin_app import SignInApp
 
+from tests.apps.signin_app import SignInApp
 from tests.support import E2EProject
 
 SIGN_INS = """Feature: How each role signs in

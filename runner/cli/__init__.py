@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import click
 
+from runner.cli.baselines import baselines_group
 from runner.cli.browser import browser_group
 from runner.cli.codebuild import codebuild_local_command
 from runner.cli.entrypoint import entrypoint_command
@@ -37,5 +38,6 @@ for _command in (
     init_command,
     install_command,
     doctor_command,
+    baselines_group,
 ):
     main.add_command(_command)

@@ -95,12 +95,14 @@ def _publish(run_dir: Path, settings: Settings) -> bool:
 @click.option("--publish/--no-publish", default=None, help="publish to E2E_REPORT_BUCKET (default: when set)")
 @setting_option("report_bucket")
 @setting_option("report_prefix")
+@setting_option("update_baselines")
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
 def run_command(
     report: bool | None,
     publish: bool | None,
     report_bucket: str | None,
     report_prefix: str | None,
+    update_baselines: str | None,
     pytest_args: tuple[str, ...],
 ) -> None:
     """Run the suite into a fresh run folder under reports/, make the report, publish it.
@@ -121,6 +123,8 @@ def run_command(
     run_dir = folder.path
     # The run's first line is the plugin's: which app is under test.
     # The plugin moves reports/latest when the run's summary is written.
+    if update_baselines:  # a flag of the plugin's: pytest resolves it with the rest
+        pytest_args = ("--update-baselines", update_baselines, *pytest_args)
     exit_code = run_pytest(_pytest_command(settings, run_dir, pytest_args), settings.project_root)
     click.echo(f"e2e: run folder {os.path.relpath(run_dir)}", err=True)
     tool_ok = True

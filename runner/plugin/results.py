@@ -28,6 +28,8 @@ from runner.run.summary import RunSummary, ScenarioResult
 
 RECORD_KEY = pytest.StashKey["ScenarioRecord"]()
 REPORT_ATTR = "e2e"
+# What runner.steps.visual records on the item (user_properties cross xdist with the report).
+VISUAL_PROPERTY = "e2e_visual"
 
 
 @dataclass
@@ -110,6 +112,9 @@ def scenario_result(
     )
     if status in {"failed", "broken"} and not result.error and report.longrepr is not None:
         result.error = _error_line(report)
+    visual = [dict(value) for key, value in getattr(item, "user_properties", ()) if key == VISUAL_PROPERTY]
+    if visual:
+        result.visual = visual
     return result
 
 

@@ -28,7 +28,7 @@ import pytest
 
 STEP_LIBRARY = "runner.steps.web"
 # The library's modules, registered together (runner.steps.memory: the remembering phrases).
-STEP_LIBRARY_MODULES = (STEP_LIBRARY, "runner.steps.memory", "runner.steps.api")
+STEP_LIBRARY_MODULES = (STEP_LIBRARY, "runner.steps.memory", "runner.steps.api", "runner.steps.visual")
 
 
 def load_step_modules(config: pytest.Config, project_root: Path, *, step_library: bool = True) -> list[str]:

@@ -34,6 +34,8 @@ class ScenarioResult:
     final_screenshot: str | None = None
     retries: int = 0
     flaky: bool = False
+    # Visual comparisons that wrote a baseline or failed: name, baseline (path), outcome.
+    visual: list[dict[str, str]] | None = None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ScenarioResult:
