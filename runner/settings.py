@@ -137,6 +137,23 @@ def _names(text: str | list[str]) -> tuple[str, ...]:
     return names
 
 
+def _axe_names(text: str | list[str]) -> tuple[str, ...]:
+    """axe-core tags or rule ids (``wcag2aa``, ``color-contrast``), as a list or separated by commas or spaces."""
+    items = text if isinstance(text, list) else re.split(r"[,\s]+", str(text))
+    names = tuple(dict.fromkeys(str(n).strip() for n in items if str(n).strip()))
+    bad = [n for n in names if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", n)]
+    if bad:
+        raise ValueError(f"not axe-core tags or rule ids: {', '.join(bad)}")
+    return names
+
+
+def _axe_tags(text: str | list[str]) -> tuple[str, ...]:
+    tags = _axe_names(text)
+    if not tags:
+        raise ValueError("expected at least one axe-core tag (for example wcag2a, wcag2aa, wcag21a, wcag21aa)")
+    return tags
+
+
 def _args(text: str | list[str]) -> tuple[str, ...]:
     if isinstance(text, list):
         return tuple(str(a) for a in text)
@@ -225,6 +242,9 @@ _SPEC: dict[str, tuple[str, Callable[[Any], Any], Any]] = {
     "public_variables": ("E2E_PUBLIC_VARIABLES", _names, ()),
     # Known browser noise in console evidence (a missing favicon): "drop" (default) or "keep".
     "console_noise": ("E2E_CONSOLE_NOISE", _choice("drop", "keep"), "drop"),
+    # The accessibility phrases (runner.steps.a11y): axe-core's tags to run, and rules left out.
+    "a11y_tags": ("E2E_A11Y_TAGS", _axe_tags, ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa")),
+    "a11y_disabled_rules": ("E2E_A11Y_DISABLED_RULES", _axe_names, ()),
     # private: run folders owner-only (0700/0600); shared: as the umask makes them.
     "run_folder_mode": ("E2E_RUN_FOLDER_MODE", _choice("private", "shared"), "private"),
     # The whole run's time limit in seconds (0: none): past it the run stops, written up.
@@ -282,6 +302,8 @@ class Settings:
     secret_variables: tuple[str, ...] = ()
     public_variables: tuple[str, ...] = ()
     console_noise: str = "drop"
+    a11y_tags: tuple[str, ...] = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa")
+    a11y_disabled_rules: tuple[str, ...] = ()
     run_folder_mode: str = "private"
     branch: str | None = None
     state_dir: str | None = None

@@ -22,15 +22,17 @@ ALLOWED: dict[str, set[str]] = {
     "metadata": set(),
     "redact": set(),
     "demo_app": set(),
-    "steps": set(),
+    # The accessibility checks: axe-core found through the report tools, judged, recorded.
+    "a11y": {"settings", "run", "report"},
+    "steps": {"a11y"},
     "browser": {"settings"},
     "report": {"settings", "run"},
     "publish": {"settings", "run", "report"},
     "shards": {"settings", "run", "redact", "report", "publish"},
     "codebuild": {"settings", "run", "metadata"},
-    "plugin": {"settings", "run", "metadata", "redact", "browser", "demo_app", "steps"},
+    "plugin": {"settings", "run", "metadata", "redact", "browser", "demo_app", "steps", "a11y"},
     "setup": {"settings", "run", "browser", "report", "publish", "plugin", "steps"},
-    "cli": {"settings", "run", "metadata", "redact", "browser", "report", "publish", "shards", "codebuild", "setup"},
+    "cli": {"settings", "run", "metadata", "redact", "browser", "report", "publish", "shards", "codebuild", "setup", "a11y"},
 }
 
 
