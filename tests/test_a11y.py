@@ -197,7 +197,7 @@ def test_known_issues_new_known_gone_and_accept(e2e_project: E2EProject, a11y_ap
             {
                 "pages": {
                     "/broken.html": [
-                        {"rule": "image-alt", "target": "img.logo"},
+                        {"rule": "image-alt", "target": "img"},
                         {"rule": "label", "target": 'input[name="first"]'},
                         {"rule": "label", "target": 'input[name="gone"]'},
                         {"rule": "list", "target": "ul.removed"},
@@ -219,7 +219,7 @@ def test_known_issues_new_known_gone_and_accept(e2e_project: E2EProject, a11y_ap
     assert gone == {("label", 'input[name="gone"]'), ("list", "ul.removed")}
     assert data["accessibility"]["new"] == 5 and data["accessibility"]["known"] == 2
     (text,) = _attachments(run.run_dir, "text/plain", "accessibility: /broken.html")
-    assert "gone from this page" in text and "ul.removed" in text and "[known] img.logo" in text
+    assert "gone from this page" in text and "ul.removed" in text and "[known] img (critical)" in text
 
     accepted = e2e_project.e2e("a11y", "accept", str(run.run_dir))
     assert accepted.returncode == 0, accepted.output
@@ -227,7 +227,7 @@ def test_known_issues_new_known_gone_and_accept(e2e_project: E2EProject, a11y_ap
     pages = json.loads(known.read_text())["pages"]
     assert pages["/elsewhere"] == [{"rule": "label", "target": "#kept"}]
     assert {(e["rule"], e["target"]) for e in pages["/broken.html"]} >= {
-        ("image-alt", "img.logo"),
+        ("image-alt", "img"),
         ("label", 'input[name="last"]'),
     }
     assert not any(e["target"] in ('input[name="gone"]', "ul.removed") for e in pages["/broken.html"])
