@@ -83,7 +83,9 @@ def check_allure(settings: Settings) -> Check:
 def check_axe(settings: Settings) -> Check:
     script = find_axe(settings)
     if script is None:
-        return Check("axe-core (accessibility steps)", False, "not installed", "run `e2e install`", required=False)
+        return Check(
+            "axe-core (accessibility steps)", False, "not installed", "run `e2e install`", required=False
+        )
     return Check("axe-core (accessibility steps)", True, str(script.parent))
 
 

@@ -38,7 +38,7 @@ from playwright.sync_api import Locator, Page
 from pytest_bdd import then
 
 from runner.a11y.axe import AxeError, UnknownOptions, load_axe, outline, remove_outline, run_axe
-from runner.a11y.findings import failure_message, judge, parse_impact, report_text
+from runner.a11y.findings import Violation, failure_message, judge, parse_impact, report_text
 from runner.a11y.known import KNOWN_FILE, known_issues, known_path, read_known
 from runner.a11y.scans import next_scan_path, write_scan
 from runner.steps.explain import NotOnPage
@@ -142,8 +142,6 @@ def check_accessibility(
                 f"a11y_disabled_rules ({settings.source_of('a11y_disabled_rules')}): axe-core {exc.version} has no rule(s) {', '.join(exc.rules)}"
             )
         raise AxeError("; ".join(problems) + ".") from None
-    from runner.a11y.findings import Violation
-
     violations = [Violation.from_axe(v) for v in raw.violations]
     key = page_key(raw.url)
     known_file = known_path(settings.project_root)
