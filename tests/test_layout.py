@@ -28,7 +28,7 @@ ALLOWED: dict[str, set[str]] = {
     "browser": {"settings"},
     "report": {"settings", "run"},
     "publish": {"settings", "run", "report"},
-    "shards": {"settings", "run", "redact", "report", "publish"},
+    "shards": {"settings", "run", "redact", "report", "publish", "a11y"},
     "codebuild": {"settings", "run", "metadata"},
     "plugin": {"settings", "run", "metadata", "redact", "browser", "demo_app", "steps", "a11y"},
     "setup": {"settings", "run", "browser", "report", "publish", "plugin", "steps"},

@@ -20,6 +20,7 @@ from s3_server import S3Server, client_env, make_bucket, read_objects
 from s3_server import s3 as s3  # noqa: F401 - fixture
 from s3_server import s3_server as s3_server  # noqa: F401 - fixture
 
+from runner.a11y.scans import write_scan
 from runner.publish.targets import Target, Upload
 from runner.run import RunSummary, ScenarioResult, new_run_id
 from runner.settings import Settings, resolve
@@ -82,8 +83,22 @@ def test_merge_two_shards(tmp_path: Path) -> None:
         started="2026-01-01T10:00:00+00:00",
     )
     b = make_shard(tmp_path / "in", "shard2", [("f2::c", "failed")], started="2026-01-01T09:59:00+00:00")
+    # An accessibility scan in each shard: the merged run sums them as one run's.
+    for shard, target in ((a, "img"), (b, "#name")):
+        element = {"target": target, "html": "<x>", "impact": "critical", "summary": ""}
+        folder = shard / "evidence" / f"scanned-{target[-1]}"
+        folder.mkdir(parents=True)
+        write_scan(
+            folder / "a11y-01.json",
+            {
+                "page": "/",
+                "axe_core": "4.14.1",
+                "violations": [{"rule": "r", "impact": "critical", "elements": [element]}],
+            },
+        )
     settings = project_settings(tmp_path)
     run_dir, merged = merge_runs([a, b], settings, report=False)
+    assert merged.accessibility["violations"]["critical"] == 2 and merged.metadata["axe_core"] == "4.14.1"
     assert run_dir.parent == settings.reports_dir
     assert merged.status == "failed" and merged.exit_code == 1
     assert merged.counts.total == 3 and merged.counts.failed == 1
