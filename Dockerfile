@@ -227,7 +227,8 @@ COPY --from=node-build /opt/e2e/node_modules /opt/e2e/node_modules
 COPY --from=playwright-ffmpeg /ms-playwright /opt/e2e/ms-playwright
 
 # One Node for Playwright's driver and for the Allure CLI: the wheel's own. The check
-# generates a report, so a pruned file the CLI needs fails the build, not a run.
+# generates a report, so a pruned file the CLI needs fails the build, not a run (and
+# axe-core's bundle, which the accessibility steps inject into pages, must be there).
 # The same commands (and a browser launch through Playwright's driver) fill Node's compile
 # cache (NODE_COMPILE_CACHE, set below): V8's compiled code of the driver's and the CLI's
 # JavaScript, made once here instead of in every process, takes about 0.1 s off each start
@@ -240,6 +241,7 @@ RUN set -eu; \
     ln -s /opt/e2e/node_modules/.bin/allure /usr/local/bin/allure; \
     node --version >/dev/null; \
     allure --version >/dev/null; \
+    test -s /opt/e2e/node_modules/axe-core/axe.min.js; \
     check=/tmp/allure-check; \
     mkdir -p "$check/results"; \
     printf '%s' '{"uuid":"0","historyId":"h","name":"check","fullName":"check","status":"passed","stage":"finished","start":1,"stop":2}' \

@@ -222,3 +222,20 @@ def renderer(text: str) -> str:
 def under_ci(env: Mapping[str, str]) -> bool:
     """CI=true (GitHub, GitLab, most CI services), or a CodeBuild build."""
     return env.get("CI", "").strip().lower() in {"true", "1", "yes"} or bool(env.get("CODEBUILD_BUILD_ID"))
+
+
+def axe_names(text: str | list[str]) -> tuple[str, ...]:
+    """axe-core tags or rule ids (``wcag2aa``, ``color-contrast``), as a list or separated by commas or spaces."""
+    items = text if isinstance(text, list) else re.split(r"[,\s]+", str(text))
+    found = tuple(dict.fromkeys(str(n).strip() for n in items if str(n).strip()))
+    bad = [n for n in found if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", n)]
+    if bad:
+        raise ValueError(f"not axe-core tags or rule ids: {', '.join(bad)}")
+    return found
+
+
+def axe_tags(text: str | list[str]) -> tuple[str, ...]:
+    tags = axe_names(text)
+    if not tags:
+        raise ValueError("expected at least one axe-core tag (for example wcag2a, wcag2aa, wcag21a, wcag21aa)")
+    return tags

@@ -236,6 +236,12 @@ class Settings:
     entrypoint_no_browser: bool = _setting(
         False, "E2E_ENTRYPOINT_NO_BROWSER", parsers.boolean, "the image's ENTRYPOINT starts no browser",
         flag="--no-browser", on="e2e")
+    a11y_tags: tuple[str, ...] = _setting(
+        ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa"), "E2E_A11Y_TAGS", parsers.axe_tags,
+        "the axe-core tags an accessibility check runs (WCAG 2.1 A and AA by default)")
+    a11y_disabled_rules: tuple[str, ...] = _setting(
+        (), "E2E_A11Y_DISABLED_RULES", parsers.axe_names,
+        "axe-core rule ids left out of every accessibility check (e.g. `color-contrast` on huge pages)")
     update_baselines: str = _setting(
         "missing", "E2E_UPDATE_BASELINES", Choice(UPDATE_BASELINES),
         "what visual comparisons write: `none`, `missing` (absent baselines), `changed` (also mismatched "

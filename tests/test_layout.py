@@ -26,16 +26,18 @@ ALLOWED: dict[str, set[str]] = {
     "slug": set(),
     "processes": set(),
     "demo_app": set(),
+    # The accessibility checks: axe-core found through the report tools, judged, recorded.
+    "a11y": {"settings", "run", "report"},
     "visual": set(),
-    "steps": {"visual"},
+    "steps": {"visual", "a11y"},
     "browser": {"settings", "processes"},
     "report": {"settings", "run"},
     "publish": {"settings", "run", "slug", "report"},
-    "shards": {"settings", "run", "redact", "slug", "report", "publish"},
+    "shards": {"settings", "run", "redact", "slug", "report", "publish", "a11y"},
     "codebuild": {"settings", "run", "metadata", "slug"},
-    "plugin": {"settings", "run", "metadata", "redact", "slug", "browser", "demo_app", "steps", "visual"},
+    "plugin": {"settings", "run", "metadata", "redact", "slug", "browser", "demo_app", "steps", "visual", "a11y"},
     "setup": {"settings", "run", "browser", "report", "publish", "plugin", "steps"},
-    "cli": {"settings", "run", "metadata", "redact", "browser", "report", "publish", "shards", "codebuild", "setup", "visual"},
+    "cli": {"settings", "run", "metadata", "redact", "browser", "report", "publish", "shards", "codebuild", "setup", "visual", "a11y"},
 }
 
 

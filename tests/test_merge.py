@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from runner.a11y.scans import write_scan
 from runner.publish.target import Target, Upload
 from runner.run.folder import new_run_id
 from runner.run.summary import RunSummary, ScenarioResult
@@ -82,9 +83,23 @@ def test_merge_two_shards(tmp_path: Path) -> None:
         started="2026-01-01T10:00:00+00:00",
     )
     b = make_shard(tmp_path / "in", "shard2", [("f2::c", "failed")], started="2026-01-01T09:59:00+00:00")
+    # An accessibility scan in each shard: the merged run sums them as one run's.
+    for shard, target in ((a, "img"), (b, "#name")):
+        element = {"target": target, "html": "<x>", "impact": "critical", "summary": ""}
+        folder = shard / "evidence" / f"scanned-{target[-1]}"
+        folder.mkdir(parents=True)
+        write_scan(
+            folder / "a11y-01.json",
+            {
+                "page": "/",
+                "axe_core": "4.14.1",
+                "violations": [{"rule": "r", "impact": "critical", "elements": [element]}],
+            },
+        )
     settings = project_settings(tmp_path)
     folder, merged = merge_runs([a, b], settings, report=False)
     run_dir = folder.path
+    assert merged.accessibility["violations"]["critical"] == 2 and merged.metadata["axe_core"] == "4.14.1"
     assert run_dir.parent == settings.reports_dir
     assert merged.status == "failed" and merged.exit_code == 1
     assert merged.counts.total == 3 and merged.counts.failed == 1

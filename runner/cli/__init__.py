@@ -1,7 +1,7 @@
 """The `e2e` command: composes the pipeline's stages; the only package that imports click.
 
 One module per command group (`run`, `browser`, `publish`, `shards`, `codebuild`,
-`entrypoint`, `setup`), each a thin layer: settings resolved once (``common.load_settings``), a
+`entrypoint`, `setup`, `a11y`), each a thin layer: settings resolved once (``common.load_settings``), a
 stage called, its errors turned into messages. This file is the table of contents.
 """
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import click
 
+from runner.cli.a11y import a11y_group
 from runner.cli.baselines import baselines_group
 from runner.cli.browser import browser_group
 from runner.cli.codebuild import codebuild_local_command
@@ -38,6 +39,7 @@ for _command in (
     init_command,
     install_command,
     doctor_command,
+    a11y_group,
     baselines_group,
 ):
     main.add_command(_command)

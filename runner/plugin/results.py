@@ -22,8 +22,10 @@ from typing import Any
 
 import pytest
 
+from runner.a11y.scans import record_engine
+from runner.a11y.scans import run_summary as a11y_summary
 from runner.plugin import cucumber
-from runner.run.folder import CUCUMBER_JSON, write_json_atomic
+from runner.run.folder import ALLURE_RESULTS, CUCUMBER_JSON, write_json_atomic
 from runner.run.summary import RunSummary, ScenarioResult
 
 RECORD_KEY = pytest.StashKey["ScenarioRecord"]()
@@ -176,15 +178,23 @@ class ResultWriter:
         return cucumber.document(list(self.cucumber.values()))
 
     def summary(self, exit_code: int) -> RunSummary:
-        return RunSummary.build(
+        # Accessibility scans leave records in the run folder (any worker's); summed here.
+        accessibility = a11y_summary(self.run_dir)
+        metadata = dict(self.metadata)
+        if accessibility and accessibility.get("axe_core"):
+            metadata["axe_core"] = accessibility["axe_core"]
+            record_engine(self.run_dir / ALLURE_RESULTS, accessibility["axe_core"])
+        summary = RunSummary.build(
             self.run_id,
             list(self.scenarios.values()),
             started=self.started,
             finished=datetime.now(UTC),
             exit_code=exit_code,
             error=self.session_error,
-            metadata=self.metadata,
+            metadata=metadata,
         )
+        summary.accessibility = accessibility
+        return summary
 
     def write(self, exit_code: int, *, incomplete: list[str] | None = None) -> RunSummary:
         """cucumber.json, then run.json; what could not be written is listed in run.json's

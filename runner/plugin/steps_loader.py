@@ -27,8 +27,11 @@ from pathlib import Path
 import pytest
 
 STEP_LIBRARY = "runner.steps.web"
-# The library's modules, registered together (runner.steps.memory: the remembering phrases).
-STEP_LIBRARY_MODULES = (STEP_LIBRARY, "runner.steps.memory", "runner.steps.api", "runner.steps.visual")
+# The library's modules, registered together (runner.steps.memory: the remembering phrases;
+# runner.steps.a11y: the accessibility phrases).
+STEP_LIBRARY_MODULES = (
+    STEP_LIBRARY, "runner.steps.memory", "runner.steps.api", "runner.steps.visual", "runner.steps.a11y",
+)
 
 
 def load_step_modules(config: pytest.Config, project_root: Path, *, step_library: bool = True) -> list[str]:

@@ -1,12 +1,13 @@
-"""The report tooling that is not a Python package: the Allure 3 CLI and the Node.js it runs on.
+"""The tooling that is not a Python package: the Allure 3 CLI, the Node.js it runs on, and
+axe-core (the accessibility engine the a11y steps inject into pages).
 
-The CLI's version is pinned by the lock file shipped inside this package
+Their versions are pinned by the lock file shipped inside this package
 (``package.json`` + ``package-lock.json`` beside this module), the same file the image
 installs from. ``e2e install`` puts it in a per-user cache folder named after the lock's
 hash, so a runner upgrade that changes the pin installs beside the old one instead of
 mixing them, and any repository on the machine finds it.
 
-Where the CLI is looked for, first found wins: the ``tools_dir`` setting (``E2E_TOOLS_DIR``;
+Where they are looked for, first found wins: the ``tools_dir`` setting (``E2E_TOOLS_DIR``;
 the image sets it), the per-user cache for this lock, then ``node_modules`` in the project.
 """
 
@@ -24,6 +25,8 @@ from runner.settings import Settings
 HERE = Path(__file__).resolve().parent
 LOCK_FILES = ("package.json", "package-lock.json")
 ALLURE_VERSION_PIN = "allure"
+# axe-core's browser bundle, read from the installed tools and injected by runner.a11y.
+AXE_SCRIPT = Path("node_modules") / "axe-core" / "axe.min.js"
 
 
 class ToolsError(Exception):
@@ -43,7 +46,8 @@ def cache_dir() -> Path:
     return base / "e2e-runner" / f"allure-{lock_hash()}"
 
 
-def _candidates(settings: Settings) -> list[Path]:
+def tool_dirs(settings: Settings) -> list[Path]:
+    """Where installed tools are looked for, in order."""
     dirs = [cache_dir(), settings.project_root]
     if settings.tools_dir:
         dirs.insert(0, Path(settings.tools_dir))
@@ -51,10 +55,27 @@ def _candidates(settings: Settings) -> list[Path]:
 
 
 def find_allure(settings: Settings) -> Path | None:
-    for base in _candidates(settings):
+    for base in tool_dirs(settings):
         candidate = base / "node_modules" / "allure" / "cli.js"
         if candidate.is_file():
             return candidate
+    return None
+
+
+def find_axe(settings: Settings) -> Path | None:
+    """The pinned axe-core's ``axe.min.js``, or None when the tools are not installed."""
+    for base in tool_dirs(settings):
+        candidate = base / AXE_SCRIPT
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _installed(settings: Settings) -> Path | None:
+    """A tools folder holding every pinned tool (an older install without axe-core is not one)."""
+    for base in tool_dirs(settings):
+        if (base / "node_modules" / "allure" / "cli.js").is_file() and (base / AXE_SCRIPT).is_file():
+            return base
     return None
 
 
@@ -82,11 +103,12 @@ def node_binary(settings: Settings) -> str | None:
 
 
 def install_allure(settings: Settings, log: Callable[[str], None]) -> Path:
-    """Install the pinned Allure CLI into the user cache (idempotent); returns its ``cli.js``."""
-    found = find_allure(settings)
-    if found is not None:
-        log(f"Allure report CLI: already installed ({found.parents[2]})")
-        return found
+    """Install the pinned tools (Allure CLI, axe-core) into the user cache (idempotent);
+    returns the Allure CLI's ``cli.js``."""
+    base = _installed(settings)
+    if base is not None:
+        log(f"Allure report CLI and axe-core: already installed ({base})")
+        return base / "node_modules" / "allure" / "cli.js"
     npm = shutil.which("npm")
     if npm is None:
         raise ToolsError(
@@ -99,7 +121,7 @@ def install_allure(settings: Settings, log: Callable[[str], None]) -> Path:
     work.mkdir(parents=True)
     for name in LOCK_FILES:
         shutil.copyfile(HERE / name, work / name)
-    log(f"Allure report CLI: installing the pinned version into {target} ...")
+    log(f"Allure report CLI and axe-core: installing the pinned versions into {target} ...")
     proc = subprocess.run(
         [npm, "ci", "--omit=dev", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"],
         cwd=work,

@@ -108,6 +108,8 @@ class RunSummary:
     report: str | None = None  # run-relative path of the run's own HTML report
     merged_from: list[str] | None = None
     incomplete: list[str] | None = None  # files of the run that could not be written, and why
+    # The accessibility scans' totals (runner.a11y.scans.run_summary); absent when none ran.
+    accessibility: dict[str, Any] | None = None
 
     @property
     def passed(self) -> bool:
@@ -168,6 +170,7 @@ class RunSummary:
             report=data.get("report"),
             merged_from=data.get("merged_from"),
             incomplete=data.get("incomplete"),
+            accessibility=data.get("accessibility"),
         )
 
     @classmethod
@@ -183,7 +186,7 @@ class RunSummary:
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        for optional in ("merged_from", "incomplete"):
+        for optional in ("merged_from", "incomplete", "accessibility"):
             if data[optional] is None:
                 del data[optional]
         return data

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from runner.browser.chromium import ChromiumNotFound, find_chromium
-from runner.report.tools import find_allure, node_binary
+from runner.report.tools import find_allure, find_axe, node_binary
 from runner.settings import BASE_URL_PLACES, DEMO, Settings, SettingsError
 
 
@@ -78,6 +78,15 @@ def check_allure(settings: Settings) -> Check:
     if cli is None:
         return Check("Allure report CLI", False, "not installed", "run `e2e install`")
     return Check("Allure report CLI", True, str(cli.parents[2]))
+
+
+def check_axe(settings: Settings) -> Check:
+    script = find_axe(settings)
+    if script is None:
+        return Check(
+            "axe-core (accessibility steps)", False, "not installed", "run `e2e install`", required=False
+        )
+    return Check("axe-core (accessibility steps)", True, str(script.parent))
 
 
 def check_docker(settings: Settings) -> Check:
@@ -157,6 +166,7 @@ CHECKS: tuple[Callable[[Settings], Check], ...] = (
     check_chromium,
     check_node,
     check_allure,
+    check_axe,
     check_base_url,
     check_aws,
     check_bucket,

@@ -26,6 +26,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from runner.a11y.scans import run_summary as a11y_summary
 from runner.report.allure import make_run_report
 from runner.run.folder import (
     ALLURE_RESULTS,
@@ -178,6 +179,10 @@ def merge_runs(
         if cucumbers:
             write_json_atomic(run_dir / CUCUMBER_JSON, merge_cucumber(cucumbers))
         merged = merge_summaries(runs, run_dir.name, names)
+        # The shards' accessibility scans are in the merged evidence/: summed once, as one run's.
+        merged.accessibility = a11y_summary(run_dir)
+        if merged.accessibility and merged.accessibility.get("axe_core"):
+            merged.metadata["axe_core"] = merged.accessibility["axe_core"]
         merged.write(run_dir)
     except Exception:
         shutil.rmtree(run_dir, ignore_errors=True)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from runner.report.tools import AXE_SCRIPT
 from runner.settings import SettingsError, resolve
 from runner.setup import install
 
@@ -22,6 +23,9 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     cli = tmp_path / "tools" / "node_modules" / "allure" / "cli.js"
     cli.parent.mkdir(parents=True)
     cli.write_text("//")
+    axe = tmp_path / "tools" / AXE_SCRIPT
+    axe.parent.mkdir(parents=True)
+    axe.write_text("//")
     return resolve(
         tmp_path, environ={"E2E_CHROMIUM": str(chromium), "E2E_TOOLS_DIR": str(tmp_path / "tools")}
     )

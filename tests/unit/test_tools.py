@@ -16,6 +16,9 @@ def _cli(base: Path) -> Path:
     cli = base / "node_modules" / "allure" / "cli.js"
     cli.parent.mkdir(parents=True)
     cli.write_text("// the CLI")
+    axe = base / tools.AXE_SCRIPT  # every pinned tool is there, as `e2e install` leaves them
+    axe.parent.mkdir(parents=True, exist_ok=True)
+    axe.write_text("// axe")
     return cli
 
 
@@ -53,7 +56,7 @@ def test_install_is_a_no_op_when_the_cli_is_there(settings) -> None:
     cli = _cli(tools.cache_dir())
     said: list[str] = []
     assert tools.install_allure(settings, said.append) == cli
-    assert said == [f"Allure report CLI: already installed ({tools.cache_dir()})"]
+    assert said == [f"Allure report CLI and axe-core: already installed ({tools.cache_dir()})"]
 
 
 def test_install_without_npm_says_what_to_install(settings, monkeypatch: pytest.MonkeyPatch) -> None:
