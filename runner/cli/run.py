@@ -40,6 +40,16 @@ def _pytest_command(
     return [sys.executable, "-m", "pytest", "--e2e-run-dir", str(run_dir), *planned, *args]
 
 
+def _shard_arg(pytest_args: tuple[str, ...]) -> str | None:
+    """``--shard I/N`` among the pytest arguments: this run is a shard (it plans, makes no report)."""
+    for i, arg in enumerate(pytest_args):
+        if arg == "--shard" and i + 1 < len(pytest_args):
+            return pytest_args[i + 1]
+        if arg.startswith("--shard="):
+            return arg.split("=", 1)[1]
+    return None
+
+
 def _shard_plan(settings: Settings, run_dir: Path) -> Path:
     """The durations this shard balances by (the batch's, stashed once), written into its run folder."""
     branch = collect_metadata(settings.project_root, branch=settings.branch)["branch"]
@@ -125,7 +135,12 @@ def run_command(
     suite is features/. Exits with pytest's exit code.
     """
     try:
-        settings = resolve(None, {"report_bucket": report_bucket, "report_prefix": report_prefix})
+        given = {
+            "report_bucket": report_bucket,
+            "report_prefix": report_prefix,
+            "shard": _shard_arg(pytest_args),
+        }
+        settings = resolve(None, given)
     except SettingsError as exc:
         click.echo(f"e2e: {exc}", err=True)
         sys.exit(EXIT_USAGE)  # as pytest exits on a usage error: the run could not start
