@@ -4,6 +4,8 @@ merge, from per-scenario times and CPU measured here; the model checked against 
 
     .venv/bin/python -m benchmarks.codebuild_minutes [--scenarios 500] [--shards 2 4]
     .venv/bin/python -m benchmarks.codebuild_minutes --run-dir reports/<run>   # inputs from a run folder
+        (and the shard plan of its scenarios' durations: each shard's planned seconds, the
+        slowest shard's against whole feature files per shard)
 
 Inputs (measured unless given):
 
@@ -668,7 +670,38 @@ def main() -> None:  # noqa: PLR0915 - one linear script
         f"{a.worker_mib:.0f} per worker: "
         + ", ".join(f"{gib} GB -> {fit_workers(gib, a)}" for _, _, gib, _ in INSTANCES)
     )
+    if args.run_dir:
+        print_shard_plans(args.run_dir, args.shards)
     clean_up(work, args.keep)
+
+
+def print_shard_plans(run_dir: Path, shard_counts: list[int]) -> None:
+    """The batch's run phase with the shard plan ``e2e run`` makes from this run's durations
+    (scenarios longest first), beside whole feature files per shard: the slowest shard is the
+    batch's wall time, and every shard's minutes are billed."""
+    from runner.plugin.sharding import make_plan
+
+    seconds = {
+        s["id"]: float(s.get("duration_seconds") or 0)
+        for s in json.loads((run_dir / "run.json").read_text())["scenarios"]
+    }
+    files: dict[str, float] = {}
+    for sid, sec in seconds.items():
+        files[sid.split("::")[0]] = files.get(sid.split("::")[0], 0.0) + sec
+    print()
+    print(
+        f"Shard plans from {run_dir}/run.json ({len(seconds)} scenarios, {sum(seconds.values()):.1f} s of scenarios):"
+    )
+    rows = []
+    for k in shard_counts:
+        by_scenario = make_plan(seconds, seconds, k).seconds
+        by_file = make_plan(files, files, k).seconds
+        for label, loads in (("scenarios by duration", by_scenario), ("whole feature files", by_file)):
+            mean = sum(loads) / k
+            rows.append(
+                [str(k), label, f"{max(loads):.1f}", f"{mean:.1f}", f"{max(loads) / mean if mean else 1:.2f}"]
+            )
+    print(table(["shards", "split", "slowest shard s", "mean s", "max/mean"], rows))
 
 
 if __name__ == "__main__":

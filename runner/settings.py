@@ -191,7 +191,7 @@ class Settings:
         None, "E2E_BRANCH", parsers.optional_str, "the run's branch when neither CodeBuild nor git can say",
         shown_default="found")
     shard: tuple[int, int] | None = _setting(
-        None, "E2E_SHARD", parsers.shard, "run only shard `INDEX/TOTAL` (whole feature files)",
+        None, "E2E_SHARD", parsers.shard, "run only shard `INDEX/TOTAL` (scenarios balanced by earlier durations)",
         flag="--shard", metavar="INDEX/TOTAL")
     shards_url: str | None = _setting(
         None, "E2E_SHARDS_URL", parsers.optional_str,

@@ -1,42 +1,14 @@
-"""`--shard INDEX/TOTAL`: whole feature files per shard, deterministic and complete."""
+"""`--shard INDEX/TOTAL`: scenarios per shard, deterministic and complete (the planner: tests/unit/test_sharding.py)."""
 
 from __future__ import annotations
 
 import itertools
 import os
-import random
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
-from runner.plugin.sharding import assign_files
-
 REPO = Path(__file__).resolve().parents[1]
-
-
-@pytest.mark.parametrize("total", [1, 2, 3, 5, 8])
-def test_assignment_is_complete_disjoint_and_order_independent(total: int) -> None:
-    rng = random.Random(total)
-    weights = {f"features/f{i:02}.feature": rng.randint(1, 9) for i in range(13)}
-    assignment = assign_files(weights, total)
-    assert set(assignment) == set(weights)
-    assert set(assignment.values()) <= set(range(1, total + 1))
-    shuffled = dict(rng.sample(list(weights.items()), len(weights)))
-    assert assign_files(shuffled, total) == assignment
-
-
-def test_assignment_balances_scenarios() -> None:
-    weights = {"big.feature": 10, "a.feature": 3, "b.feature": 3, "c.feature": 3, "d.feature": 1}
-    assignment = assign_files(weights, 2)
-    loads = [sum(w for f, w in weights.items() if assignment[f] == s) for s in (1, 2)]
-    assert sorted(loads) == [10, 10]
-
-
-def test_more_shards_than_files_leaves_some_empty() -> None:
-    assignment = assign_files({"a.feature": 2, "b.feature": 1}, 4)
-    assert sorted(assignment.values()) == [1, 2]
 
 
 def _pytest_collect(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
@@ -62,8 +34,7 @@ def test_shards_of_the_example_suite_cover_it_exactly_once() -> None:
     shards = [_collect("features", "--shard", f"{i}/2") for i in (1, 2)]
     assert all(shards), "a shard of the example suite is empty"
     assert sorted(itertools.chain(*shards)) == sorted(everything)
-    files = [{item.split("::")[0] for item in shard} for shard in shards]
-    assert files[0].isdisjoint(files[1]), "a feature file was split between shards"
+    assert not set(shards[0]) & set(shards[1]), "a scenario is in both shards"
     # Deterministic: the same shard again, and the environment twin, give the same items.
     assert _collect("features", "--shard", "1/2") == shards[0]
     assert _collect("features", env={"E2E_SHARD": "1/2"}) == shards[0]
@@ -79,7 +50,9 @@ def test_a_plain_test_run_is_left_alone_by_the_sharding(tmp_path: Path) -> None:
     """``--shard`` is always a known flag, but only a run of the plugin resolves settings: a
     bad ``[tool.e2e]`` (here a shard that cannot be) does not break plain unit tests."""
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "plain"\n\n[tool.e2e]\nshard = "9/2"\n')
-    (tmp_path / "test_plain.py").write_text("def test_one():\n    assert True\n\n\ndef test_two():\n    assert True\n")
+    (tmp_path / "test_plain.py").write_text(
+        "def test_one():\n    assert True\n\n\ndef test_two():\n    assert True\n"
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith("E2E_")}
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--shard", "1/2", "test_plain.py"],

@@ -13,24 +13,50 @@ import click
 import pytest
 
 from runner.cli.common import load_settings, setting_option, user_errors
+from runner.metadata import collect as collect_metadata
 from runner.publish.publisher import publish_run
 from runner.publish.targets import open_target
 from runner.report.allure import ReportError, generate_report, make_run_report
+from runner.run.durations import PLAN_FILE, PLAN_FLAG
 from runner.run.finish import finish_run_folder
 from runner.run.folder import NotARunFolder, RunFolderError, make_run_folder
 from runner.run.summary import RunSummary
 from runner.settings import Settings, SettingsError, resolve
+from runner.shards.errors import MergeError
+from runner.shards.plan import batch_durations
 
 # pytest's exit code for a usage error; a run that cannot start exits with it too.
 EXIT_USAGE = 4
 
 
-def _pytest_command(settings: Settings, run_dir: Path, pytest_args: tuple[str, ...]) -> list[str]:
+def _pytest_command(
+    settings: Settings, run_dir: Path, pytest_args: tuple[str, ...], plan: Path | None = None
+) -> list[str]:
     args = list(pytest_args)
     if not any(not a.startswith("-") and Path(a.split("::")[0]).exists() for a in args):
         if (settings.project_root / "features").is_dir():
             args.insert(0, str(settings.project_root / "features"))
-    return [sys.executable, "-m", "pytest", "--e2e-run-dir", str(run_dir), *args]
+    planned = [PLAN_FLAG, str(plan)] if plan is not None else []
+    return [sys.executable, "-m", "pytest", "--e2e-run-dir", str(run_dir), *planned, *args]
+
+
+def _shard_arg(pytest_args: tuple[str, ...]) -> str | None:
+    """``--shard I/N`` among the pytest arguments: this run is a shard (it plans, makes no report)."""
+    for i, arg in enumerate(pytest_args):
+        if arg == "--shard" and i + 1 < len(pytest_args):
+            return pytest_args[i + 1]
+        if arg.startswith("--shard="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def _shard_plan(settings: Settings, run_dir: Path) -> Path:
+    """The durations this shard balances by (the batch's, stashed once), written into its run folder."""
+    branch = collect_metadata(settings.project_root, branch=settings.branch)["branch"]
+    durations = batch_durations(settings, branch, warn=lambda line: click.echo(line, err=True))
+    path = run_dir / PLAN_FILE
+    path.write_bytes(durations.to_bytes())
+    return path
 
 
 def run_pytest(cmd: list[str], cwd: Path) -> int:
@@ -111,7 +137,12 @@ def run_command(
     suite is features/. Exits with pytest's exit code.
     """
     try:
-        settings = resolve(None, {"report_bucket": report_bucket, "report_prefix": report_prefix})
+        given = {
+            "report_bucket": report_bucket,
+            "report_prefix": report_prefix,
+            "shard": _shard_arg(pytest_args),
+        }
+        settings = resolve(None, given)
     except SettingsError as exc:
         click.echo(f"e2e: {exc}", err=True)
         sys.exit(EXIT_USAGE)  # as pytest exits on a usage error: the run could not start
@@ -121,11 +152,18 @@ def run_command(
         click.echo(f"e2e: {exc}", err=True)
         sys.exit(EXIT_USAGE)
     run_dir = folder.path
+    plan = None
+    if settings.shard is not None:
+        try:
+            plan = _shard_plan(settings, run_dir)
+        except MergeError as exc:
+            click.echo(f"e2e: shard {settings.shard[0]}/{settings.shard[1]}: {exc}", err=True)
+            sys.exit(EXIT_USAGE)
     # The run's first line is the plugin's: which app is under test.
     # The plugin moves reports/latest when the run's summary is written.
     if update_baselines:  # a flag of the plugin's: pytest resolves it with the rest
         pytest_args = ("--update-baselines", update_baselines, *pytest_args)
-    exit_code = run_pytest(_pytest_command(settings, run_dir, pytest_args), settings.project_root)
+    exit_code = run_pytest(_pytest_command(settings, run_dir, pytest_args, plan), settings.project_root)
     click.echo(f"e2e: run folder {os.path.relpath(run_dir)}", err=True)
     tool_ok = True
     if report if report is not None else settings.shard is None:

@@ -6,7 +6,7 @@
 - ``runner.browser``: one shared Chromium, reconnected if it dies;
 - ``fixtures``: browser/context/page ladder; ``evidence``: screenshots, traces, console;
 - ``results``: Cucumber JSON and run.json, complete under xdist;
-- ``sharding``: ``--shard INDEX/TOTAL`` by feature file (registered only for a sharded run);
+- ``sharding``: ``--shard INDEX/TOTAL`` by scenario, balanced by durations (only in a sharded run);
 - ``interrupts``: SIGTERM and ``run_timeout`` stop a run as Ctrl-C does;
 - ``signin``: ``Given I am signed in as "ROLE"``, each role signed in once per run;
   ``tags``: tags with values (``@quarantine:REASON``) as marks, ``--strict-markers`` too;
@@ -49,7 +49,7 @@ from runner.plugin.options import add_options, overrides
 from runner.plugin.results import ResultWriter
 from runner.plugin.run_secrets import e2e_secret_sink  # noqa: F401 - a fixture
 from runner.plugin.scenario_hooks import ScenarioHooks
-from runner.plugin.sharding import Sharder
+from runner.plugin.sharding import Sharder, read_plan_file
 from runner.plugin.state import RUN_STATE, RunState
 from runner.plugin.steps_loader import load_step_modules
 from runner.plugin.variables import Variables, secret_names
@@ -133,9 +133,12 @@ def pytest_configure(config: pytest.Config) -> None:
     step_outcomes = outcomes.register()  # a step that raises is "failed" in the report too
     config.add_cleanup(lambda: outcomes.unregister(step_outcomes))
     if settings.shard is not None:
-        _register(config, Sharder(*settings.shard), "e2e-sharder")
+        durations = read_plan_file(config.getoption("e2e_shard_plan"))
+        _register(config, Sharder(*settings.shard, durations), "e2e-sharder")
     if workerinput is None:
         metadata = collect_metadata(settings.project_root, branch=settings.branch)
+        if settings.shard is not None:  # a shard's run.json is never a plan's source
+            metadata["shard"] = "{}/{}".format(*settings.shard)
         writer = ResultWriter(run_dir, run_dir.name, metadata)
         controller = RunController(state, writer)
         _register(config, controller, "e2e-run-controller")

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from runner.run.durations import PLAN_FLAG
 from runner.settings import SETTINGS, Setting
 
 # Not a setting: where this run writes (``e2e run`` and the controller hand it down).
@@ -48,6 +49,12 @@ def add_options(parser: pytest.Parser) -> None:
         dest="e2e_run_dir",
         metavar="DIR",
         help="write this run's results into DIR (made if missing) instead of a new folder",
+    )
+    group.addoption(
+        PLAN_FLAG,
+        dest="e2e_shard_plan",
+        metavar="FILE",
+        help="a sharded run's scenario durations (JSON, written by `e2e run`): the shards' balance",
     )
 
 

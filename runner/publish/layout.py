@@ -18,6 +18,7 @@ is a Target of its own::
 
     <batch>/<shard>/<attempt>/...          a shard's run folder (without its HTML report)
     <batch>/<shard>/<attempt>/shard.json   its manifest, written last
+    <batch>/plan.json                      the durations every shard of the batch balances by
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ SINGLE_FILE_PREFIX = f"{SINGLE_FILE_DIR}/"
 # The shard stash: its default place beside the site, and keys under it.
 SHARDS_DIR = "_shards"
 SHARD_MANIFEST = "shard.json"
+SHARD_PLAN = "plan.json"
 LOCAL_ATTEMPT = "local"
 
 # The longest ``latest/<slug>/`` a branch gets, in characters (ASCII, so bytes too): far
@@ -104,3 +106,8 @@ def stash_slot_key(batch: str, shard: str, attempt: str = LOCAL_ATTEMPT) -> str:
 def shard_root(batch: str, shard: str) -> str:
     """Every stash of one shard of a batch, one slot per attempt."""
     return f"{batch}/{shard}"
+
+
+def plan_key(batch: str) -> str:
+    """The batch's shard plan (its durations), written once by the first shard to plan."""
+    return f"{batch}/{SHARD_PLAN}"

@@ -117,6 +117,19 @@ class LocalTarget(Target):
                     report.failed[key] = exc
         return report
 
+    def put_new(self, key: str, data: bytes) -> bool:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.new")
+        tmp.write_bytes(data)
+        try:
+            os.link(tmp, path)  # a hard link fails when the name exists: the first writer wins
+        except FileExistsError:
+            return False
+        finally:
+            tmp.unlink()
+        return True
+
     def url(self, key: str) -> str:
         return self._path(key).as_uri()
 

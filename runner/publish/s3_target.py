@@ -339,6 +339,32 @@ class S3Target(Target):
                     report.failed[key] = exc
         return report
 
+    def put_new(self, key: str, data: bytes) -> bool:
+        from botocore.exceptions import ClientError
+
+        headers = headers_for(key)
+        try:
+            self._client.put_object(
+                Bucket=self.bucket,
+                Key=self._full(key),
+                Body=data,
+                IfNoneMatch="*",  # S3's conditional write: of two writers at once, one wins
+                ContentType=headers.content_type,
+                CacheControl=headers.cache_control,
+                ServerSideEncryption=SERVER_SIDE_ENCRYPTION,
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in {
+                "PreconditionFailed",
+                "412",
+                "ConditionalRequestConflict",
+            }:
+                return False
+            raise self.explain(exc, f"writing {key}") from exc
+        except Exception as exc:
+            raise self.explain(exc, f"writing {key}") from exc
+        return True
+
     def url(self, key: str) -> str:
         """The site URL (``E2E_REPORT_URL``) of ``key``, else its ``s3://`` location: never
         a plain https object URL, which a private bucket refuses."""

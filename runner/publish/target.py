@@ -145,6 +145,11 @@ class Target(ABC):
         """Write all uploads in parallel; failures are collected, not raised."""
 
     @abstractmethod
+    def put_new(self, key: str, data: bytes) -> bool:
+        """Write ``data`` at ``key`` only if nothing is there yet (atomically: of two writers at
+        once exactly one wins); False when the key already held an object."""
+
+    @abstractmethod
     def url(self, key: str) -> str: ...
 
     @abstractmethod

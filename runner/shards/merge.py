@@ -94,6 +94,7 @@ def merge_summaries(
     env = os.environ if environ is None else environ
     metadata = dict(runs[0].metadata)
     metadata["batch_shard"] = None
+    metadata.pop("shard", None)  # the merged run is the whole suite
     metadata["shards"] = [
         {
             "identifier": name,

@@ -57,7 +57,7 @@ def open_shards(location: str, source: str) -> Target:
     return target_at(location, source=source)
 
 
-def _local_batch(batch_key: str | None, env: Mapping[str, str]) -> str:
+def local_batch(batch_key: str | None, env: Mapping[str, str]) -> str:
     """Outside a CodeBuild batch: ``E2E_BATCH_KEY`` (``batch_key``), else the commit."""
     return safe_key(batch_key or env.get("CODEBUILD_RESOLVED_SOURCE_VERSION") or "local")
 
@@ -76,7 +76,7 @@ def stash_slot(settings: Settings, given: str | None, environ: Mapping[str, str]
         raise MergeError("no shard name: pass --as NAME (CODEBUILD_BATCH_BUILD_IDENTIFIER is not set)")
     if build is not None:
         return stash_slot_key(build.batch_key, safe_key(name), build.attempt)
-    return stash_slot_key(_local_batch(settings.batch_key, env), safe_key(name), LOCAL_ATTEMPT)
+    return stash_slot_key(local_batch(settings.batch_key, env), safe_key(name), LOCAL_ATTEMPT)
 
 
 def merge_slots(
@@ -98,7 +98,7 @@ def merge_slots(
         return {n: stash_slot_key(build.batch_key, safe_key(n), safe_key(current[n])) for n in wanted}
     if not names:
         raise MergeError("outside a CodeBuild batch, name the shards to merge: --shards 'ID ID...'")
-    batch = _local_batch(batch_key, env)
+    batch = local_batch(batch_key, env)
     return {name: _newest_slot(target, shard_root(batch, safe_key(name))) for name in names}
 
 
