@@ -1,5 +1,5 @@
-"""runner.publish.s3_target: keys, links and the settings named in messages (no request
-is sent: the client is made, never used)."""
+"""runner.publish.s3_target: keys, links and the settings named in messages, and the
+conditional write against the loopback S3 server."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import pytest
 
 from runner.publish.s3_target import S3Target, _endpoint_source
 from runner.publish.target import PublishError
+from tests.support.s3 import make_bucket, s3, s3_server  # noqa: F401 - fixtures
 
 
 def test_keys_and_links_under_the_prefix() -> None:
@@ -29,3 +30,11 @@ def test_a_bad_attempts_setting_is_named(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "many")
     with pytest.raises(PublishError, match="AWS_MAX_ATTEMPTS .*expected a whole number"):
         S3Target("bucket", "", environ={})
+
+
+def test_a_conditional_write_has_one_winner_on_the_s3_server(s3) -> None:
+    bucket = make_bucket(s3.endpoint, public=False)
+    target = S3Target(bucket, "e2e")
+    assert target.put_new("batch/plan.json", b'{"a": 1}') is True
+    assert target.put_new("batch/plan.json", b'{"a": 2}') is False
+    assert target.read("batch/plan.json") == b'{"a": 1}'
