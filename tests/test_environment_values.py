@@ -15,9 +15,9 @@ import threading
 from pathlib import Path
 
 import pytest
-from test_faults_secrets import _leaks
 
 from tests.support import E2EProject
+from tests.test_faults_secrets import _leaks
 
 pytestmark = pytest.mark.slow
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_environment_values import signin_app  # noqa: F401 - the static app, a fixture
 
 from runner.report.allure import generate_report
 from runner.settings import resolve
 from tests.support import E2EProject
+from tests.test_environment_values import signin_app  # noqa: F401 - the static app, a fixture
 
 pytestmark = pytest.mark.slow
 

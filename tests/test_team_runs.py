@@ -7,9 +7,9 @@ from __future__ import annotations
 import os
 
 import pytest
-from test_environment_values import signin_app  # noqa: F401 - the static app, a fixture
 
 from tests.support import E2EProject
+from tests.test_environment_values import signin_app  # noqa: F401 - the static app, a fixture
 
 pytestmark = pytest.mark.slow
 

@@ -21,8 +21,9 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from s3_server import client_env, make_bucket
-from s3_server import s3_server as s3_server  # noqa: F401 - fixture
+
+from tests.support.s3 import client_env, make_bucket
+from tests.support.s3 import s3_server as s3_server  # noqa: F401 - fixture
 
 APP = Path(__file__).resolve().parent / "apps" / "visual"
 IMAGE_DIFF = "application/vnd.allure.image.diff"

@@ -4,20 +4,22 @@ broken stays for errors outside steps."""
 from __future__ import annotations
 
 import allure_commons
-from allure_commons.model2 import Status, TestResult, TestStepResult
+from allure_commons.model2 import Status
+from allure_commons.model2 import TestResult as ResultModel
+from allure_commons.model2 import TestStepResult as StepModel
 
 from runner.plugin.outcomes import one_vocabulary, register, unregister
 
 
-def _result(*step_statuses: str, status: str = Status.BROKEN) -> TestResult:
-    result = TestResult(name="scenario", status=status)
-    result.steps = [TestStepResult(name=f"step {i}", status=s) for i, s in enumerate(step_statuses)]
+def _result(*step_statuses: str, status: str = Status.BROKEN) -> ResultModel:
+    result = ResultModel(name="scenario", status=status)
+    result.steps = [StepModel(name=f"step {i}", status=s) for i, s in enumerate(step_statuses)]
     return result
 
 
 def test_a_broken_step_is_a_failed_step_and_scenario() -> None:
     result = _result(Status.PASSED, Status.BROKEN)
-    nested = TestStepResult(name="inner", status=Status.BROKEN)
+    nested = StepModel(name="inner", status=Status.BROKEN)
     result.steps[0].steps = [nested]
     one_vocabulary(result)
     assert result.status == Status.FAILED

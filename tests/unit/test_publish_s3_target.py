@@ -7,7 +7,9 @@ import pytest
 
 from runner.publish.s3_target import S3Target, _endpoint_source
 from runner.publish.target import PublishError
-from tests.support.s3 import make_bucket, s3, s3_server  # noqa: F401 - fixtures
+from tests.support.s3 import S3Server, make_bucket
+from tests.support.s3 import s3 as s3  # noqa: F401 - fixture
+from tests.support.s3 import s3_server as s3_server  # noqa: F401 - fixture
 
 
 def test_keys_and_links_under_the_prefix() -> None:
@@ -32,7 +34,7 @@ def test_a_bad_attempts_setting_is_named(monkeypatch: pytest.MonkeyPatch) -> Non
         S3Target("bucket", "", environ={})
 
 
-def test_a_conditional_write_has_one_winner_on_the_s3_server(s3) -> None:
+def test_a_conditional_write_has_one_winner_on_the_s3_server(s3: S3Server) -> None:
     bucket = make_bucket(s3.endpoint, public=False)
     target = S3Target(bucket, "e2e")
     assert target.put_new("batch/plan.json", b'{"a": 1}') is True
