@@ -79,6 +79,8 @@ IMAGE_SUFFIXES = {
 }
 # Images smaller than this are embedded as they are: re-encoding would not make them smaller.
 SMALL_IMAGE_BYTES = 4096
+# A passing step's text attachment (an API exchange, a scan's report) keeps this much.
+PASSING_TEXT_BYTES = 2048
 # An image over its tier's byte bound is made again at lower qualities, down to this one.
 MIN_QUALITY = 35
 
@@ -202,6 +204,19 @@ def compact_copy(run_dir: Path, out: Path, *, report_url: str | None = None) -> 
             stats.left_out += 1
             stats.left_out_bytes += path.stat().st_size
             handled.add(source)
+        elif _is_text(refs[0].json.get("type")) and not any(ref.failing for ref in refs):
+            # A passing step's long record (an API exchange, a scan's report): its first part.
+            size = path.stat().st_size
+            if size > PASSING_TEXT_BYTES:
+                head = path.read_bytes()[:PASSING_TEXT_BYTES].decode("utf-8", "ignore")
+                note = (
+                    f"\n\n… the first {PASSING_TEXT_BYTES} of {size} bytes: the whole record is "
+                    f"{ALLURE_RESULTS}/{source} in the run folder (and the site's multi-file report)\n"
+                )
+                (out / source).write_text(head + note, encoding="utf-8")
+                stats.left_out += 1
+                stats.left_out_bytes += size - PASSING_TEXT_BYTES
+                handled.add(source)
     _demote_repeats(images)
     _encode_images(images, out, stats)
 
@@ -242,6 +257,11 @@ def _collect(node: Any, referenced: dict[str, list[_Ref]], document: str, failin
         for ref in attachments:
             if isinstance(ref, dict) and isinstance(ref.get("source"), str):
                 referenced.setdefault(ref["source"], []).append(_Ref(ref, document, failing))
+
+
+def _is_text(mime: Any) -> bool:
+    """Plain text, which stays readable when cut (HTML, JSON or XML would not)."""
+    return str(mime or "").lower() == "text/plain"
 
 
 def _kind(source: str, mime: Any) -> str:
