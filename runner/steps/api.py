@@ -54,6 +54,7 @@ from playwright.sync_api import APIResponse, BrowserContext
 from playwright.sync_api import Error as PlaywrightError
 from pytest_bdd import parsers, step
 
+from runner.steps.json_values import ApiFailure, as_text, json_at, json_matches, kind_of, short
 from runner.steps.memory import ScenarioMemory, remembers
 from runner.steps.web import phrase, url_for
 
@@ -77,105 +78,6 @@ SHOWN_BODY = 2048
 MASK = "***"
 _SENSITIVE_HEADERS = {"authorization", "proxy-authorization", "cookie", "set-cookie"}
 _SECRET_HEADER = re.compile(r"token|secret|password|api[-_]?key|csrf|xsrf|auth", re.IGNORECASE)
-
-
-class ApiFailure(AssertionError):
-    """A request that could not be made, or a check of its response that does not hold."""
-
-
-# -- JSON values -------------------------------------------------------------------------
-
-_PATH_TOKEN = re.compile(r'\.?([^.\[\]]+)|\[(-?\d+)\]|\["((?:[^"\\]|\\.)*)"\]')
-
-
-def _path_parts(path: str) -> list[str | int]:
-    text = path.strip()
-    if text.startswith("$"):
-        text = text[1:]
-    parts: list[str | int] = []
-    position = 0
-    while position < len(text):
-        match = _PATH_TOKEN.match(text, position)
-        if match is None or match.end() == position:
-            raise ApiFailure(f'JSON path "{path}": cannot read it at "{text[position:]}" (write names and [N], e.g. "results[0].title")')
-        name, index, quoted = match.groups()
-        if index is not None:
-            parts.append(int(index))
-        elif quoted is not None:
-            parts.append(json.loads(f'"{quoted}"'))
-        else:
-            parts.append(name)
-        position = match.end()
-    return parts
-
-
-def json_at(document: Any, path: str) -> Any:
-    """The value at ``path`` in ``document``; a path that leads nowhere says where it stopped."""
-    value = document
-    walked = "$"
-    for part in _path_parts(path):
-        if isinstance(part, int):
-            if not isinstance(value, list):
-                raise ApiFailure(f'JSON path "{path}": {walked} is {_kind(value)}, not an array')
-            if not -len(value) <= part < len(value):
-                raise ApiFailure(f'JSON path "{path}": {walked} has {len(value)} item(s), no [{part}]')
-            value = value[part]
-            walked += f"[{part}]"
-        else:
-            if not isinstance(value, dict):
-                raise ApiFailure(f'JSON path "{path}": {walked} is {_kind(value)}, not an object')
-            if part not in value:
-                keys = ", ".join(f'"{k}"' for k in list(value)[:20]) or "none"
-                raise ApiFailure(f'JSON path "{path}": {walked} has no "{part}" (its keys: {keys})')
-            value = value[part]
-            walked += f".{part}"
-    return value
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, dict):
-        return "an object"
-    if isinstance(value, list):
-        return "an array"
-    return f"the value {as_text(value)}"
-
-
-def as_text(value: Any) -> str:
-    """A JSON value as a Gherkin author writes it: a string bare, anything else as JSON."""
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False)
-
-
-def json_matches(expected: Any, actual: Any, where: str = "$") -> list[str]:
-    """What in ``actual`` differs from ``expected`` (empty when it matches)."""
-    if isinstance(expected, dict):
-        if not isinstance(actual, dict):
-            return [f"{where}: expected an object, got {_short(actual)}"]
-        problems: list[str] = []
-        for key, value in expected.items():
-            if key not in actual:
-                problems.append(f'{where}.{key}: missing')
-            else:
-                problems += json_matches(value, actual[key], f"{where}.{key}")
-        return problems
-    if isinstance(expected, list):
-        if not isinstance(actual, list):
-            return [f"{where}: expected an array, got {_short(actual)}"]
-        if len(expected) != len(actual):
-            return [f"{where}: expected {len(expected)} item(s), got {len(actual)}"]
-        problems = []
-        for index, (want, got) in enumerate(zip(expected, actual, strict=True)):
-            problems += json_matches(want, got, f"{where}[{index}]")
-        return problems
-    if as_text(expected) != as_text(actual):
-        return [f"{where}: expected {_short(expected)}, got {_short(actual)}"]
-    return []
-
-
-def _short(value: Any, limit: int = 200) -> str:
-    text = json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # -- the client --------------------------------------------------------------------------
@@ -223,7 +125,9 @@ class ApiClient:
     last: Exchange | None = None
     on_secret: Any = None  # called with each cookie value the context holds
 
-    def send(self, method: str, path: str, *, json_body: str | None = None, form: Mapping[str, str] | None = None) -> Exchange:
+    def send(
+        self, method: str, path: str, *, json_body: str | None = None, form: Mapping[str, str] | None = None
+    ) -> Exchange:
         method = method.upper()
         if method not in METHODS:
             raise ApiFailure(f"{method}: not an HTTP method this step sends (one of {', '.join(METHODS)})")
@@ -238,7 +142,12 @@ class ApiClient:
                     "open a page of the app that sets it first"
                 )
             headers[header] = cookies[cookie]
-        options: dict[str, Any] = {"method": method, "headers": headers, "timeout": self.timeout_ms, "fail_on_status_code": False}
+        options: dict[str, Any] = {
+            "method": method,
+            "headers": headers,
+            "timeout": self.timeout_ms,
+            "fail_on_status_code": False,
+        }
         request_body = ""
         if json_body is not None:
             try:
@@ -264,18 +173,24 @@ class ApiClient:
             body = response.body()
         finally:
             response.dispose()
-        exchange = Exchange(method, url, response.status, response.status_text, dict(response.headers), body, elapsed)
+        exchange = Exchange(
+            method, url, response.status, response.status_text, dict(response.headers), body, elapsed
+        )
         self.last = exchange
         self._attach(exchange, headers, request_body)
         return exchange
 
     def response(self) -> Exchange:
         if self.last is None:
-            raise ApiFailure("No request was sent in this scenario yet: send one first (I send a GET request to \"...\")")
+            raise ApiFailure(
+                'No request was sent in this scenario yet: send one first (I send a GET request to "...")'
+            )
         return self.last
 
     def _cookie_values(self) -> list[str]:
-        values = sorted({c["value"] for c in self.context.cookies() if len(c["value"]) >= 4}, key=len, reverse=True)
+        values = sorted(
+            {c["value"] for c in self.context.cookies() if len(c["value"]) >= 4}, key=len, reverse=True
+        )
         if self.on_secret is not None:
             for value in values:
                 self.on_secret(value)
@@ -308,7 +223,11 @@ class ApiClient:
             f"{masked_headers(exchange.headers)}\n\n{masked(body)}"
         )
         path = urlsplit(exchange.url).path or "/"
-        allure.attach(record, name=f"{exchange.method} {path} -> {exchange.status}", attachment_type=allure.attachment_type.TEXT)
+        allure.attach(
+            record,
+            name=f"{exchange.method} {path} -> {exchange.status}",
+            attachment_type=allure.attachment_type.TEXT,
+        )
 
 
 # -- checks (public: custom steps reuse them) --------------------------------------------
@@ -318,10 +237,20 @@ def _about(exchange: Exchange) -> str:
     return f"{exchange.method} {exchange.url} answered {exchange.status}"
 
 
-def send_request(api: ApiClient, method: str, path: str, docstring: str | None = None, datatable: list[list[str]] | None = None) -> Exchange:
+def send_request(
+    api: ApiClient,
+    method: str,
+    path: str,
+    docstring: str | None = None,
+    datatable: list[list[str]] | None = None,
+) -> Exchange:
     form = None
     if datatable is not None:
-        rows = datatable[1:] if datatable and [c.strip().lower() for c in datatable[0]] == ["field", "value"] else datatable
+        rows = (
+            datatable[1:]
+            if datatable and [c.strip().lower() for c in datatable[0]] == ["field", "value"]
+            else datatable
+        )
         bad = [row for row in rows if len(row) != 2]
         if bad:
             raise ApiFailure(f"The form table has a row of {len(bad[0])} cell(s): write | field | value |")
@@ -332,7 +261,9 @@ def send_request(api: ApiClient, method: str, path: str, docstring: str | None =
 def response_status_is(api: ApiClient, status: int) -> None:
     exchange = api.response()
     if exchange.status != status:
-        raise ApiFailure(f"Expected status {status}, got {exchange.status}: {exchange.method} {exchange.url}\n{exchange.shown_body()}")
+        raise ApiFailure(
+            f"Expected status {status}, got {exchange.status}: {exchange.method} {exchange.url}\n{exchange.shown_body()}"
+        )
 
 
 def response_json_is(api: ApiClient, path: str, value: str) -> None:
@@ -340,7 +271,7 @@ def response_json_is(api: ApiClient, path: str, value: str) -> None:
     found = json_at(exchange.json(), path)
     if as_text(found) != value:
         raise ApiFailure(
-            f'Expected the response JSON at "{path}" to be "{value}", found {_short(found)} ({_about(exchange)})\n{exchange.shown_body()}'
+            f'Expected the response JSON at "{path}" to be "{value}", found {short(found)} ({_about(exchange)})\n{exchange.shown_body()}'
         )
 
 
@@ -348,7 +279,9 @@ def response_json_has_items(api: ApiClient, path: str, count: int) -> None:
     exchange = api.response()
     found = json_at(exchange.json(), path)
     if not isinstance(found, list | dict):
-        raise ApiFailure(f'Expected the response JSON at "{path}" to have {count} item(s), but it is {_kind(found)} ({_about(exchange)})')
+        raise ApiFailure(
+            f'Expected the response JSON at "{path}" to have {count} item(s), but it is {kind_of(found)} ({_about(exchange)})'
+        )
     if len(found) != count:
         raise ApiFailure(
             f'Expected the response JSON at "{path}" to have {count} item(s), it has {len(found)} ({_about(exchange)})\n{exchange.shown_body()}'
@@ -366,7 +299,9 @@ def response_json_matches(api: ApiClient, expected_text: str) -> None:
         raise ApiFailure(
             f"The response JSON does not match: {problems[0]}"
             + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else "")
-            + f" ({_about(exchange)})\n" + "\n".join(problems[1:20]) + f"\n{exchange.shown_body()}"
+            + f" ({_about(exchange)})\n"
+            + "\n".join(problems[1:20])
+            + f"\n{exchange.shown_body()}"
         )
 
 
@@ -374,10 +309,39 @@ def response_json_matches(api: ApiClient, expected_text: str) -> None:
 
 
 @pytest.fixture
-def api(context: BrowserContext, base_url: str, e2e_settings: Any, e2e_secret_sink: Any) -> Iterator[ApiClient]:
+def api(
+    context: BrowserContext, base_url: str, e2e_settings: Any, e2e_secret_sink: Any
+) -> Iterator[ApiClient]:
     """The scenario's API client, on its browser context (cookies shared with the page);
     every cookie value it sees goes to the runner's secrets (``e2e_secret_sink``)."""
-    yield ApiClient(context=context, base_url=base_url, timeout_ms=float(e2e_settings.api_timeout), on_secret=e2e_secret_sink)
+    client = ApiClient(
+        context=context,
+        base_url=base_url,
+        timeout_ms=float(e2e_settings.api_timeout),
+        on_secret=e2e_secret_sink,
+    )
+    yield client
+    # Form tokens (Django's csrfmiddlewaretoken) are in the pages' snapshots of the trace too.
+    for value in _form_tokens(context):
+        e2e_secret_sink(value)
+
+
+_FORM_TOKENS = (
+    "input[type=hidden][name*=csrf i], input[type=hidden][name*=xsrf i], input[type=hidden][name*=token i]"
+)
+
+
+def _form_tokens(context: BrowserContext) -> list[str]:
+    values: list[str] = []
+    for page in context.pages:
+        try:
+            values += page.eval_on_selector_all(
+                _FORM_TOKENS,
+                "els => els.map(e => e.value)",
+            )
+        except PlaywrightError:
+            continue  # a closed or crashed page has no form left to read
+    return [v for v in values if isinstance(v, str) and len(v) >= 4]
 
 
 _METHOD = "|".join(METHODS)
@@ -389,9 +353,17 @@ def _send(api: ApiClient, method: str, path: str) -> None:
 
 
 @step(parsers.re(rf'I send an? (?P<method>{_METHOD}) request to "(?P<path>[^"]*)" with:'))
-def _send_with(api: ApiClient, method: str, path: str, docstring: str | None = None, datatable: list[list[str]] | None = None) -> None:
+def _send_with(
+    api: ApiClient,
+    method: str,
+    path: str,
+    docstring: str | None = None,
+    datatable: list[list[str]] | None = None,
+) -> None:
     if docstring is None and datatable is None:
-        raise ApiFailure(f'"I send a {method} request to "{path}" with:" needs a doc string (JSON) or a | field | value | table below it')
+        raise ApiFailure(
+            f'"I send a {method} request to "{path}" with:" needs a doc string (JSON) or a | field | value | table below it'
+        )
     send_request(api, method, path, docstring, datatable)
 
 

@@ -95,6 +95,7 @@ class Handler(BaseHTTPRequestHandler):
                 "<!doctype html><title>Sign in</title><h1>Sign in</h1><form method=post>"
                 "<label for=u>Username:</label><input id=u name=username>"
                 "<label for=p>Password:</label><input id=p name=password type=password>"
+                f"<input type=hidden name=csrfmiddlewaretoken value=mw{secrets.token_hex(15)}>"
                 "<button>Sign in</button></form>"
             )
             return self.send(200, form, "text/html; charset=utf-8", self.csrf_cookie())
