@@ -250,10 +250,10 @@ def test_accept_refuses_a_folder_that_is_not_a_run(e2e_project: E2EProject, tmp_
 
 
 def _axe_package() -> Path:
-    from runner.report.tools import find_axe
+    from runner.report.tools import ReportTools
     from runner.settings import resolve
 
-    found = find_axe(resolve(Path(__file__).resolve().parents[1]))
+    found = ReportTools.from_settings(resolve(Path(__file__).resolve().parents[1])).find_axe()
     assert found is not None, "axe-core is not installed: run `e2e install`"
     return found.parent / "package.json"
 

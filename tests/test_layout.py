@@ -4,6 +4,7 @@
   (no cycles, nothing upward).
 - ``click`` is imported only by ``runner/cli``.
 - ``E2E_*`` variables are read only by ``runner/settings.py``.
+- At most 25 functions take the whole ``Settings``; the rest are handed what they read.
 """
 
 from __future__ import annotations
@@ -152,7 +153,52 @@ def test_at_most_a_tenth_of_the_runner_modules_is_imported_by_no_test() -> None:
     )
 
 
-if __name__ == "__main__":  # python -m tests.test_layout: the count, for a report
+# --- narrow parts handed down ---------------------------------------------------------------------
+MAX_WHOLE_SETTINGS = 25
+
+
+def _names_settings(annotation: ast.expr | None) -> bool:
+    """An annotation naming ``Settings`` (``Settings``, ``"Settings"``, ``Settings | None`` ...)."""
+    if annotation is None:
+        return False
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+        try:
+            annotation = ast.parse(annotation.value, mode="eval").body
+        except SyntaxError:
+            return False
+    return any(
+        (isinstance(n, ast.Name) and n.id == "Settings") or (isinstance(n, ast.Attribute) and n.attr == "Settings")
+        for n in ast.walk(annotation)
+    )
+
+
+def whole_settings_takers() -> list[str]:
+    """``path:line function`` of every runner function with a parameter annotated ``Settings``."""
+    found: list[tuple[str, int, str]] = []
+    for path, _ in _modules():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                args = node.args
+                params = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
+                if any(p is not None and _names_settings(p.annotation) for p in params):
+                    found.append((str(path.relative_to(RUNNER.parent)), node.lineno, node.name))
+    return [f"{file}:{line} {name}" for file, line, name in sorted(found)]
+
+
+def test_few_functions_take_the_whole_settings() -> None:
+    """A part is handed what it reads (a value object built once at the boundary, as
+    ``ReportTools.from_settings``), not the whole ``Settings``."""
+    takers = whole_settings_takers()
+    assert len(takers) <= MAX_WHOLE_SETTINGS, (
+        f"{len(takers)} runner functions take the whole Settings (at most {MAX_WHOLE_SETTINGS}); hand the "
+        "new ones only the fields they read:\n" + "\n".join(takers)
+    )
+
+
+if __name__ == "__main__":  # python -m tests.test_layout: the counts, for a report
     names, total = untested_modules()
     print(f"{len(names)} of {total} runner modules of {MIN_LINES}+ lines imported by no test")
     print("\n".join(names))
+    takers = whole_settings_takers()
+    print(f"{len(takers)} runner functions take the whole Settings")
+    print("\n".join(takers))

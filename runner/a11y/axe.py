@@ -21,7 +21,7 @@ from typing import Any
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Frame, Locator, Page
 
-from runner.report.tools import find_axe
+from runner.report.tools import ReportTools
 from runner.settings import Settings
 
 
@@ -57,7 +57,7 @@ def _read(path: str, mtime: float) -> Axe:
 
 
 def load_axe(settings: Settings) -> Axe:
-    found = find_axe(settings)
+    found = ReportTools.from_settings(settings).find_axe()
     if found is None:
         raise AxeError(
             "axe-core (the accessibility engine this runner pins) is not installed. Run `e2e install`, "

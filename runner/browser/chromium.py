@@ -47,11 +47,16 @@ def _playwright_chromium() -> str | None:
 
 
 def find_chromium(settings: Settings) -> str:
-    if settings.chromium:
-        path = shutil.which(settings.chromium) or settings.chromium
+    return locate_chromium(settings.chromium, settings.source_of("chromium"))
+
+
+def locate_chromium(chromium: str | None, origin: str = "chromium") -> str:
+    """The ``chromium`` setting's binary (``origin``: where it was set), else the first found."""
+    if chromium:
+        path = shutil.which(chromium) or chromium
         if not (os.path.isfile(path) and os.access(path, os.X_OK)):
             raise SettingsError(
-                f"{settings.source_of('chromium')} = {settings.chromium!r}: no executable there. "
+                f"{origin} = {chromium!r}: no executable there. "
                 "Point it at a Chromium binary, or unset it to search automatically."
             )
         return path

@@ -30,12 +30,12 @@ EXIT_USAGE = 4
 
 
 def _pytest_command(
-    settings: Settings, run_dir: Path, pytest_args: tuple[str, ...], plan: Path | None = None
+    project_root: Path, run_dir: Path, pytest_args: tuple[str, ...], plan: Path | None = None
 ) -> list[str]:
     args = list(pytest_args)
     if not any(not a.startswith("-") and Path(a.split("::")[0]).exists() for a in args):
-        if (settings.project_root / "features").is_dir():
-            args.insert(0, str(settings.project_root / "features"))
+        if (project_root / "features").is_dir():
+            args.insert(0, str(project_root / "features"))
     planned = [PLAN_FLAG, str(plan)] if plan is not None else []
     return [sys.executable, "-m", "pytest", "--e2e-run-dir", str(run_dir), *planned, *args]
 
@@ -163,7 +163,9 @@ def run_command(
     # The plugin moves reports/latest when the run's summary is written.
     if update_baselines:  # a flag of the plugin's: pytest resolves it with the rest
         pytest_args = ("--update-baselines", update_baselines, *pytest_args)
-    exit_code = run_pytest(_pytest_command(settings, run_dir, pytest_args, plan), settings.project_root)
+    exit_code = run_pytest(
+        _pytest_command(settings.project_root, run_dir, pytest_args, plan), settings.project_root
+    )
     click.echo(f"e2e: run folder {os.path.relpath(run_dir)}", err=True)
     tool_ok = True
     if report if report is not None else settings.shard is None:

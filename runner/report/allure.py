@@ -30,7 +30,7 @@ from pathlib import Path
 
 from runner.report.compact import CompactStats, compact_results
 from runner.report.offline import third_party_urls
-from runner.report.tools import ToolsError, allure_cli, node_binary
+from runner.report.tools import ReportTools, ToolsError
 from runner.run.folder import ALLURE_RESULTS, REPORT_DIR, RUN_JSON
 from runner.run.summary import RunSummary
 from runner.settings import Settings
@@ -91,7 +91,7 @@ def generate_report(
         compact = single_file and settings.report_evidence == "compact"
     sources = compact_results(run_dirs, report_url=settings.report_url, stats=stats) if compact else nullcontext(results)
     with sources as inputs:
-        proc = _run_allure(settings, config, inputs)
+        proc = _run_allure(ReportTools.from_settings(settings), config, inputs)
     index = out / "index.html"
     if proc.returncode != 0 or not index.is_file():
         raise ReportError(
@@ -127,13 +127,13 @@ def _allure_config(name: str, out: Path, *, single_file: bool, history_path: Pat
     return config
 
 
-def _run_allure(settings: Settings, config: dict, results: list[Path]) -> subprocess.CompletedProcess:
+def _run_allure(tools: ReportTools, config: dict, results: list[Path]) -> subprocess.CompletedProcess:
     with tempfile.TemporaryDirectory(prefix="e2e-allure-") as tmp:
         cfg_path = Path(tmp) / "allurerc.json"
         cfg_path.write_text(json.dumps(config))
         cmd = [
-            _node(settings),
-            str(_cli(settings)),
+            _node(tools),
+            str(_cli(tools)),
             "generate",
             "--config",
             str(cfg_path),
@@ -145,15 +145,15 @@ def _run_allure(settings: Settings, config: dict, results: list[Path]) -> subpro
         return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
 
 
-def _cli(settings: Settings) -> Path:
+def _cli(tools: ReportTools) -> Path:
     try:
-        return allure_cli(settings)
+        return tools.allure_cli()
     except ToolsError as exc:
         raise ReportError(str(exc)) from None
 
 
-def _node(settings: Settings) -> str:
-    node = node_binary(settings)
+def _node(tools: ReportTools) -> str:
+    node = tools.node_binary()
     if node is None:
         raise ReportError("No Node.js found for the Allure CLI: install nodejs or set E2E_NODE.")
     return node

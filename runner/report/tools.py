@@ -18,6 +18,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from runner.settings import Settings
@@ -46,69 +47,85 @@ def cache_dir() -> Path:
     return base / "e2e-runner" / f"allure-{lock_hash()}"
 
 
-def tool_dirs(settings: Settings) -> list[Path]:
-    """Where installed tools are looked for, in order."""
-    dirs = [cache_dir(), settings.project_root]
-    if settings.tools_dir:
-        dirs.insert(0, Path(settings.tools_dir))
-    return dirs
+@dataclass(frozen=True)
+class ReportTools:
+    """Where the report tools are looked for: the three settings they read, taken once from
+    the whole settings by the caller at the boundary (``from_settings``) and handed down.
 
+    The tools themselves are looked up on each call, not when this is made: ``install``
+    changes what is found, and the user cache follows ``XDG_CACHE_HOME`` as it is then.
+    """
 
-def find_allure(settings: Settings) -> Path | None:
-    for base in tool_dirs(settings):
-        candidate = base / "node_modules" / "allure" / "cli.js"
-        if candidate.is_file():
-            return candidate
-    return None
+    project_root: Path
+    tools_dir: str | None = None
+    node: str | None = None
 
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ReportTools:
+        return cls(project_root=settings.project_root, tools_dir=settings.tools_dir, node=settings.node)
 
-def find_axe(settings: Settings) -> Path | None:
-    """The pinned axe-core's ``axe.min.js``, or None when the tools are not installed."""
-    for base in tool_dirs(settings):
-        candidate = base / AXE_SCRIPT
-        if candidate.is_file():
-            return candidate
-    return None
+    def dirs(self) -> list[Path]:
+        """Where installed tools are looked for, in order."""
+        dirs = [cache_dir(), self.project_root]
+        if self.tools_dir:
+            dirs.insert(0, Path(self.tools_dir))
+        return dirs
 
+    def find_allure(self) -> Path | None:
+        for base in self.dirs():
+            candidate = base / "node_modules" / "allure" / "cli.js"
+            if candidate.is_file():
+                return candidate
+        return None
 
-def _installed(settings: Settings) -> Path | None:
-    """A tools folder holding every pinned tool (an older install without axe-core is not one)."""
-    for base in tool_dirs(settings):
-        if (base / "node_modules" / "allure" / "cli.js").is_file() and (base / AXE_SCRIPT).is_file():
-            return base
-    return None
+    def find_axe(self) -> Path | None:
+        """The pinned axe-core's ``axe.min.js``, or None when the tools are not installed."""
+        for base in self.dirs():
+            candidate = base / AXE_SCRIPT
+            if candidate.is_file():
+                return candidate
+        return None
 
+    def installed(self) -> Path | None:
+        """A tools folder holding every pinned tool (an older install without axe-core is not one)."""
+        for base in self.dirs():
+            if (base / "node_modules" / "allure" / "cli.js").is_file() and (base / AXE_SCRIPT).is_file():
+                return base
+        return None
 
-def allure_cli(settings: Settings) -> Path:
-    found = find_allure(settings)
-    if found is None:
-        raise ToolsError(
-            "The Allure report CLI is not installed. Run `e2e install` (it installs the version this "
-            "runner pins into your user cache), or set E2E_TOOLS_DIR to a folder holding node_modules/allure."
-        )
-    return found
-
-
-def node_binary(settings: Settings) -> str | None:
-    """The Node.js that runs the CLI: the ``node`` setting, ``node`` on PATH, else Playwright's own."""
-    if settings.node:
-        return settings.node
-    found = shutil.which("node")
-    if found:
+    def allure_cli(self) -> Path:
+        found = self.find_allure()
+        if found is None:
+            raise ToolsError(
+                "The Allure report CLI is not installed. Run `e2e install` (it installs the version this "
+                "runner pins into your user cache), or set E2E_TOOLS_DIR to a folder holding node_modules/allure."
+            )
         return found
-    import playwright
 
-    bundled = Path(playwright.__file__).parent / "driver" / "node"
-    return str(bundled) if bundled.is_file() else None
+    def node_binary(self) -> str | None:
+        """The Node.js that runs the CLI: the ``node`` setting, ``node`` on PATH, else Playwright's own."""
+        if self.node:
+            return self.node
+        found = shutil.which("node")
+        if found:
+            return found
+        import playwright
+
+        bundled = Path(playwright.__file__).parent / "driver" / "node"
+        return str(bundled) if bundled.is_file() else None
+
+    def install(self, log: Callable[[str], None]) -> Path:
+        """Install the pinned tools (Allure CLI, axe-core) into the user cache (idempotent);
+        returns the Allure CLI's ``cli.js``."""
+        base = self.installed()
+        if base is not None:
+            log(f"Allure report CLI and axe-core: already installed ({base})")
+            return base / "node_modules" / "allure" / "cli.js"
+        return _npm_install(log)
 
 
-def install_allure(settings: Settings, log: Callable[[str], None]) -> Path:
-    """Install the pinned tools (Allure CLI, axe-core) into the user cache (idempotent);
-    returns the Allure CLI's ``cli.js``."""
-    base = _installed(settings)
-    if base is not None:
-        log(f"Allure report CLI and axe-core: already installed ({base})")
-        return base / "node_modules" / "allure" / "cli.js"
+def _npm_install(log: Callable[[str], None]) -> Path:
+    """``npm ci`` of the lock file into the user cache, whole or not at all."""
     npm = shutil.which("npm")
     if npm is None:
         raise ToolsError(

@@ -7,16 +7,21 @@ one broken part never hides the state of the others.
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import shutil
 import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from runner.browser.chromium import ChromiumNotFound, find_chromium
-from runner.report.tools import find_allure, find_axe, node_binary
+from runner.browser.chromium import ChromiumNotFound, locate_chromium
+from runner.report.tools import ReportTools
 from runner.settings import BASE_URL_PLACES, DEMO, Settings, SettingsError
+
+if TYPE_CHECKING:
+    from runner.publish.target import Target
 
 
 @dataclass(frozen=True)
@@ -36,12 +41,12 @@ def _version(cmd: list[str]) -> str:
     return (out.stdout or out.stderr).strip().splitlines()[0] if (out.stdout or out.stderr).strip() else "?"
 
 
-def check_python(settings: Settings) -> Check:
+def check_python() -> Check:
     ok = sys.version_info >= (3, 11)
     return Check("Python", ok, sys.version.split()[0], "" if ok else "use Python 3.11 or newer")
 
 
-def check_playwright(settings: Settings) -> Check:
+def check_playwright() -> Check:
     try:
         version = importlib.metadata.version("playwright")
     except importlib.metadata.PackageNotFoundError:
@@ -58,30 +63,31 @@ def check_playwright(settings: Settings) -> Check:
     )
 
 
-def check_chromium(settings: Settings) -> Check:
+def check_chromium(chromium: str | None, origin: str) -> Check:
+    """``chromium``: the setting (None: search), ``origin``: where it was set."""
     try:
-        path = find_chromium(settings)
+        path = locate_chromium(chromium, origin)
     except (ChromiumNotFound, SettingsError) as exc:
         return Check("Chromium", False, "not found", str(exc).splitlines()[0] + " Run `e2e install`.")
     return Check("Chromium", True, f"{path}: {_version([path, '--version'])}")
 
 
-def check_node(settings: Settings) -> Check:
-    node = node_binary(settings)
+def check_node(tools: ReportTools) -> Check:
+    node = tools.node_binary()
     if node is None:
         return Check("Node.js", False, "not found", "install nodejs, or set E2E_NODE")
     return Check("Node.js", True, f"{node}: {_version([node, '--version'])}")
 
 
-def check_allure(settings: Settings) -> Check:
-    cli = find_allure(settings)
+def check_allure(tools: ReportTools) -> Check:
+    cli = tools.find_allure()
     if cli is None:
         return Check("Allure report CLI", False, "not installed", "run `e2e install`")
     return Check("Allure report CLI", True, str(cli.parents[2]))
 
 
-def check_axe(settings: Settings) -> Check:
-    script = find_axe(settings)
+def check_axe(tools: ReportTools) -> Check:
+    script = tools.find_axe()
     if script is None:
         return Check(
             "axe-core (accessibility steps)", False, "not installed", "run `e2e install`", required=False
@@ -89,7 +95,7 @@ def check_axe(settings: Settings) -> Check:
     return Check("axe-core (accessibility steps)", True, str(script.parent))
 
 
-def check_docker(settings: Settings) -> Check:
+def check_docker() -> Check:
     needed = "needed by e2e codebuild-local and to build the image"
     if shutil.which("docker") is None:
         return Check(
@@ -111,8 +117,8 @@ def check_docker(settings: Settings) -> Check:
     return Check("Docker", True, f"engine {version}", required=False)
 
 
-def check_aws(settings: Settings) -> Check:
-    required = bool(settings.report_bucket)
+def check_aws(report_bucket: str | None) -> Check:
+    required = bool(report_bucket)
     try:
         import boto3
 
@@ -125,8 +131,9 @@ def check_aws(settings: Settings) -> Check:
     return Check("AWS credentials", True, f"found ({credentials.method})", required=required)
 
 
-def check_bucket(settings: Settings) -> Check:
-    if not settings.report_bucket:
+def check_bucket(report_bucket: str | None, open_target: Callable[[], Target]) -> Check:
+    """``open_target``: the publish target of the settings, opened only when a bucket is set."""
+    if not report_bucket:
         return Check(
             "Report bucket",
             True,
@@ -134,9 +141,8 @@ def check_bucket(settings: Settings) -> Check:
             required=False,
         )
     from runner.publish.target import PublishError
-    from runner.publish.targets import open_target
 
-    target = open_target(settings)
+    target = open_target()
     try:
         target.preflight()
     except PublishError as exc:
@@ -144,35 +150,40 @@ def check_bucket(settings: Settings) -> Check:
     return Check("Report bucket", True, f"{target.description} reachable")
 
 
-def check_base_url(settings: Settings) -> Check:
-    if not settings.base_url:
+def check_base_url(base_url: str | None, origin: str) -> Check:
+    """``origin``: where ``base_url`` was set (the place a fix goes)."""
+    if not base_url:
         return Check("App under test", False, "not set", f"set it with {BASE_URL_PLACES}")
-    if settings.base_url == DEMO:
-        return Check("App under test", True, f"the bundled demo app (from {settings.source_of('base_url')})")
+    if base_url == DEMO:
+        return Check("App under test", True, f"the bundled demo app (from {origin})")
     from runner.plugin.app_under_test import AppUnreachable, check_reachable
 
     try:
-        check_reachable(settings.base_url, settings.source_of("base_url"), timeout=5)
+        check_reachable(base_url, origin, timeout=5)
     except AppUnreachable as exc:
-        return Check("App under test", False, settings.base_url, str(exc).splitlines()[0])
-    return Check(
-        "App under test", True, f"{settings.base_url} answers (from {settings.source_of('base_url')})"
-    )
-
-
-CHECKS: tuple[Callable[[Settings], Check], ...] = (
-    check_python,
-    check_playwright,
-    check_chromium,
-    check_node,
-    check_allure,
-    check_axe,
-    check_base_url,
-    check_aws,
-    check_bucket,
-    check_docker,
-)
+        return Check("App under test", False, base_url, str(exc).splitlines()[0])
+    return Check("App under test", True, f"{base_url} answers (from {origin})")
 
 
 def diagnose(settings: Settings) -> list[Check]:
-    return [check(settings) for check in CHECKS]
+    """Every check, in the order shown, each handed only the settings it reads."""
+    tools = ReportTools.from_settings(settings)
+
+    def publish_target() -> Target:
+        from runner.publish.targets import open_target  # boto3: loaded only when a bucket is set
+
+        return open_target(settings)
+
+    checks: tuple[Callable[[], Check], ...] = (
+        check_python,
+        check_playwright,
+        functools.partial(check_chromium, settings.chromium, settings.source_of("chromium")),
+        functools.partial(check_node, tools),
+        functools.partial(check_allure, tools),
+        functools.partial(check_axe, tools),
+        functools.partial(check_base_url, settings.base_url, settings.source_of("base_url")),
+        functools.partial(check_aws, settings.report_bucket),
+        functools.partial(check_bucket, settings.report_bucket, publish_target),
+        check_docker,
+    )
+    return [check() for check in checks]

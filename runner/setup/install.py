@@ -13,8 +13,8 @@ import shutil
 import subprocess
 from collections.abc import Callable
 
-from runner.browser.chromium import ChromiumNotFound, find_chromium
-from runner.report.tools import ToolsError, install_allure
+from runner.browser.chromium import ChromiumNotFound, locate_chromium
+from runner.report.tools import ReportTools, ToolsError
 from runner.settings import Settings
 
 Log = Callable[[str], None]
@@ -44,10 +44,12 @@ def apt_install(packages: tuple[str, ...], log: Log) -> None:
             raise InstallError(f"`{' '.join(cmd)}` failed:\n{(proc.stderr or proc.stdout).strip()[-1500:]}")
 
 
-def install_chromium(settings: Settings, log: Log) -> str:
-    """Chromium's path, installing Debian's package first when it is missing and we may."""
+def install_chromium(chromium: str | None, origin: str, log: Log) -> str:
+    """Chromium's path, installing Debian's package first when it is missing and we may.
+
+    ``chromium``: the setting (None: search), ``origin``: where it was set."""
     try:
-        path = find_chromium(settings)
+        path = locate_chromium(chromium, origin)
     except ChromiumNotFound:
         if not _can_apt():
             raise InstallError(
@@ -57,7 +59,7 @@ def install_chromium(settings: Settings, log: Log) -> str:
                 "then `e2e install` again."
             ) from None
         apt_install(DEBIAN_BROWSER_PACKAGES, log)
-        path = find_chromium(settings)
+        path = locate_chromium(chromium, origin)
     log(f"Chromium: {path}")
     return path
 
@@ -66,7 +68,7 @@ def install_all(settings: Settings, log: Log) -> list[str]:
     """Install every part; returns the problems left (empty: everything is there)."""
     problems = []
     try:
-        install_chromium(settings, log)
+        install_chromium(settings.chromium, settings.source_of("chromium"), log)
     except InstallError as exc:
         problems.append(str(exc))
     if shutil.which("npm") is None and _can_apt():
@@ -75,7 +77,7 @@ def install_all(settings: Settings, log: Log) -> list[str]:
         except InstallError as exc:
             problems.append(str(exc))
     try:
-        cli = install_allure(settings, log)
+        cli = ReportTools.from_settings(settings).install(log)
         log(f"Allure report CLI: {cli.parents[2]}")
     except ToolsError as exc:
         problems.append(str(exc))

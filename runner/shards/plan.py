@@ -69,22 +69,26 @@ def latest_durations(reports_dir: Path) -> Durations | None:
 
 
 def newest_durations(
-    settings: Settings, branch: str | None, warn: Callable[[str], None] = lambda _: None
+    published: Callable[[], Target],
+    reports_dir: Path,
+    branch: str | None,
+    warn: Callable[[str], None] = lambda _: None,
 ) -> Durations:
-    """The durations to plan by now: published, else ``reports/latest``, else none."""
+    """The durations to plan by now: published (the target ``published()`` opens), else
+    ``reports/latest``, else none."""
     try:
-        found = published_durations(open_target(settings), branch)
+        found = published_durations(published(), branch)
     except PublishError as exc:
         warn(f"e2e: shard plan: the published runs could not be read ({exc}); trying reports/latest")
         found = None
-    return found or latest_durations(settings.reports_dir) or Durations(source=None)
+    return found or latest_durations(reports_dir) or Durations(source=None)
 
 
-def batch_of(settings: Settings, environ: Mapping[str, str] | None = None) -> str:
+def batch_of(batch_key: str | None, environ: Mapping[str, str] | None = None) -> str:
     """The batch key the stash uses: CodeBuild's batch id, else ``E2E_BATCH_KEY``, else the commit."""
     env = os.environ if environ is None else environ
     build = this_build(env)
-    return build.batch_key if build is not None else local_batch(settings.batch_key, env)
+    return build.batch_key if build is not None else local_batch(batch_key, env)
 
 
 def batch_durations(
@@ -95,13 +99,13 @@ def batch_durations(
 ) -> Durations:
     """The batch's durations: the stashed ones, or, for the first shard to ask, the newest
     ones, stashed first (a conditional write, so every shard ends up with the same)."""
-    batch = batch_of(settings, environ)
+    batch = batch_of(settings.batch_key, environ)
     key = plan_key(batch)
     stash = open_shards(*shards_location(settings))
     try:
         data = stash.read(key)
         if data is None:
-            chosen = newest_durations(settings, branch, warn)
+            chosen = newest_durations(lambda: open_target(settings), settings.reports_dir, branch, warn)
             stamp = datetime.now(UTC).isoformat(timespec="milliseconds")
             if stash.put_new(key, chosen.to_bytes(batch=batch, planned_at=stamp)):
                 return chosen

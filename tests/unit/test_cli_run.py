@@ -14,7 +14,7 @@ def test_the_suite_is_features_unless_a_path_is_given(project: Path) -> None:
     settings = resolve(project, environ={})
     run_dir = project / "reports" / "r"
     (project / "features").mkdir()
-    command = _pytest_command(settings, run_dir, ("-n", "2"))
+    command = _pytest_command(settings.project_root, run_dir, ("-n", "2"))
     assert command[1:] == [
         "-m",
         "pytest",
@@ -25,7 +25,7 @@ def test_the_suite_is_features_unless_a_path_is_given(project: Path) -> None:
         "2",
     ]
     (project / "features" / "one.feature").write_text("Feature: x\n")
-    given = _pytest_command(settings, run_dir, ("features/one.feature::test_x", "-q"))
+    given = _pytest_command(settings.project_root, run_dir, ("features/one.feature::test_x", "-q"))
     assert given[-2:] == ["features/one.feature::test_x", "-q"] and str(project / "features") not in given
 
 

@@ -41,7 +41,7 @@ def test_nothing_is_left_to_do_when_everything_is_there(settings, tmp_path: Path
 def test_a_chromium_setting_that_names_no_executable_is_an_error_naming_it(settings, tmp_path: Path) -> None:
     wrong = dataclasses.replace(settings, chromium=str(tmp_path / "nothing"))
     with pytest.raises(SettingsError, match="chromium"):
-        install.install_chromium(wrong, print)
+        install.install_chromium(wrong.chromium, wrong.source_of("chromium"), print)
 
 
 def test_apt_is_used_only_as_root_with_apt_get(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -13,6 +13,7 @@ from runner.publish.index import entry_from_run
 from runner.publish.layout import RUNS_DIR, entry_key, plan_key
 from runner.publish.local_target import LocalTarget
 from runner.publish.target import Upload
+from runner.publish.targets import open_target
 from runner.run.durations import Durations, whole_suite
 from runner.run.summary import RunSummary, ScenarioResult
 from runner.settings import resolve
@@ -59,15 +60,15 @@ def test_the_newest_whole_suite_run_of_the_branch_is_chosen(project: Path) -> No
     _publish(site, _run(3, 4.0, shard="1/2"))
     _publish(site, _run(4, 5.0, batch_shard="shard2"))
     _publish(site, _run(5, 6.0, branch="other"))
-    chosen = newest_durations(settings, "main")
+    chosen = newest_durations(lambda: open_target(settings), settings.reports_dir, "main")
     assert set(chosen.seconds.values()) == {2.0}
     assert "20250501-120001-abcdef" in (chosen.source or "")
     merged = _run(6, 7.0, shard="1/2")
     merged.merged_from = ["a", "b"]
     assert whole_suite(merged)
     _publish(site, merged)
-    assert set(newest_durations(settings, "main").seconds.values()) == {7.0}
-    assert newest_durations(settings, "nobody's").seconds == {}
+    assert set(newest_durations(lambda: open_target(settings), settings.reports_dir, "main").seconds.values()) == {7.0}
+    assert newest_durations(lambda: open_target(settings), settings.reports_dir, "nobody's").seconds == {}
 
 
 def test_reports_latest_when_nothing_is_published(project: Path) -> None:
@@ -77,7 +78,7 @@ def test_reports_latest_when_nothing_is_published(project: Path) -> None:
     _run(1, 1.5, shard="2/2").write(latest)
     assert latest_durations(settings.reports_dir) is None  # a shard is not the whole suite
     _run(1, 1.5).write(latest)
-    assert set(newest_durations(settings, "main").seconds.values()) == {1.5}
+    assert set(newest_durations(lambda: open_target(settings), settings.reports_dir, "main").seconds.values()) == {1.5}
 
 
 def test_every_shard_of_a_batch_plans_by_the_same_durations_though_a_publish_lands(project: Path) -> None:
