@@ -18,7 +18,7 @@ import pytest
 
 from runner.browser.chromium import ChromiumNotFound, playwright_ffmpeg
 from runner.browser.server import BrowserServerError, SharedBrowser
-from runner.plugin import app_under_test, signin
+from runner.plugin import app_under_test, signin, watchdog
 from runner.plugin.redaction import redactor_for
 from runner.plugin.results import ResultWriter
 from runner.plugin.state import RunState
@@ -161,5 +161,7 @@ class RunController:
         terminalreporter.write_line(
             f"run folder: {rel}  (allure-results/, junit.xml, cucumber.json, evidence/)"
         )
+        for line in watchdog.ended_lines(terminalreporter.stats):
+            terminalreporter.write_line(line)
         if not config.getoption("e2e_run_dir"):  # under `e2e run`, which names the report itself
             terminalreporter.write_line(f"HTML report: e2e report {rel}   (e2e run does this for you)")
