@@ -9,9 +9,13 @@ the evidence screenshot's 10 s + 10 s; the planted hang is ``page.evaluate`` on 
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
+import sys
 import time
 
+from runner import processes
 from runner.plugin.watchdog import BUSY
 from tests.support import E2E, E2EProject
 
@@ -82,3 +86,32 @@ def test_a_scenario_past_its_limit_is_ended_and_named_in_the_summary(e2e_project
     assert scenarios["The next scenario runs"]["status"] == "passed", run.output
     assert "ended by the watchdog: features/slow_scenario.feature::" in run.output
     assert "scenario_timeout = 4 s" in run.output
+
+
+def test_with_a_private_browser_the_busy_renderer_is_ended(e2e_project: E2EProject) -> None:
+    """No server to reach with a CDP connection of its own: the renderer using a whole core is ended."""
+    e2e_project.add_steps("busy_steps.py")
+    e2e_project.add_feature("busy_page.feature")
+    began = time.monotonic()
+    run = e2e_project.pytest(timeout=180, E2E_BROWSER_SERVER="private", **SHORT)
+    assert time.monotonic() - began < 90, run.output
+    scenarios = _scenarios(run)
+    busy = scenarios["The page stops responding"]
+    assert busy["status"] == "failed" and busy["error"].startswith(BUSY), run.output
+    assert scenarios["The next scenario runs"]["status"] == "passed", run.output
+
+
+def test_only_busy_renderers_are_found() -> None:
+    """``busy_renderers`` picks this user's ``--type=renderer`` descendants using a core, not idle ones."""
+    spin = subprocess.Popen([sys.executable, "-c", "while True: pass", "--type=renderer"])
+    idle = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "--type=renderer"])
+    other = subprocess.Popen([sys.executable, "-c", "while True: pass", "--type=gpu-process"])
+    try:
+        busy = [proc.pid for proc in processes.busy_renderers(os.getpid())]
+        assert busy == [spin.pid]
+        assert processes.kill(processes.busy_renderers(os.getpid())[0])
+        assert spin.wait(timeout=10) == -signal.SIGKILL
+    finally:
+        for proc in (spin, idle, other):
+            proc.kill()
+            proc.wait()

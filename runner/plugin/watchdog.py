@@ -48,6 +48,7 @@ GRACE_S = 10.0
 EVIDENCE_TIMEOUT_MS = 10_000  # evidence.py's screenshot timeout
 CLOSE_WAIT_S = 15.0  # the watchdog's own connection and close, at most
 UNBLOCK_WAIT_S = 10.0  # after the close, how long the main thread has to move on
+RENDERER_ATTEMPTS = 3  # looks for busy renderers (each a 1 s CPU sample), UNBLOCK_WAIT_S apart
 ENDED_PROPERTY = "e2e_ended"
 SCENARIO_LIMIT = "the scenario ran longer than scenario_timeout"
 ENDED_PREFIXES = (BUSY, SCENARIO_LIMIT)
@@ -211,11 +212,14 @@ class Watchdog:
             if self._moved_on(progress, UNBLOCK_WAIT_S):
                 return
         root = self._browser_root()
-        if root is None or self._moved_on(progress, 0):
-            return
-        for proc in processes.busy_renderers(root):
-            log.warning("e2e watchdog: ending the busy renderer process %d", proc.pid)
-            processes.kill(proc)
+        for _attempt in range(RENDERER_ATTEMPTS):
+            if root is None or self._moved_on(progress, 0):
+                return
+            for proc in processes.busy_renderers(root):
+                log.warning("e2e watchdog: ending the busy renderer process %d", proc.pid)
+                processes.kill(proc)
+            if self._moved_on(progress, UNBLOCK_WAIT_S):
+                return
 
 
 def close_targets(endpoint: str, targets: list[str]) -> None:
