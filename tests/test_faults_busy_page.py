@@ -29,7 +29,12 @@ SHORT = {
 
 def _browser(project: E2EProject, command: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [E2E, "browser", command], cwd=project.root, env=project.env(), capture_output=True, text=True, timeout=120
+        [E2E, "browser", command],
+        cwd=project.root,
+        env=project.env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 
-from runner import processes
+from runner.browser import renderers
 from runner.settings import Settings
 
 if TYPE_CHECKING:
@@ -215,9 +215,7 @@ class Watchdog:
         for _attempt in range(RENDERER_ATTEMPTS):
             if root is None or self._moved_on(progress, 0):
                 return
-            for proc in processes.busy_renderers(root):
-                log.warning("e2e watchdog: ending the busy renderer process %d", proc.pid)
-                processes.kill(proc)
+            renderers.end_busy_renderers(root)
             if self._moved_on(progress, UNBLOCK_WAIT_S):
                 return
 

@@ -56,7 +56,9 @@ def test_a_phase_past_its_budget_is_due_as_busy_and_a_scenario_past_its_limit_fi
     deadline, reason = dog._due(time.monotonic())
     assert reason is None and deadline == dog._phase_deadline
     _, reason = dog._due(dog._phase_deadline + 0.1)
-    assert reason is not None and reason.startswith(f'{BUSY}: the step "When I wait" made no progress for 40 s')
+    assert reason is not None and reason.startswith(
+        f'{BUSY}: the step "When I wait" made no progress for 40 s'
+    )
     _, reason = dog._due(dog._scenario_deadline + 0.1)
     assert reason is not None and reason.startswith("the scenario ran longer than scenario_timeout = 100 s")
     assert "E2E_SCENARIO_TIMEOUT (environment)" in reason
