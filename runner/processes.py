@@ -101,7 +101,7 @@ def stop_group(pgid: int, grace_s: float = 5.0) -> None:
     _still_running(left, grace_s)
 
 
-def busy_renderers(root_pid: int, *, sample_s: float = 1.0, min_cpu: float = 20.0) -> list[psutil.Process]:
+def busy_renderers(root_pid: int, *, sample_s: float = 1.0, min_cpu: float = 10.0) -> list[psutil.Process]:
     """Chromium's renderer processes under ``root_pid`` (``--type=renderer``, this user's) that used at
     least ``min_cpu`` % of a core over ``sample_s`` seconds: a page stuck in a script loop uses all it
     is given (a whole core on an idle machine, well under half of one on a crowded build host), an
