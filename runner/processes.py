@@ -99,3 +99,36 @@ def stop_group(pgid: int, grace_s: float = 5.0) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signal.SIGKILL)
     _still_running(left, grace_s)
+
+
+def busy_renderers(root_pid: int, *, sample_s: float = 1.0, min_cpu: float = 10.0) -> list[psutil.Process]:
+    """Chromium's renderer processes under ``root_pid`` (``--type=renderer``, this user's) that used at
+    least ``min_cpu`` % of a core over ``sample_s`` seconds: a page stuck in a script loop uses all it
+    is given (a whole core on an idle machine, well under half of one on a crowded build host), an
+    idle page next to nothing."""
+    try:
+        descendants = psutil.Process(root_pid).children(recursive=True)
+    except psutil.Error:
+        return []
+    renderers = []
+    for proc in descendants:
+        with contextlib.suppress(psutil.Error):
+            if owned_by_me(proc) and "--type=renderer" in command_line(proc):
+                proc.cpu_percent(None)  # the first call only starts the sample
+                renderers.append(proc)
+    time.sleep(sample_s)
+    busy = []
+    for proc in renderers:
+        with contextlib.suppress(psutil.Error):
+            if proc.cpu_percent(None) >= min_cpu:
+                busy.append(proc)
+    return busy
+
+
+def kill(proc: psutil.Process) -> bool:
+    """SIGKILL one process (a renderer: Chromium notices its end at once). True if it was signalled."""
+    try:
+        proc.kill()
+    except psutil.Error:
+        return False
+    return True

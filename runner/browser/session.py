@@ -132,6 +132,11 @@ class BrowserSession:
         )
 
     @property
+    def server(self) -> ServerInfo | None:
+        """The shared server this session last connected to (None for a private browser)."""
+        return self._server if self.shared else None
+
+    @property
     def current(self) -> Browser | None:
         return self._browser if self._browser is not None and self._browser.is_connected() else None
 

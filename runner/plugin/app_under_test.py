@@ -67,7 +67,8 @@ def start(settings: Settings) -> AppUnderTest:
     return AppUnderTest(url=demo.url, demo=demo)
 
 
-def describe(app: AppUnderTest, settings: Settings) -> str:
-    """The line every run starts with: which app is under test, and who said so."""
+def describe(app: AppUnderTest, source: str) -> str:
+    """The line every run starts with: which app is under test, and who said so (``source``:
+    where ``base_url`` was set)."""
     what = "the bundled demo app" if app.demo is not None else "the app"
-    return f"e2e: testing {what} at {hide_userinfo(app.url)} (base_url from {settings.source_of('base_url')})"
+    return f"e2e: testing {what} at {hide_userinfo(app.url)} (base_url from {source})"

@@ -18,7 +18,7 @@ import pytest
 
 from runner.browser.chromium import ChromiumNotFound, playwright_ffmpeg
 from runner.browser.server import BrowserServerError, SharedBrowser
-from runner.plugin import app_under_test, signin
+from runner.plugin import app_under_test, signin, watchdog
 from runner.plugin.redaction import redactor_for
 from runner.plugin.results import ResultWriter
 from runner.plugin.state import RunState
@@ -72,7 +72,7 @@ class RunController:
         except app_under_test.AppUnreachable as exc:
             self.fail_run(str(exc))
         state.base_url = self.app.url
-        print(app_under_test.describe(self.app, settings), file=sys.stderr, flush=True)
+        print(app_under_test.describe(self.app, settings.source_of("base_url")), file=sys.stderr, flush=True)
         if settings.browser_server == "shared" and not settings.headed:
             try:
                 shared.ensure(hold=True)
@@ -161,5 +161,7 @@ class RunController:
         terminalreporter.write_line(
             f"run folder: {rel}  (allure-results/, junit.xml, cucumber.json, evidence/)"
         )
+        for line in watchdog.ended_lines(terminalreporter.stats):
+            terminalreporter.write_line(line)
         if not config.getoption("e2e_run_dir"):  # under `e2e run`, which names the report itself
             terminalreporter.write_line(f"HTML report: e2e report {rel}   (e2e run does this for you)")

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from runner.plugin.watchdog import ENDED_PREFIXES
+
 CRASHED = "the page crashed (renderer process gone: out of memory, or killed)"
 
 
@@ -43,7 +45,8 @@ class CrashWatch:
 
     def name_crash(self, exception: BaseException) -> bool:
         """Reword ``exception`` if a page crashed; returns whether it did."""
-        if not self.crashed or str(exception).startswith(CRASHED):
+        # A page the watchdog ended (its renderer killed) is named by the watchdog instead.
+        if not self.crashed or str(exception).startswith((CRASHED, *ENDED_PREFIXES)):
             return bool(self.crashed)
         text = f"{CRASHED} at {self.crashed[-1]}\n{exception}"
         exception.args = (text, *exception.args[1:])

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from runner.plugin import results, signin
+from runner.plugin import results, signin, watchdog
 from runner.plugin.collection import collect_feature_file
 from runner.plugin.controller import say
 from runner.plugin.evidence import ScenarioEvidence, first_line
@@ -78,6 +78,7 @@ class ScenarioHooks:
 
     def __init__(self, state: RunState) -> None:
         self.state = state
+        self.watchdog = watchdog.for_run(state)
 
     def pytest_collect_file(self, file_path: Path, parent: pytest.Collector):
         return collect_feature_file(file_path, parent)
@@ -99,6 +100,7 @@ class ScenarioHooks:
 
     def pytest_bdd_before_scenario(self, request, feature, scenario) -> None:
         results.before_scenario(request.node, feature, scenario, self.state.settings.project_root)
+        self.watchdog.scenario_started()
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
@@ -126,6 +128,7 @@ class ScenarioHooks:
 
     def pytest_bdd_before_step(self, request, feature, scenario, step, step_func) -> None:
         results.before_step(request.node, step, step_func)
+        self.watchdog.phase_started(f'the step "{step.keyword} {step.name}"')
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_bdd_before_step_call(self, request, feature, scenario, step, step_func, step_func_args):
@@ -136,6 +139,7 @@ class ScenarioHooks:
         scenario_evidence = evidence_for(request.node)
         for ctx in scenario_evidence.contexts():
             _safely("console and trace", scenario_evidence.adopt, ctx)
+            _safely("page targets", self.watchdog.watch, ctx)
         fixtures = {name: step_func_args.pop(name) for name in fixture_arguments(step_func_args, request)}
         try:
             yield
@@ -145,6 +149,7 @@ class ScenarioHooks:
     @pytest.hookimpl(tryfirst=True)
     def pytest_bdd_after_step(self, request, feature, scenario, step, step_func, step_func_args) -> None:
         results.step_done(request.node, step)
+        self.watchdog.phase_started("the step's screenshot")
         if self.state.settings.screenshots == "every-step":
             _safely("step screenshot", evidence_for(request.node).screenshot, f"{step.keyword} {step.name}")
 
@@ -152,6 +157,8 @@ class ScenarioHooks:
     def pytest_bdd_step_error(
         self, request, feature, scenario, step, step_func, step_func_args, exception
     ) -> None:
+        self.watchdog.name_error(exception)  # a page the watchdog ended is named first
+        self.watchdog.phase_started("the failing step's evidence")
         _safely(  # first: it may reword the error (a crashed page is named as such)
             "failure evidence",
             evidence_for(request.node).step_failed,
@@ -169,12 +176,17 @@ class ScenarioHooks:
         raise error
 
     def pytest_bdd_after_scenario(self, request, feature, scenario) -> None:
+        self.watchdog.phase_started("the scenario's final evidence")
         _safely("final evidence", evidence_for(request.node).scenario_finished)
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
         outcome = yield
         report = outcome.get_result()
+        if self.watchdog.ended is not None and call.when == "call":
+            report.user_properties.append((watchdog.ENDED_PROPERTY, self.watchdog.ended.splitlines()[0]))
+        if call.when == "teardown":
+            self.watchdog.scenario_ended()
         if call.excinfo is not None and call.excinfo.errisinstance(MissingStepDefinition):
             report.longrepr = str(call.excinfo.value)  # the message is the whole story; no traceback
         elif call.excinfo is not None and report.failed and call.when == "call":

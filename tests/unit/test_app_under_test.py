@@ -44,12 +44,12 @@ def test_start_refuses_an_unset_app_and_checks_a_real_one(tmp_path: Path) -> Non
         settings = resolve(tmp_path, environ={"E2E_BASE_URL": app.url})
         found = start(settings)
         assert found == AppUnderTest(url=app.url) and found.demo is None
-        assert describe(found, settings).startswith(
+        assert describe(found, settings.source_of("base_url")).startswith(
             f"e2e: testing the app at {app.url} (base_url from E2E_BASE_URL"
         )
 
 
 def test_describe_hides_credentials(tmp_path: Path) -> None:
     settings = resolve(tmp_path, environ={"E2E_BASE_URL": "https://u:secret-pw@app.test/"})
-    line = describe(AppUnderTest(url=settings.base_url), settings)
+    line = describe(AppUnderTest(url=settings.base_url), settings.source_of("base_url"))
     assert "secret-pw" not in line and "https://***@app.test/" in line
