@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from runner.plugin import cucumber
+from runner.plugin import cucumber, quarantine
 from runner.run.folder import CUCUMBER_JSON, write_json_atomic
 from runner.run.summary import RunSummary, ScenarioResult
 
@@ -110,6 +110,10 @@ def scenario_result(
     )
     if status in {"failed", "broken"} and not result.error and report.longrepr is not None:
         result.error = _error_line(report)
+    reason = quarantine.reason_of(item)
+    if reason is not None:
+        result.quarantined, result.quarantine_reason = True, reason or None
+    result.trace = getattr(evidence, "failure_trace", None)
     return result
 
 

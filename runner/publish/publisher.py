@@ -39,6 +39,7 @@ from runner.publish.layout import (
     run_root,
 )
 from runner.publish.local_target import LocalTarget
+from runner.publish.notify import notify_published
 from runner.publish.site import load_index, opened_from_disk, publish_site
 from runner.publish.staging import Staging, kept_folder, stage_reports
 from runner.publish.target import PublishError, RemoteObject, Target, Upload
@@ -243,10 +244,20 @@ def publish_run(
     log(
         f"publish: {len(plan.uploads) + len(plan.report_uploads)} files uploaded, {len(plan.skipped)} unchanged"
     )
-    _, site_writes = publish_site(target, log=log)
+    index, site_writes = publish_site(target, log=log)
     if site_writes:
         log(f"publish: index updated ({site_writes} pages)")
     result = _result(target, plan, url=_report_url(target, plan, presign), sent=sent, site_writes=site_writes)
+    if settings.notify_url and settings.shard is None:  # the team told once per run, never per shard
+        notify_published(
+            target,
+            plan.entry,
+            index,
+            url=settings.notify_url,
+            notify_on=settings.notify_on,
+            report_link=result.url or result.index_url,
+            warn=log,
+        )
     report = _report_key(target, plan)
     note = target.credentials_note(presign) if presign is not None else None
     return dataclasses.replace(
