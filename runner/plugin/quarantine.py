@@ -49,6 +49,15 @@ class Quarantine:
         self.failed: list[tuple[str, str, str]] = []  # (node id, reason, first error line)
         self.passed: list[tuple[str, str]] = []
 
+    @pytest.hookimpl(trylast=True)
+    def pytest_bdd_before_scenario(self, request, feature, scenario) -> None:
+        """The report shows it: a tag ``quarantined: REASON`` on the scenario's Allure result."""
+        reason = reason_of(request.node)
+        if reason is not None:
+            import allure
+
+            allure.dynamic.tag(label(reason))
+
     @pytest.hookimpl(hookwrapper=True, tryfirst=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
         outcome = yield

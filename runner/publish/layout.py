@@ -26,12 +26,13 @@ from __future__ import annotations
 
 import hashlib
 
+from runner.report.trace_viewer import FOLDER as _VIEWER_FOLDER
 from runner.run.folder import RUN_ID_PATTERN
 from runner.slug import KEY_CHARS, slugify
 
 ENTRIES_DIR = "entries/"
 NOTIFIED_DIR = "notified/"
-TRACE_VIEWER_DIR = "trace-viewer/"
+TRACE_VIEWER_DIR = f"{_VIEWER_FOLDER}/"
 INDEX_PAGE = "index.html"
 INDEX_JSON = "runs/index.json"
 RUNS_DIR = "runs/"

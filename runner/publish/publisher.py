@@ -44,6 +44,7 @@ from runner.publish.site import load_index, opened_from_disk, publish_site
 from runner.publish.staging import Staging, kept_folder, stage_reports
 from runner.publish.target import PublishError, RemoteObject, Target, Upload
 from runner.publish.targets import open_target
+from runner.publish.trace_site import viewer_uploads
 from runner.publish.uploads import Log, collect_files, plan_uploads, put_all, stderr
 from runner.report.allure import generate_report
 from runner.run.folder import NotARunFolder
@@ -239,6 +240,8 @@ def publish_run(
             # run to this target, which then uploads only what is missing.
             staging.keep(summary.run_id)
             raise
+    if not opened_from_disk(target):  # a file:// site cannot run the viewer: its traces are linked as zips
+        sent += put_all(target, viewer_uploads(target), log=log, label="upload (trace viewer)")
     if plan.entry_changed:
         put_all(target, [plan.entry_upload], log=None)
     log(
