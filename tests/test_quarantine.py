@@ -63,6 +63,10 @@ def test_only_quarantined_failures_exit_0_and_are_reported_apart(e2e_project: E2
     fixed = by_name["Fixed already"]
     assert fixed["status"] == "passed" and fixed["quarantined"] is True
 
+    allure = {r["name"]: r for r in run.allure_results()}
+    tags = [label["value"] for label in allure["The basket total is wrong"]["labels"] if label["name"] == "tag"]
+    assert "quarantined: BUG-123" in tags, allure["The basket total is wrong"]["labels"]
+
     cases = _junit_cases(run.run_dir)
     skipped = [case for case in cases.values() if case.find("skipped") is not None]
     assert len(skipped) == 1, ET.tostring(ET.parse(run.run_dir / "junit.xml").getroot())

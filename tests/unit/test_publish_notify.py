@@ -3,12 +3,7 @@
 
 from __future__ import annotations
 
-import http.server
-import json
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -18,38 +13,7 @@ from runner.publish.layout import notified_key
 from runner.publish.local_target import LocalTarget
 from runner.publish.notify import MAX_BLOCKS, MAX_SECTION, Listed, message, notify_published
 from runner.run.summary import RunSummary, ScenarioResult
-
-
-@contextmanager
-def webhook(status: int = 200, *, hang: bool = False) -> Iterator[tuple[str, list[dict]]]:
-    received: list[dict] = []
-    release = threading.Event()
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            received.append(json.loads(body))
-            if hang:
-                release.wait(30)
-                return
-            self.send_response(status)
-            self.send_header("Content-Length", "2")
-            self.end_headers()
-            self.wfile.write(b"ok")
-
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/hooks/T0/SECRET", received
-    finally:
-        release.set()
-        server.shutdown()
-        server.server_close()
+from tests.support.web import webhook
 
 
 def _run(run_id: str, scenarios: list[ScenarioResult], started: str) -> RunSummary:
