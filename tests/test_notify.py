@@ -61,7 +61,9 @@ def test_a_failing_run_notifies_once_naming_the_new_failure(tmp_path: Path, run_
 
 
 @pytest.mark.parametrize("hang", [False, True], ids=["answers-500", "never-answers"])
-def test_a_broken_webhook_never_fails_nor_holds_the_publish(tmp_path: Path, run_dir: Path, hang: bool) -> None:
+def test_a_broken_webhook_never_fails_nor_holds_the_publish(
+    tmp_path: Path, run_dir: Path, hang: bool
+) -> None:
     lines: list[str] = []
     with webhook(500, hang=hang) as (url, received):
         settings = resolve(run_dir, environ={"E2E_NOTIFY_URL": url, "E2E_NOTIFY_ON": "always"})

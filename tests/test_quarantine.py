@@ -64,7 +64,9 @@ def test_only_quarantined_failures_exit_0_and_are_reported_apart(e2e_project: E2
     assert fixed["status"] == "passed" and fixed["quarantined"] is True
 
     allure = {r["name"]: r for r in run.allure_results()}
-    tags = [label["value"] for label in allure["The basket total is wrong"]["labels"] if label["name"] == "tag"]
+    tags = [
+        label["value"] for label in allure["The basket total is wrong"]["labels"] if label["name"] == "tag"
+    ]
     assert "quarantined: BUG-123" in tags, allure["The basket total is wrong"]["labels"]
 
     cases = _junit_cases(run.run_dir)
