@@ -20,6 +20,7 @@ from runner.publish.security import security_headers
 from runner.publish.targets import open_target
 from runner.publish.trace_site import viewer_uploads
 from runner.publish.viewer import serve_in_thread
+from runner.report.allure import generate_report
 from runner.report.trace_viewer import viewer_root
 from runner.settings import resolve
 from tests.support import E2E, require
@@ -75,7 +76,6 @@ def _open_trace_from_index(browser, url: str) -> list[str]:  # noqa: ANN001
             page.get_by_text("Set content").first.wait_for(timeout=20_000)
             page.get_by_text("to_have_text").first.wait_for(timeout=5_000)
         except Exception:
-            page.screenshot(path="/tmp/trace-viewer-failure.png")
             raise AssertionError(
                 f"the viewer at {page.url} shows: {page.inner_text('body')[:2000]}"
             ) from None
@@ -150,3 +150,21 @@ def test_the_viewers_pages_may_run_its_service_worker() -> None:
 
 if __name__ == "__main__":
     sys.exit(pytest.main([__file__]))
+
+
+def test_the_report_tree_is_grouped_by_feature_then_scenario(
+    tmp_path: Path,
+    run_dir: Path,
+    browser,  # noqa: ANN001
+) -> None:
+    report = generate_report(run_dir, resolve(ROOT), output=tmp_path / "report", single_file=True)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(report.as_uri())
+        group = page.get_by_text("Publishing demo", exact=True).first
+        group.wait_for(timeout=20_000)
+        assert "features" not in page.inner_text("body").split(), "no folder node above the features"
+        for scenario in (FAILING, "The greeting is shown"):
+            page.get_by_text(scenario, exact=True).first.wait_for(timeout=5_000)
+    finally:
+        page.close()
