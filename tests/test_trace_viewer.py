@@ -85,6 +85,27 @@ def _open_trace_from_index(browser, url: str) -> list[str]:  # noqa: ANN001
     return requests
 
 
+def _open_trace_from_report(browser, report_url: str) -> list[str]:  # noqa: ANN001
+    """Allure's own "open trace" button on the failing scenario's trace attachment: a new tab
+    with the site's viewer showing the trace's actions. Returns every request's URL."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    requests: list[str] = []
+    context.on("request", lambda request: requests.append(request.url))
+    page = context.new_page()
+    try:
+        page.goto(report_url)
+        page.get_by_text(FAILING, exact=True).first.click()
+        attachment = page.locator("[data-testid=test-result-attachment]").filter(has_text="Playwright trace")
+        with context.expect_page() as opened:
+            attachment.first.locator("button").first.click()
+        viewer = opened.value
+        viewer.get_by_text("Set content").first.wait_for(timeout=20_000)
+        assert f"/{viewer_root()}index.html" in viewer.url, viewer.url
+    finally:
+        context.close()
+    return requests
+
+
 def _foreign(requests: list[str], origin: str) -> list[str]:
     return [u for u in requests if not u.startswith((origin, "blob:", "data:", "about:"))]
 
@@ -117,6 +138,7 @@ def test_the_index_links_the_trace_into_the_sites_own_viewer(s3, run_dir: Path, 
     server, url = serve_in_thread(target)
     try:
         requests = _open_trace_from_index(browser, url)
+        requests += _open_trace_from_report(browser, f"{url}runs/{run_dir.name}/report/index.html")
     finally:
         server.shutdown()
         server.server_close()
