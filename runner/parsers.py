@@ -129,6 +129,16 @@ def optional_str(text: str) -> str | None:
     return value or None
 
 
+def webhook_url(text: str) -> str | None:
+    """An http(s) URL, or nothing; the message never repeats the value (a webhook URL is a secret)."""
+    value = str(text).strip()
+    if not value:
+        return None
+    if not re.fullmatch(r"https?://[^\s/?#]+[^\s]*", value):
+        raise ValueError("expected an http:// or https:// URL (the value is a secret and is not shown)")
+    return value
+
+
 def names(text: str | list[str]) -> tuple[str, ...]:
     """Variable names, as a list or separated by commas or spaces."""
     items = text if isinstance(text, list) else re.split(r"[,\s]+", str(text))

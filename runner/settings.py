@@ -46,6 +46,7 @@ class Setting:
     on: Literal["pytest", "e2e"] = "pytest"  # whose flag: pytest's (the plugin) or the e2e commands'
     metavar: str | None = None
     shown_default: str | None = None  # the default in words, when the value alone says too little
+    secret: bool = False  # never printed: not in the settings' repr, masked in errors
 
     @property
     def is_switch(self) -> bool:
@@ -86,7 +87,11 @@ _SPEC = "e2e.setting"
 
 def _setting(default: Any, env: str, parse: Callable[[Any], Any], help: str, **declared: Any) -> Any:
     """A ``Settings`` field declaring one setting (see ``Setting`` for ``declared``)."""
-    return field(default=default, metadata={_SPEC: dict(env=env, parse=parse, help=help, **declared)})
+    return field(
+        default=default,
+        repr=not declared.get("secret", False),
+        metadata={_SPEC: dict(env=env, parse=parse, help=help, **declared)},
+    )
 
 
 # ``base_url = "demo"``: the bundled demo app, started for the run on a free loopback port.
@@ -233,6 +238,15 @@ class Settings:
     scenario_timeout: int = _setting(
         300, "E2E_SCENARIO_TIMEOUT", parsers.non_negative_int,
         "one scenario's limit in seconds (0: none); past it the scenario fails and the run goes on")
+    notify_url: str | None = _setting(
+        None, "E2E_NOTIFY_URL", parsers.webhook_url,
+        "a webhook that gets one JSON POST in Slack's incoming-webhook form after each publish "
+        "(see \"Notifications\"); a secret: give it in the environment, it is never printed",
+        secret=True, shown_default="unset (no message)")
+    notify_on: str = _setting(
+        "failure", "E2E_NOTIFY_ON", Choice(("failure", "always", "change")),
+        "when `notify_url` is told: `failure` (a red run), `always`, or `change` (the status differs "
+        "from the branch's previous published run); once per run, never per shard")
     entrypoint_no_browser: bool = _setting(
         False, "E2E_ENTRYPOINT_NO_BROWSER", parsers.boolean, "the image's ENTRYPOINT starts no browser",
         flag="--no-browser", on="e2e")
@@ -341,7 +355,8 @@ def resolve(
         try:
             values[name] = setting.parse(raw)
         except (ValueError, TypeError) as exc:
-            raise SettingsError(f"{origin} = {raw!r}: {exc}.") from None
+            shown = "***" if setting.secret else repr(raw)
+            raise SettingsError(f"{origin} = {shown}: {exc}.") from None
         sources[name] = origin
     reports_dir = Path(values.pop("reports_dir", SETTINGS["reports_dir"].default))
     if not reports_dir.is_absolute():

@@ -14,7 +14,7 @@ from runner.cli.baselines import baselines_group
 from runner.cli.browser import browser_group
 from runner.cli.codebuild import codebuild_local_command
 from runner.cli.entrypoint import entrypoint_command
-from runner.cli.publish import publish_command, serve_command
+from runner.cli.publish import publish_command, serve_command, show_report_command
 from runner.cli.run import report_command, run_command
 from runner.cli.setup import doctor_command, init_command, install_command
 from runner.cli.shards import merge_command, shard_stash_command
@@ -32,6 +32,7 @@ for _command in (
     browser_group,
     publish_command,
     serve_command,
+    show_report_command,
     codebuild_local_command,
     merge_command,
     shard_stash_command,

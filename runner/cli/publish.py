@@ -1,5 +1,5 @@
 """`e2e publish` (a run folder to S3 or a local folder, with the index and `latest`) and
-`e2e serve` (the published site on 127.0.0.1)."""
+`e2e serve` (the published site on 127.0.0.1), `e2e show-report` (one local run folder, the same way)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ import click
 
 from runner.cli.common import load_settings, setting_option
 from runner.publish.publisher import MAX_PRESIGN_SECONDS, PublishError, publish_run
+from runner.publish.run_site import RunSite
 from runner.publish.targets import open_target
 from runner.publish.viewer import make_server
-from runner.run.folder import latest_run_dir
+from runner.run.folder import NotARunFolder, latest_run_dir
 
 
 @click.command("publish")
@@ -113,6 +114,46 @@ def serve_command(
     url = f"http://127.0.0.1:{server.server_address[1]}/{path.lstrip('/')}"
     click.echo(url, err=False)
     click.echo(f"e2e serve: {target.description} at {url} (Ctrl-C to stop)", err=True)
+    if open_browser:
+        webbrowser.open(url)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+@click.command("show-report")
+@click.argument("run_dir", required=False, type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=0,
+    help="The port on 127.0.0.1 (default: a free one, printed).",
+)
+@click.option("--open", "open_browser", is_flag=True, help="Open the run's page in the default browser.")
+def show_report_command(run_dir: Path | None, port: int, open_browser: bool) -> None:
+    """Serve RUN_DIR (default: the newest run under reports/) on 127.0.0.1, with its report and
+    Playwright's trace viewer: each failure's `trace` link opens in the viewer, on this origin."""
+    if run_dir is None:
+        settings = load_settings()
+        run_dir = latest_run_dir(settings.reports_dir)
+        if run_dir is None:
+            raise click.ClickException(f"no run folder under {settings.reports_dir}; pass RUN_DIR.")
+    try:
+        site = RunSite(run_dir)
+    except NotARunFolder as exc:
+        raise click.ClickException(str(exc)) from exc
+    try:
+        server = make_server(site, port, log=lambda line: click.echo(f"e2e show-report: {line}", err=True))
+    except OSError as exc:
+        raise click.ClickException(
+            f"--port {port}: cannot listen on 127.0.0.1 ({exc}); try --port 0."
+        ) from None
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    click.echo(url)
+    click.echo(f"e2e show-report: run {site.run_id} at {url} (Ctrl-C to stop)", err=True)
     if open_browser:
         webbrowser.open(url)
     try:

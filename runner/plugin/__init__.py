@@ -10,6 +10,7 @@
 - ``interrupts``: SIGTERM and ``run_timeout`` stop a run as Ctrl-C does;
 - ``signin``: ``Given I am signed in as "ROLE"``, each role signed in once per run;
   ``tags``: tags with values (``@quarantine:REASON``) as marks, ``--strict-markers`` too;
+  ``quarantine``: a quarantined scenario's failure reported apart, not failing the run;
 - ``controller``: the run's start and end, in the controller only (xdist's ``DSession``);
 - ``scenario_hooks``: each process's per-scenario hooks (xdist's ``WorkerInteractor``).
 
@@ -28,7 +29,7 @@ from pathlib import Path
 import pytest
 
 from runner.metadata import collect as collect_metadata
-from runner.plugin import outcomes, signin, tags
+from runner.plugin import outcomes, quarantine, signin, tags
 from runner.plugin.collection import check_features_are_utf8, has_features
 from runner.plugin.controller import RunController
 from runner.plugin.fixtures import (  # noqa: F401 - fixtures are found by name in this plugin module
@@ -129,6 +130,7 @@ def pytest_configure(config: pytest.Config) -> None:
         state.base_url = workerinput.get("e2e_base_url")
     config.stash[RUN_STATE] = state
     _register(config, ScenarioHooks(state), "e2e-scenario-hooks")
+    quarantine.register(config)  # @quarantine: runs, reported, does not fail the run
     _register(config, Variables(), "e2e-variables")
     step_outcomes = outcomes.register()  # a step that raises is "failed" in the report too
     config.add_cleanup(lambda: outcomes.unregister(step_outcomes))

@@ -50,6 +50,7 @@ class ScenarioEvidence:
     console_errors: list[str] = field(default_factory=list)
     failed: bool = False
     failed_step: str | None = None
+    failure_trace: str | None = None  # the first context's trace.zip of a failed scenario, run-relative
     error: str | None = None
     failure_screenshot: str | None = None
     final_screenshot: str | None = None
@@ -237,6 +238,8 @@ class ScenarioEvidence:
                 log.warning("trace not saved: %s", exc)
                 continue
             if keep and path.exists():
+                if self.failed and self.failure_trace is None:
+                    self.failure_trace = self.relative(path)
                 allure.attach.file(
                     str(path), name="Playwright trace", attachment_type=TRACE_MIME, extension="zip"
                 )

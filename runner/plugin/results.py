@@ -24,7 +24,7 @@ import pytest
 
 from runner.a11y.scans import record_engine
 from runner.a11y.scans import run_summary as a11y_summary
-from runner.plugin import cucumber
+from runner.plugin import cucumber, quarantine
 from runner.run.folder import ALLURE_RESULTS, CUCUMBER_JSON, write_json_atomic
 from runner.run.summary import RunSummary, ScenarioResult
 
@@ -117,6 +117,10 @@ def scenario_result(
     visual = [dict(value) for key, value in getattr(item, "user_properties", ()) if key == VISUAL_PROPERTY]
     if visual:
         result.visual = visual
+    reason = quarantine.reason_of(item)
+    if reason is not None:
+        result.quarantined, result.quarantine_reason = True, reason or None
+    result.trace = getattr(evidence, "failure_trace", None)
     return result
 
 

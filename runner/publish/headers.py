@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from runner.publish.layout import TRACE_VIEWER_DIR
+
 _TEXT = "; charset=utf-8"
 
 _CONTENT_TYPES: dict[str, str] = {
@@ -46,6 +48,7 @@ _CONTENT_TYPES: dict[str, str] = {
     ".woff": "font/woff",
     ".woff2": "font/woff2",
     ".ttf": "font/ttf",
+    ".webmanifest": "application/manifest+json" + _TEXT,  # Playwright's trace viewer
 }
 _FALLBACK_TYPE = "application/octet-stream"
 
@@ -78,7 +81,10 @@ def headers_for(key: str) -> ObjectHeaders:
     """The headers of the object at ``key`` (relative to the publish prefix)."""
     name = PurePosixPath(key).name
     content_type = content_type_for(key)
-    if not key.startswith("runs/") or key.startswith("runs/index"):
+    if key.startswith(TRACE_VIEWER_DIR):
+        # trace-viewer/<playwright version>/...: the version is in the key, the files never change.
+        cache = IMMUTABLE
+    elif not key.startswith("runs/") or key.startswith("runs/index"):
         # index.html, runs/index.json, latest/..., entries/...: shared pages that change.
         cache = NO_CACHE
     elif name.endswith((".html", ".htm")) or name in _REVALIDATE_NAMES:

@@ -53,6 +53,9 @@ class Failure:
     failed_step: str | None
     error: str | None
     screenshot: str | None  # key relative to the publish root
+    trace: str | None = None  # the failed attempt's trace.zip, key relative to the publish root
+    quarantined: bool = False  # @quarantine: listed apart, not failing the run
+    quarantine_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,9 @@ class RunEntry:
                 failed_step=_opt(f.get("failed_step")),
                 error=_opt(f.get("error")),
                 screenshot=_opt(f.get("screenshot")),
+                trace=_opt(f.get("trace")),
+                quarantined=bool(f.get("quarantined")),
+                quarantine_reason=_opt(f.get("quarantine_reason")),
             )
             for f in data.get("failures") or []
             if isinstance(f, Mapping)
@@ -170,7 +176,8 @@ def entry_from_run(run: RunSummary, *, published_files: set[str]) -> RunEntry:
         normal = posixpath.normpath(str(rel).replace("\\", "/"))
         return root + normal if normal in published_files else None
 
-    failed = [s for s in run.scenarios if s.status in {"failed", "broken"}]
+    failed = [s for s in run.scenarios if s.counts_as_failure]
+    quarantined = [s for s in run.scenarios if s.quarantined and s.status in {"failed", "broken"}]
     failures = [
         Failure(
             name=str(scenario.name or scenario.id or "?")[:_TEXT_LIMIT],
@@ -179,8 +186,11 @@ def entry_from_run(run: RunSummary, *, published_files: set[str]) -> RunEntry:
             failed_step=_opt(scenario.failed_step),
             error=_first_line(scenario.error),
             screenshot=key_of(scenario.screenshot),
+            trace=key_of(scenario.trace),
+            quarantined=scenario.quarantined,
+            quarantine_reason=_opt(scenario.quarantine_reason),
         )
-        for scenario in failed[:FAILURES_PER_RUN]
+        for scenario in failed[:FAILURES_PER_RUN] + quarantined[:FAILURES_PER_RUN]
     ]
     meta = run.metadata
     return RunEntry.from_dict(

@@ -8,6 +8,8 @@ Under the publish root (``s3://<bucket>/<prefix>/`` or a local folder)::
     latest/<branch>/index.html     ... and to the newest run of each branch
     entries/<run-id>.json          one small immutable entry per run: the index's source of truth
     runs/index.json                cache of all entries (derived; rebuilt from a LIST of entries/)
+    notified/<run-id>              written after the run's notification was sent: never twice
+    trace-viewer/<version>/...     Playwright's trace viewer, once per Playwright version (immutable)
     runs/<run-id>/...              the run folder, and, made for the site:
       report/                      the multi-file Allure report with the branch's history
       history.jsonl                Allure history including this run (the next run carries it)
@@ -25,10 +27,13 @@ from __future__ import annotations
 
 import hashlib
 
+from runner.report.trace_viewer import FOLDER as _VIEWER_FOLDER
 from runner.run.folder import RUN_ID_PATTERN
 from runner.slug import KEY_CHARS, slugify
 
 ENTRIES_DIR = "entries/"
+NOTIFIED_DIR = "notified/"
+TRACE_VIEWER_DIR = f"{_VIEWER_FOLDER}/"
 INDEX_PAGE = "index.html"
 INDEX_JSON = "runs/index.json"
 RUNS_DIR = "runs/"
@@ -72,6 +77,11 @@ def run_root(run_id: str) -> str:
 def entry_key(run_id: str) -> str:
     """The key of a run's index entry (its commit point)."""
     return f"{ENTRIES_DIR}{checked_run_id(run_id)}.json"
+
+
+def notified_key(run_id: str) -> str:
+    """The marker of a run whose notification was sent (a re-publish stays quiet)."""
+    return f"{NOTIFIED_DIR}{checked_run_id(run_id)}"
 
 
 def branch_slug(branch: str) -> str:

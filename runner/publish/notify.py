@@ -28,7 +28,10 @@ import urllib.request
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from runner.publish.index import Failure, RunEntry
+from runner.publish.index import Failure, RunEntry, RunIndex
+from runner.publish.layout import notified_key
+from runner.publish.target import Target, Upload
+from runner.publish.triage import triage
 
 TIMEOUT = 5.0
 NOTIFY_ON = ("failure", "always", "change")
@@ -93,10 +96,15 @@ def message(entry: RunEntry, listed: Iterable[Listed], report_link: str | None) 
     if new:
         sections.append((f"New failures ({len(new)})", [_line(i) for i in new[:MAX_LISTED]] + _more(new)))
     if other:
-        sections.append((f"Still failing ({len(other)})", [_line(i) for i in other[:MAX_LISTED]] + _more(other)))
+        sections.append(
+            (f"Still failing ({len(other)})", [_line(i) for i in other[:MAX_LISTED]] + _more(other))
+        )
     if quarantined:
         sections.append(
-            (f"Quarantined, not failing the build ({len(quarantined)})", [_line(i) for i in quarantined[:MAX_LISTED]] + _more(quarantined))
+            (
+                f"Quarantined, not failing the build ({len(quarantined)})",
+                [_line(i) for i in quarantined[:MAX_LISTED]] + _more(quarantined),
+            )
         )
     link = f"Report: {report_link}" if report_link else "Report: (no public link; see the build's log)"
     text_parts = [headline, counts] + [f"{title}:\n" + "\n".join(lines) for title, lines in sections] + [link]
@@ -105,9 +113,16 @@ def message(entry: RunEntry, listed: Iterable[Listed], report_link: str | None) 
         {"type": "section", "text": {"type": "mrkdwn", "text": counts or "no scenarios"}},
     ]
     for title, lines in sections:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _capped([f"*{title}*", *lines], MAX_SECTION)}})
+        blocks.append(
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": _capped([f"*{title}*", *lines], MAX_SECTION)},
+            }
+        )
     if report_link:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"<{report_link}|Open the report>"}})
+        blocks.append(
+            {"type": "section", "text": {"type": "mrkdwn", "text": f"<{report_link}|Open the report>"}}
+        )
     return {"text": "\n".join(p for p in text_parts if p), "blocks": blocks[:MAX_BLOCKS]}
 
 
@@ -115,13 +130,18 @@ def _more(items: list[Listed]) -> list[str]:
     return [f"… and {len(items) - MAX_LISTED} more"] if len(items) > MAX_LISTED else []
 
 
-def post(url: str, payload: dict, *, timeout: float = TIMEOUT, warn: Callable[[str], None] | None = None) -> bool:
+def post(
+    url: str, payload: dict, *, timeout: float = TIMEOUT, warn: Callable[[str], None] | None = None
+) -> bool:
     """POST ``payload`` as JSON to ``url`` within ``timeout`` seconds in all; never raises."""
     outcome: dict[str, object] = {}
 
     def send() -> None:
         request = urllib.request.Request(
-            url, data=json.dumps(payload).encode(), headers={"Content-Type": "application/json"}, method="POST"
+            url,
+            data=json.dumps(payload).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
         )
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (the team's own webhook)
@@ -140,4 +160,50 @@ def post(url: str, payload: dict, *, timeout: float = TIMEOUT, warn: Callable[[s
         if warn:
             warn(f"notify_url: {outcome['error']}; the run is published, no message was sent")
         return False
+    return True
+
+
+def notify_published(
+    target: Target,
+    entry: RunEntry,
+    index: RunIndex,
+    *,
+    url: str | None,
+    notify_on: str,
+    report_link: str | None,
+    warn: Callable[[str], None],
+    timeout: float = TIMEOUT,
+) -> bool:
+    """After a publish: one POST when ``notify_on`` says so and the run was not notified yet.
+
+    ``index`` is the site's index after the publish (the run's own entry in it): the previous
+    run of the branch and each failure's verdict come from it. Returns whether a message went.
+    Never raises: a target that cannot be read or written is one line through ``warn``."""
+    if not url:
+        return False
+    marker = notified_key(entry.run_id)
+    try:
+        if target.stat(marker) is not None:
+            return False  # told already (a re-publish, a resumed publish)
+    except Exception as exc:  # noqa: BLE001 - never fail a publish for its message
+        warn(f"notify_url: could not check whether run {entry.run_id} was notified ({exc}); no message sent")
+        return False
+    previous = index.previous_of(entry.run_id, entry.branch, entry.started_at)
+    if not should_notify(entry, previous, notify_on):
+        return False
+    verdicts = triage(index)
+    listed = [
+        Listed(
+            f,
+            None if f.quarantined else getattr(verdicts.get((entry.run_id, f.key or "")), "text", None),
+            f.quarantined,
+        )
+        for f in entry.failures
+    ]
+    if not post(url, message(entry, listed, report_link), timeout=timeout, warn=warn):
+        return False
+    try:
+        target.put([Upload.from_bytes(marker, b"notified\n")])
+    except Exception as exc:  # noqa: BLE001
+        warn(f"notify_url: the message was sent, but its marker {marker} could not be written ({exc})")
     return True

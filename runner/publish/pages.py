@@ -12,6 +12,7 @@ from datetime import datetime
 from runner.publish.index import TRIAGE_RUNS, RunEntry, RunIndex, relative_link, report_of, run_target
 from runner.publish.layout import INDEX_PAGE, LATEST_PAGE, branch_latest_page
 from runner.publish.triage import branch_states, triage
+from runner.report.trace_viewer import viewer_link
 
 
 def _environment():  # noqa: ANN202 - jinja2 is imported lazily to keep `e2e --help` fast
@@ -61,9 +62,25 @@ def format_duration(seconds: float | None) -> str:
     return f"{hours} h {minutes:02d} min"
 
 
-def render_index(index: RunIndex, *, title: str, single_file: bool = False) -> bytes:
+def trace_links(entries: list[RunEntry], *, viewer: bool) -> dict[tuple[str, str], str]:
+    """(run id, scenario key) -> the index's ``trace`` link: Playwright's viewer on the same site,
+    or (``viewer`` False: a site opened from disk, where no service worker runs) the zip itself."""
+    links = {}
+    for entry in entries[:TRIAGE_RUNS]:
+        for failure in entry.failures:
+            if failure.trace and failure.key:
+                links[(entry.run_id, failure.key)] = (
+                    viewer_link(INDEX_PAGE, failure.trace) if viewer else failure.trace
+                )
+    return links
+
+
+def render_index(
+    index: RunIndex, *, title: str, single_file: bool = False, viewer: bool | None = None
+) -> bytes:
     """The run index page. Deterministic (no "generated at"), so an unchanged index is not
-    re-uploaded."""
+    re-uploaded. ``viewer``: traces open in the site's trace viewer (default: unless
+    ``single_file``, the form of a site opened from disk)."""
 
     entries = index.newest_first()
     branches = sorted({e.branch for e in entries if e.branch})
@@ -76,6 +93,8 @@ def render_index(index: RunIndex, *, title: str, single_file: bool = False) -> b
             reports={e.run_id: report_of(e, single_file=single_file) for e in entries},
             triage_runs=TRIAGE_RUNS,
             verdicts=triage(index),
+            traces=trace_links(entries, viewer=not single_file if viewer is None else viewer),
+            viewer=not single_file if viewer is None else viewer,
             branch_states=branch_states(index),
             branches=[(b, branch_latest_page(b)) for b in branches],
             latest=LATEST_PAGE if entries else None,

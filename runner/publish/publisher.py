@@ -39,10 +39,12 @@ from runner.publish.layout import (
     run_root,
 )
 from runner.publish.local_target import LocalTarget
+from runner.publish.notify import notify_published
 from runner.publish.site import load_index, opened_from_disk, publish_site
 from runner.publish.staging import Staging, kept_folder, stage_reports
 from runner.publish.target import PublishError, RemoteObject, Target, Upload
 from runner.publish.targets import open_target
+from runner.publish.trace_site import viewer_uploads
 from runner.publish.uploads import Log, collect_files, plan_uploads, put_all, stderr
 from runner.report.allure import generate_report
 from runner.run.folder import NotARunFolder
@@ -238,15 +240,27 @@ def publish_run(
             # run to this target, which then uploads only what is missing.
             staging.keep(summary.run_id)
             raise
+    if not opened_from_disk(target):  # a file:// site cannot run the viewer: its traces are linked as zips
+        sent += put_all(target, viewer_uploads(target), log=log, label="upload (trace viewer)")
     if plan.entry_changed:
         put_all(target, [plan.entry_upload], log=None)
     log(
         f"publish: {len(plan.uploads) + len(plan.report_uploads)} files uploaded, {len(plan.skipped)} unchanged"
     )
-    _, site_writes = publish_site(target, log=log)
+    index, site_writes = publish_site(target, log=log)
     if site_writes:
         log(f"publish: index updated ({site_writes} pages)")
     result = _result(target, plan, url=_report_url(target, plan, presign), sent=sent, site_writes=site_writes)
+    if settings.notify_url and settings.shard is None:  # the team told once per run, never per shard
+        notify_published(
+            target,
+            plan.entry,
+            index,
+            url=settings.notify_url,
+            notify_on=settings.notify_on,
+            report_link=result.url or result.index_url,
+            warn=log,
+        )
     report = _report_key(target, plan)
     note = target.credentials_note(presign) if presign is not None else None
     return dataclasses.replace(

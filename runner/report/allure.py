@@ -3,8 +3,10 @@
 Allure 3's "awesome" report hard-codes a Google Analytics tag; test evidence of a private
 app must not make viewers' browsers call third parties, so the tag is removed from the
 generated pages and the result is checked: generation fails if any page still loads a
-script, style, image or frame from another host. (Allure's "open trace" button links to
-Playwright's trace viewer site only when a viewer clicks it.)
+script, style, image or frame from another host. Allure's "open trace" button would post the
+trace to Playwright's public viewer site: its origin is rewritten to the site's own viewer
+(``trace_viewer``: ``trace-viewer/<version>/`` at the site's root, three folders above a
+report at ``runs/<run-id>/<report>/``), so a trace never leaves the site.
 
 Where the CLI and its Node.js come from: ``runner.report.tools``.
 
@@ -31,6 +33,7 @@ from pathlib import Path
 from runner.report.compact import CompactStats, compact_results
 from runner.report.offline import third_party_urls
 from runner.report.tools import ReportTools, ToolsError
+from runner.report.trace_viewer import viewer_root
 from runner.run.folder import ALLURE_RESULTS, REPORT_DIR, RUN_JSON
 from runner.run.summary import RunSummary
 from runner.settings import Settings
@@ -41,8 +44,31 @@ ANALYTICS_BLOCK = re.compile(
 )
 
 
+# Allure 3.18's app: `const X="https://trace.playwright.dev",Y=`${X}/``, the origin it posts the
+# trace to and the page it opens.
+PUBLIC_VIEWER = re.compile(r'(\w+)="https://trace\.playwright\.dev",(\w+)=`\$\{\1\}/`')
+PUBLIC_VIEWER_HOST = "trace.playwright.dev"
+
+
 class ReportError(Exception):
     pass
+
+
+def same_origin_viewer(path: Path) -> None:
+    """Point Allure's "open trace" button at the site's own trace viewer (in a page or script)."""
+    text = path.read_text(encoding="utf-8")
+    if PUBLIC_VIEWER_HOST not in text:
+        return
+    viewer = f"../../../{viewer_root()}index.html"
+    rewritten = PUBLIC_VIEWER.sub(
+        lambda m: f'{m[1]}=window.location.origin,{m[2]}=new URL("{viewer}",window.location.href).href', text
+    )
+    if PUBLIC_VIEWER_HOST in rewritten:
+        raise ReportError(
+            f"{path}: the report's trace button still posts traces to {PUBLIC_VIEWER_HOST}; this Allure "
+            "version needs a new rewrite in runner/report/allure.py."
+        )
+    path.write_text(rewritten, encoding="utf-8")
 
 
 def strip_analytics(html_path: Path) -> None:
@@ -104,6 +130,8 @@ def generate_report(
         metrics.write_text('{"current": [], "history": []}', encoding="utf-8")
     for page in out.rglob("*.html"):
         strip_analytics(page)
+    for code in [*out.glob("*.js"), *out.glob("*.html")]:
+        same_origin_viewer(code)
     return index
 
 
@@ -117,7 +145,9 @@ def _allure_config(name: str, out: Path, *, single_file: bool, history_path: Pat
                     "reportName": name,
                     "singleFile": single_file,
                     "reportLanguage": "en",
-                    "groupBy": ["parentSuite", "suite", "subSuite"],
+                    # The tree a person reads: each feature, its scenarios under it (allure-pytest-bdd
+                    # labels every result with its feature; a scenario is a leaf).
+                    "groupBy": ["feature"],
                 }
             }
         },

@@ -36,6 +36,20 @@ class ScenarioResult:
     flaky: bool = False
     # Visual comparisons that wrote a baseline or failed: name, baseline (path), outcome.
     visual: list[dict[str, str]] | None = None
+    # ``@quarantine`` / ``@quarantine:REASON``: the scenario ran, its failure does not fail the run.
+    quarantined: bool = False
+    quarantine_reason: str | None = None
+    trace: str | None = None  # the failed attempt's trace.zip, run-relative
+
+    @property
+    def counts_as_failure(self) -> bool:
+        """A failure that fails the run: failed or broken, and not quarantined."""
+        return self.status in {"failed", "broken"} and not self.quarantined
+
+    @property
+    def quarantine_can_go(self) -> bool:
+        """A quarantined scenario that passed: its tag can go."""
+        return self.quarantined and self.status == "passed"
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ScenarioResult:
@@ -54,6 +68,7 @@ class Counts:
     broken: int = 0
     skipped: int = 0
     flaky: int = 0
+    quarantined: int = 0  # quarantined scenarios that failed (not in failed/broken)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> Counts:
@@ -75,7 +90,9 @@ def roll_up(
     """
     counts = Counts(total=len(scenarios))
     for scenario in scenarios:
-        if scenario.status in SCENARIO_STATUSES:
+        if scenario.quarantined and scenario.status in {"failed", "broken"}:
+            counts.quarantined += 1
+        elif scenario.status in SCENARIO_STATUSES:
             setattr(counts, scenario.status, getattr(counts, scenario.status) + 1)
         counts.flaky += int(scenario.flaky)
     if error or "error" in part_statuses:

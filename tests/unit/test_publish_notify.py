@@ -1,108 +1,149 @@
-"""runner/publish/notify.py: the Slack-form message, when to send it, a bounded POST that never raises."""
+"""runner.publish.notify: the message after a publish, POSTed to a real HTTP server on loopback
+(one that records, one that answers 500, one that never answers), once per run."""
 
 from __future__ import annotations
 
-import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
-from runner.publish.index import Failure, RunEntry
-from runner.publish.notify import MAX_SECTION, Listed, message, post, should_notify
+import pytest
 
-
-def _entry(status: str = "failed", **extra) -> RunEntry:
-    data = {"run_id": "20261201-101500-abcdef", "status": status, "counts": {"total": 3, "passed": 1, "failed": 2}, "branch": "main", "commit": "0123456789abcdef"}
-    data.update(extra)
-    return RunEntry.from_dict(data)
-
-
-def _failure(name: str) -> Failure:
-    return Failure(name=name, feature="Shop", key=name, failed_step="Then I see \"Paid\"", error='Did not see "Paid"', screenshot=None)
+from runner.publish.index import RunIndex, entry_from_run
+from runner.publish.layout import notified_key
+from runner.publish.local_target import LocalTarget
+from runner.publish.notify import MAX_BLOCKS, MAX_SECTION, Listed, message, notify_published
+from runner.run.summary import RunSummary, ScenarioResult
+from tests.support.web import webhook
 
 
-def test_when_to_notify() -> None:
-    red, green = _entry("failed"), _entry("passed")
-    assert should_notify(red, None, "failure") and not should_notify(green, None, "failure")
-    assert should_notify(green, None, "always")
-    assert should_notify(green, None, "change")  # a first run is a change
-    assert should_notify(green, red, "change") and not should_notify(red, red, "change")
+def _run(run_id: str, scenarios: list[ScenarioResult], started: str) -> RunSummary:
+    return RunSummary.build(
+        run_id, scenarios, started=started, finished=started, exit_code=0, metadata={"branch": "main"}
+    )
 
 
-def test_the_message_names_new_failures_apart_from_quarantined_ones_with_the_link() -> None:
-    listed = [
-        Listed(_failure("Pay by card"), "new failure (passed in run 1)"),
-        Listed(_failure("Refund"), "failing since run 1 (2 runs)"),
-        Listed(_failure("Known bug"), None, quarantined=True),
-    ]
-    payload = message(_entry(), listed, "https://reports.example.test/e2e/runs/x/report/index.html")
-    text = payload["text"]
-    assert text.splitlines()[0] == "e2e run 20261201-101500-abcdef: FAILED on main · 0123456789"
-    assert "New failures (1):\n• Pay by card (Shop) [new failure (passed in run 1)]" in text
-    assert "Still failing (1)" in text and "Quarantined, not failing the build (1)" in text
-    assert text.index("Known bug") > text.index("Quarantined")
-    assert text.endswith("Report: https://reports.example.test/e2e/runs/x/report/index.html")
-    assert payload["blocks"][0]["type"] == "header"
-    assert json.dumps(payload)  # plain JSON
+def _failed(name: str, **extra) -> ScenarioResult:
+    return ScenarioResult(
+        id=f"features/shop.feature::{name}",
+        name=name,
+        feature="Shop",
+        status="failed",
+        failed_step='Then I see "Total: 10"',
+        error='the page has no text "Total: 10"; it shows "Total: 12"',
+        **extra,
+    )
 
 
-def test_long_lists_are_capped_and_say_how_many_more() -> None:
-    listed = [Listed(_failure(f"Scenario {i} " + "x" * 200), "new failure") for i in range(60)]
-    payload = message(_entry(), listed, None)
-    sections = [b["text"]["text"] for b in payload["blocks"] if b["type"] == "section"]
-    assert all(len(s) <= MAX_SECTION for s in sections)
-    assert any("more" in s for s in sections)
-    assert len(payload["blocks"]) <= 50
+def _index(*summaries: RunSummary) -> RunIndex:
+    index = RunIndex()
+    for summary in summaries:
+        entry = entry_from_run(summary, published_files={"history.jsonl"})
+        index.entries[summary.run_id] = ("etag", entry)
+    return index
 
 
-class _Hook(BaseHTTPRequestHandler):
-    received: list[bytes] = []
-    delay = 0.0
-    status = 200
-
-    def do_POST(self) -> None:  # noqa: N802 - http.server's name
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        type(self).received.append(body)
-        time.sleep(type(self).delay)
-        self.send_response(type(self).status)
-        self.end_headers()
-
-    def log_message(self, *args) -> None:
-        pass
+RUN = "20250101-120000-aaaaaa"
+EARLIER = "20250101-110000-bbbbbb"
 
 
-def _server(delay: float = 0.0, status: int = 200) -> tuple[ThreadingHTTPServer, type[_Hook]]:
-    handler = type("Hook", (_Hook,), {"received": [], "delay": delay, "status": status})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, handler
-
-
-def test_a_post_reaches_the_webhook() -> None:
-    server, hook = _server()
-    try:
-        assert post(f"http://127.0.0.1:{server.server_port}/hook", {"text": "hi"}) is True
-        assert json.loads(hook.received[0]) == {"text": "hi"}
-    finally:
-        server.shutdown()
-
-
-def test_a_failing_or_hanging_webhook_is_a_warning_within_the_bound() -> None:
+def test_a_failing_run_names_its_new_failure_not_the_quarantined_one_once(tmp_path: Path) -> None:
+    target = LocalTarget(tmp_path / "site")
+    previous = _run(
+        EARLIER,
+        [ScenarioResult(id="features/shop.feature::Basket total", name="Basket total")],
+        "2025-01-01T11:00:00+00:00",
+    )
+    summary = _run(
+        RUN,
+        [_failed("Basket total"), _failed("Known bug", quarantined=True, quarantine_reason="BUG-7")],
+        "2025-01-01T12:00:00+00:00",
+    )
+    index = _index(previous, summary)
+    entry = index.entries[RUN][1]
     warnings: list[str] = []
-    server, _ = _server(status=500)
-    try:
-        assert post(f"http://127.0.0.1:{server.server_port}/", {"text": "x"}, warn=warnings.append) is False
-    finally:
-        server.shutdown()
-    assert "answered 500" in warnings[0]
-    server, _ = _server(delay=5)
-    try:
+    with webhook() as (url, received):
+        told = notify_published(
+            target,
+            entry,
+            index,
+            url=url,
+            notify_on="failure",
+            report_link="https://site/report",
+            warn=warnings.append,
+        )
+        again = notify_published(
+            target,
+            entry,
+            index,
+            url=url,
+            notify_on="always",
+            report_link="https://site/report",
+            warn=warnings.append,
+        )
+    assert (told, again) == (True, False) and len(received) == 1, warnings
+    text = received[0]["text"]
+    assert "FAILED" in text and "https://site/report" in text
+    new_part, _, quarantined_part = text.partition("Quarantined")
+    assert "New failures (1)" in new_part and "Basket total" in new_part and "Known bug" not in new_part
+    assert 'step: Then I see "Total: 10"' in new_part and f"passed in run {EARLIER}" in new_part
+    assert "Known bug" in quarantined_part
+    assert (tmp_path / "site" / notified_key(RUN)).is_file()
+
+
+@pytest.mark.parametrize("mode", ["error", "hang"])
+def test_a_webhook_that_fails_or_hangs_costs_a_warning_and_a_few_seconds(tmp_path: Path, mode: str) -> None:
+    target = LocalTarget(tmp_path / "site")
+    summary = _run(RUN, [_failed("Basket total")], "2025-01-01T12:00:00+00:00")
+    index = _index(summary)
+    warnings: list[str] = []
+    with webhook(500, hang=mode == "hang") as (url, received):
         started = time.monotonic()
-        assert post(f"http://127.0.0.1:{server.server_port}/", {"text": "x"}, timeout=1, warn=warnings.append) is False
-        assert time.monotonic() - started < 3
-    finally:
-        server.shutdown()
-    assert "did not answer within 1 s" in warnings[1]
-    assert post("http://127.0.0.1:9/", {"text": "x"}, timeout=1, warn=warnings.append) is False
-    assert "could not be reached" in warnings[2] and "127.0.0.1:9" not in warnings[2]
+        told = notify_published(
+            target,
+            index.entries[RUN][1],
+            index,
+            url=url,
+            notify_on="failure",
+            report_link=None,
+            warn=warnings.append,
+            timeout=1.5,
+        )
+        took = time.monotonic() - started
+    assert told is False and len(received) == 1
+    assert took < 3, took
+    assert len(warnings) == 1 and ("500" in warnings[0] or "did not answer" in warnings[0]), warnings
+    assert "SECRET" not in warnings[0], "the webhook URL is a secret"
+    assert not (tmp_path / "site" / notified_key(RUN)).exists(), "not sent: the next publish may try again"
+
+
+def test_notify_on_decides_against_the_branchs_previous_run(tmp_path: Path) -> None:
+    target = LocalTarget(tmp_path / "site")
+    previous = _run(EARLIER, [ScenarioResult(id="a", name="a")], "2025-01-01T11:00:00+00:00")
+    summary = _run(RUN, [ScenarioResult(id="a", name="a")], "2025-01-01T12:00:00+00:00")
+    index = _index(previous, summary)
+    with webhook() as (url, received):
+        for notify_on in ("failure", "change"):
+            assert not notify_published(
+                target,
+                index.entries[RUN][1],
+                index,
+                url=url,
+                notify_on=notify_on,
+                report_link=None,
+                warn=print,
+            )
+        assert notify_published(
+            target, index.entries[RUN][1], index, url=url, notify_on="always", report_link=None, warn=print
+        )
+    assert len(received) == 1 and "PASSED" in received[0]["text"]
+
+
+def test_a_long_list_is_capped_within_slacks_limits() -> None:
+    summary = _run(
+        RUN, [_failed(f"Scenario {n} " + "x" * 200) for n in range(60)], "2025-01-01T12:00:00+00:00"
+    )
+    entry = entry_from_run(summary, published_files=set())
+    payload = message(entry, [Listed(f, "new failure") for f in entry.failures * 6], "https://r")
+    assert len(payload["blocks"]) <= MAX_BLOCKS
+    assert all(len(b["text"]["text"]) <= MAX_SECTION for b in payload["blocks"] if b["type"] == "section")
+    assert "more" in payload["text"]
