@@ -26,7 +26,7 @@ Feature: Home page and navigation
     And I see the heading "Search the catalogue"
 
   Scenario: An unknown address shows a friendly "not found" page
-    When I open "/no-such-page"
+    When I open "/no-such-page", which answers 404
     Then I see the heading "Page not found"
     And I see "/no-such-page"
     When I click the "Back to the home page" link

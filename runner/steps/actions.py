@@ -53,15 +53,22 @@ def url_for(base_url: str, path: str) -> str:
     return urljoin(base_url, path)
 
 
-def open_path(page: Page, path: str, base_url: str | None = None) -> None:
+def open_path(page: Page, path: str, base_url: str | None = None, status: int | None = None) -> None:
     """Go to ``path`` below ``base_url`` (default: the browser context's base URL).
 
     A 4xx or 5xx answer fails here, naming the status and the URL, instead of showing up
-    later as a click that times out on the wrong page.
+    later as a click that times out on the wrong page; with ``status`` (a page that is meant
+    to answer 404, say) the answer must be exactly that.
     """
     response = page.goto(url_for(base_url, path) if base_url else path)
-    if response is not None and response.status >= 400:
-        reason = f" {response.status_text}" if response.status_text else ""
+    if response is None:
+        return  # the same document (a #fragment): nothing was answered
+    reason = f" {response.status_text}" if response.status_text else ""
+    if status is not None and response.status != status:
+        raise NotOnPage(
+            f'I open "{path}": expected the app to answer {status}, it answered {response.status}{reason} for {response.url}'
+        )
+    if status is None and response.status >= 400:
         raise NotOnPage(f'I open "{path}": the app answered {response.status}{reason} for {response.url}')
 
 

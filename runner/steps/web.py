@@ -16,6 +16,7 @@ matches a part of a visible text (any case).
 Phrase                                                                      Keywords    What it does
 ==========================================================================  ==========  ==========================================================
 ``I open "/path"``                                                          Given/When  go to a path below the base URL; a 4xx or 5xx answer fails
+``I open "/missing", which answers 404``                                    Given/When  the same, the answer must be exactly this status
 ``I click the "Sign in" button``                                            Given/When  click a button by accessible name
 ``I click the "Search" link``                                               Given/When  click a link by accessible name
 ``I click "Some text"``                                                     Given/When  click by label, accessible name, else exact text
@@ -176,6 +177,12 @@ def phrase(template: str) -> parsers.re:
 @when(phrase('I open "{path}"'))
 def _open(page: Page, base_url: str, path: str) -> None:
     open_path(page, path, base_url)
+
+
+@given(phrase('I open "{path}", which answers {status:d}'))
+@when(phrase('I open "{path}", which answers {status:d}'))
+def _open_expecting(page: Page, base_url: str, path: str, status: str) -> None:
+    open_path(page, path, base_url, status=int(status))
 
 
 @given(phrase('I click the "{name}" button'))
