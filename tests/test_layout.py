@@ -29,7 +29,7 @@ ALLOWED: dict[str, set[str]] = {
     "demo_app": set(),
     # The accessibility checks: axe-core found through the report tools, judged, recorded.
     "a11y": {"settings", "run", "report"},
-    "visual": set(),
+    "visual": {"slug"},
     "steps": {"visual", "a11y"},
     "browser": {"settings", "processes"},
     "report": {"settings", "run"},

@@ -19,14 +19,14 @@ images over the repository's baselines; a record's path is checked (relative, un
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import platform
-import re
 import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
+
+from runner.slug import slugify
 
 __all__ = [
     "BASELINES",
@@ -57,12 +57,7 @@ def local_renderer() -> str:
 def slug(text: str, limit: int = 80) -> str:
     """A file name from ``text`` that keeps letters of any script, spaces as "-"; a short hash
     of the text when anything else had to change (so two names never share a file)."""
-    cleaned = re.sub(r"[^\w.-]+", "-", text.strip()).strip("-._") or "unnamed"
-    if cleaned == text.replace(" ", "-") and len(cleaned.encode("utf-8")) <= limit:
-        return cleaned
-    digest = hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
-    head = cleaned.encode("utf-8")[: limit - 9].decode("utf-8", "ignore").rstrip("-._") or "unnamed"
-    return f"{head}-{digest}"
+    return slugify(text, unique=True, exact=False, limit=limit, fallback="unnamed")
 
 
 def baseline_path(feature_file: Path, scenario: str, name: str, renderer: str) -> Path:
