@@ -82,6 +82,9 @@ class RunEntry:
     # triage across runs compares.
     failed_keys: tuple[str, ...] = ()
     flaky_keys: tuple[str, ...] = ()
+    # Visual comparisons of the run that did not match their baseline, and baselines it wrote.
+    visual_mismatches: int = 0
+    visual_written: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -132,6 +135,8 @@ class RunEntry:
             failures_total=int(data.get("failures_total") or len(failures)),
             failed_keys=tuple(str(k) for k in data.get("failed_keys") or ()),
             flaky_keys=tuple(str(k) for k in data.get("flaky_keys") or ()),
+            visual_mismatches=int(data.get("visual_mismatches") or 0),
+            visual_written=int(data.get("visual_written") or 0),
         )
 
     @property
@@ -160,6 +165,11 @@ def _first_line(text: Any) -> str | None:
 def scenario_key(scenario_id: str) -> str:
     """A short, stable key of a scenario (its node id), for comparing runs compactly."""
     return hashlib.sha1(scenario_id.encode("utf-8"), usedforsecurity=False).hexdigest()[:12]
+
+
+def _visual(run: RunSummary, outcome: str) -> int:
+    """How many of the run's visual comparisons ended with ``outcome``."""
+    return sum(1 for s in run.scenarios for v in (s.visual or ()) if v.get("outcome") == outcome)
 
 
 def entry_from_run(run: RunSummary, *, published_files: set[str]) -> RunEntry:
@@ -213,6 +223,8 @@ def entry_from_run(run: RunSummary, *, published_files: set[str]) -> RunEntry:
             "failures_total": len(failed),
             "failed_keys": sorted(scenario_key(s.id) for s in failed),
             "flaky_keys": sorted(scenario_key(s.id) for s in run.scenarios if s.flaky),
+            "visual_mismatches": _visual(run, "mismatch"),
+            "visual_written": _visual(run, "written"),
         }
     )
 

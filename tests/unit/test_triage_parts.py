@@ -93,3 +93,23 @@ def test_the_webhook_url_is_a_secret(tmp_path: Path) -> None:
     assert "E2E_NOTIFY_URL (environment)" in str(bad.value) and "tok3n" not in str(bad.value)
     with pytest.raises(SettingsError, match="E2E_NOTIFY_ON"):
         resolve(tmp_path, environ={"E2E_NOTIFY_ON": "sometimes"})
+
+
+def test_the_index_marks_runs_with_visual_changes() -> None:
+    visual = [
+        {"name": "home", "baseline": "features/__baselines__/home/s/home.local-linux.png", "outcome": "mismatch"},
+        {"name": "card", "baseline": "features/__baselines__/home/s/card.local-linux.png", "outcome": "written"},
+    ]
+    changed = RunSummary.build(
+        RUN,
+        [ScenarioResult(id="v", name="Looks", status="failed", visual=visual)],
+        started=None,
+        finished=None,
+        exit_code=1,
+    )
+    entry = entry_from_run(changed, published_files=set())
+    assert (entry.visual_mismatches, entry.visual_written) == (1, 1)
+    served = render_index(RunIndex({RUN: ("", entry)}), title="t").decode()
+    assert "visual changes: 1 differ, 1 baselines written" in served
+    unchanged = entry_from_run(_summary(), published_files=set())
+    assert "visual changes" not in render_index(RunIndex({RUN: ("", unchanged)}), title="t").decode()
