@@ -82,6 +82,7 @@ def test_private_browsers_run_without_a_server(e2e_project: E2EProject) -> None:
         "broken": 0,
         "skipped": 0,
         "flaky": 0,
+        "quarantined": 0,
     }
     assert list((run.run_dir / "evidence").rglob("trace.zip"))
     assert not list((e2e_project.root / ".e2e-state").glob("browser-*.json")), "private mode started a server"

@@ -149,7 +149,15 @@ def test_the_browser_killed_mid_step_fails_that_scenario_and_the_next_runs_on_a_
 
     runs = e2e_project.runs()
     summary = json.loads((runs[-1] / "run.json").read_text())
-    assert summary["counts"] == {"total": 2, "passed": 1, "failed": 1, "broken": 0, "skipped": 0, "flaky": 0}
+    assert summary["counts"] == {
+        "total": 2,
+        "passed": 1,
+        "failed": 1,
+        "broken": 0,
+        "skipped": 0,
+        "flaky": 0,
+        "quarantined": 0,
+    }
     gone = _scenario(summary, "The browser goes away under a step")
     assert gone["status"] == "failed"
     assert gone["failed_step"] == 'Then I see the heading "Welcome to the Demo Bookshop"', gone
@@ -328,7 +336,9 @@ def test_an_app_that_accepts_connections_but_never_answers_stops_the_run_before_
 @pytest.fixture
 def shared(tmp_path: Path) -> Iterator[SharedBrowser]:
     """A shared browser with a state folder of this test's own; whatever server is left is stopped after."""
-    browser = SharedBrowser.from_settings(resolve(tmp_path, environ={"E2E_STATE_DIR": str(tmp_path / "state")}))
+    browser = SharedBrowser.from_settings(
+        resolve(tmp_path, environ={"E2E_STATE_DIR": str(tmp_path / "state")})
+    )
     yield browser
     browser.stop()
 
