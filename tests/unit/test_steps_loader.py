@@ -20,11 +20,18 @@ def project(tmp_path: Path) -> Iterator[Path]:
     (tmp_path / "pages" / "__init__.py").write_text("HEADING = 'Welcome'\n")
     (tmp_path / "steps" / "shop.py").write_text("from pages import HEADING\nfrom steps._common import WHO\n")
     (tmp_path / "steps" / "_common.py").write_text("WHO = 'ann'\n")
-    before = set(sys.modules)
+    # This process may hold another project's `steps` already (this repository's, imported by
+    # an earlier test): a team's run starts without it, so this one does too, and gets it back.
+    def ours(name: str) -> bool:
+        return name in ("steps", "pages") or name.startswith(("steps.", "pages."))
+
+    held = {name: module for name, module in sys.modules.items() if ours(name)}
+    for name in held:
+        del sys.modules[name]
     yield tmp_path
-    for name in set(sys.modules) - before:
-        if name in ("steps", "pages") or name.startswith(("steps.", "pages.")):
-            del sys.modules[name]
+    for name in [n for n in sys.modules if ours(n)]:
+        del sys.modules[name]
+    sys.modules.update(held)
 
 
 def _config() -> SimpleNamespace:
