@@ -44,7 +44,7 @@ import pytest
 
 from tests.support import E2E
 from tests.support.runs import synthetic_run, tree_digest
-from tests.support.s3 import S3Server, client_env, make_bucket, read_objects, start_server
+from tests.support.s3 import S3Server, client_env, make_bucket, read_objects, running_server
 
 ROOT = Path(__file__).resolve().parents[1]
 # The report tooling is the machine's; every other E2E_* is this test's own.
@@ -58,17 +58,8 @@ _AWS_CLEARED = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_MAX
 @pytest.fixture(scope="module")
 def fault_server() -> Iterator[S3Server]:
     """A server of this module's own: its faults never reach another module's tests."""
-    try:
-        import moto.server  # noqa: F401
-    except ImportError:
-        from tests.support import require
-
-        require(False, "moto[server] is not installed (pip install -e '.[dev]')")
-    server = start_server()
-    try:
+    with running_server() as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

@@ -105,23 +105,7 @@ def serve_command(
         target.preflight()
     except PublishError as exc:
         raise click.ClickException(str(exc)) from exc
-    try:
-        server = make_server(target, port, log=lambda line: click.echo(f"e2e serve: {line}", err=True))
-    except OSError as exc:
-        raise click.ClickException(
-            f"--port {port}: cannot listen on 127.0.0.1 ({exc}); try --port 0."
-        ) from None
-    url = f"http://127.0.0.1:{server.server_address[1]}/{path.lstrip('/')}"
-    click.echo(url, err=False)
-    click.echo(f"e2e serve: {target.description} at {url} (Ctrl-C to stop)", err=True)
-    if open_browser:
-        webbrowser.open(url)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    _serve_until_stopped(target, port, path, "e2e serve", target.description, open_browser)
 
 
 @click.command("show-report")
@@ -145,15 +129,18 @@ def show_report_command(run_dir: Path | None, port: int, open_browser: bool) -> 
         site = RunSite(run_dir)
     except NotARunFolder as exc:
         raise click.ClickException(str(exc)) from exc
+    _serve_until_stopped(site, port, "", "e2e show-report", f"run {site.run_id}", open_browser)
+
+
+def _serve_until_stopped(source, port: int, path: str, who: str, what: str, open_browser: bool) -> None:
+    """Serve ``source`` on 127.0.0.1 until Ctrl-C: the URL on stdout, what is served on stderr."""
     try:
-        server = make_server(site, port, log=lambda line: click.echo(f"e2e show-report: {line}", err=True))
+        server = make_server(source, port, log=lambda line: click.echo(f"{who}: {line}", err=True))
     except OSError as exc:
-        raise click.ClickException(
-            f"--port {port}: cannot listen on 127.0.0.1 ({exc}); try --port 0."
-        ) from None
-    url = f"http://127.0.0.1:{server.server_address[1]}/"
+        raise click.ClickException(f"--port {port}: cannot listen on 127.0.0.1 ({exc}); try --port 0.") from None
+    url = f"http://127.0.0.1:{server.server_address[1]}/{path.lstrip('/')}"
     click.echo(url)
-    click.echo(f"e2e show-report: run {site.run_id} at {url} (Ctrl-C to stop)", err=True)
+    click.echo(f"{who}: {what} at {url} (Ctrl-C to stop)", err=True)
     if open_browser:
         webbrowser.open(url)
     try:

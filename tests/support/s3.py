@@ -300,8 +300,9 @@ def head(endpoint: str, bucket: str, key: str) -> dict[str, Any]:
 # --------------------------------------------------------------------------- pytest fixtures
 
 
-@pytest.fixture(scope="session")
-def s3_server() -> Iterator[S3Server]:
+@contextmanager
+def running_server() -> Iterator[S3Server]:
+    """A loopback S3 server for as long as the block runs (fails in CI when moto is missing)."""
     from tests.support.ci import require  # not at the top: this file also runs as the server's script
 
     try:
@@ -313,6 +314,12 @@ def s3_server() -> Iterator[S3Server]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    with running_server() as server:
+        yield server
 
 
 @pytest.fixture
