@@ -66,7 +66,7 @@ PAGE_HEADING, WRONG_HEADING = "Page not found", "Page found"
 
 PAGE_SCENARIO = """
   Scenario: Unknown page {index:04d}
-    Given I open "{path}"
+    Given I open "{path}", which answers 404
     Then I see the heading "{heading}"
 """
 
@@ -230,6 +230,36 @@ def run_rounds(names: list[str], one: Callable[[str, bool], None], warmup: int, 
         for name in names[shift:] + names[:shift]:
             one(name, True)
         print(f"  round {round_no + 1}/{repeat} done ({time.monotonic() - started:.0f}s)", flush=True)
+
+
+class CpuHog:
+    """``count`` processes that each keep one CPU busy: a known share of load beside a
+    benchmark, like other jobs on a shared host. Each hog is a session of its own, as another
+    job is (Linux's autogroup scheduling shares the CPUs between sessions first, then between
+    the threads of a session, so a hog in the benchmark's own session would only compete
+    with the benchmark's pytest, not with a browser server started in a session of its own).
+    Ended by their PIDs."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.procs: list[subprocess.Popen] = []
+
+    def __enter__(self) -> CpuHog:
+        for _ in range(self.count):
+            self.procs.append(subprocess.Popen([sys.executable, "-c", "while True: pass"], start_new_session=True))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for proc in self.procs:
+            proc.kill()
+        for proc in self.procs:
+            proc.wait()
+
+    def describe(self) -> str:
+        cpus = os.cpu_count() or 1
+        if not self.count:
+            return "no added load"
+        return f"{self.count} CPU hog(s) beside it (busy loops, each its own session, nice 0, on {cpus} CPUs)"
 
 
 def write_timing_plugin(folder: Path) -> None:

@@ -6,8 +6,9 @@ scenario's time goes.
     .venv/bin/python -m benchmarks.throughput --probe-only     # only the Playwright phase table
 
 Targets (issue): at ``-n 2`` the runner's scenarios per minute, with evidence equivalent to
-pytest-playwright's ``--screenshot on --tracing retain-on-failure``, is >= 1.3x pytest-playwright's,
-and within 1.25x of the floor (the runner's wall time <= 1.25x the floor's).
+pytest-playwright's ``--screenshot on --tracing retain-on-failure``, is >= 1.15x pytest-playwright's
+on a quiet machine and >= 1.0x under load (``--hog N``: N busy loops beside the rounds, each a
+session of its own as another job is), and within 1.2x of the floor (wall time).
 
 The suite (``bench_project.pages_feature``): N scenarios, each opens an unknown page of the demo
 app (``/unknown/0001``...: a 404 page headed "Page not found") and checks its heading with
@@ -91,6 +92,7 @@ from benchmarks.bench_project import (
     PAGE_HEADING,
     ROOT,
     WRONG_HEADING,
+    CpuHog,
     CpuSampler,
     DemoAppProcess,
     Project,
@@ -109,6 +111,7 @@ from benchmarks.bench_project import (
     table,
     write_timing_plugin,
 )
+from benchmarks.report_size import load_average
 
 PEER_PIN = "pytest-playwright==0.10.0"
 PEER_PACKAGES = ("pytest", "pytest-bdd", "pytest-xdist", "playwright", PEER_PIN)
@@ -120,6 +123,7 @@ E2E_VARIANTS: dict[str, dict[str, str]] = {
     "e2e, jpeg screenshots": {"E2E_SCREENSHOT_FORMAT": "jpeg"},
     "e2e, trace off": {"E2E_TRACE": "off"},
     "e2e, no evidence": {"E2E_TRACE": "off", "E2E_SCREENSHOTS": "off"},
+    "e2e, private browser": {"E2E_BROWSER_SERVER": "private"},
 }
 # name -> pytest-playwright flags
 PEER_VARIANTS: dict[str, list[str]] = {
@@ -607,7 +611,7 @@ def ms(value: float) -> str:
     return f"{value * 1000:.0f}"
 
 
-def print_table(figures: dict[str, Figures], n: int, workers: int) -> None:
+def print_table(figures: dict[str, Figures], n: int, workers: int, *, loaded: bool = False) -> None:
     floor_wall = median(figures[FLOOR].walls)
     peer_spm = n / median(figures[PEER].walls) * 60 if PEER in figures else None
     rows = []
@@ -653,14 +657,15 @@ def print_table(figures: dict[str, Figures], n: int, workers: int) -> None:
     print()
     if peer_spm:
         ratio = default_spm / peer_spm
+        want, where = (1.0, "under load") if loaded else (1.15, "on a quiet machine")
         print(
-            f"target 1 (e2e defaults vs pytest-playwright, equivalent evidence) >= 1.3x: {ratio:.2f}x -> "
-            f"{'met' if ratio >= 1.3 else 'NOT met'}"
+            f"target 1 (e2e defaults vs pytest-playwright, equivalent evidence) >= {want}x {where}: "
+            f"{ratio:.2f}x -> {'met' if ratio >= want else 'NOT met'}"
         )
     slowdown = median(figures[DEFAULT].walls) / floor_wall
     print(
-        f"target 1 (e2e defaults within 1.25x of the floor, wall time): {slowdown:.2f}x -> "
-        f"{'met' if slowdown <= 1.25 else 'NOT met'}"
+        f"target 1 (e2e defaults within 1.2x of the floor, wall time): {slowdown:.2f}x -> "
+        f"{'met' if slowdown <= 1.2 else 'NOT met'}"
     )
 
 
@@ -807,6 +812,13 @@ def main() -> None:  # noqa: C901, PLR0912, PLR0915 - one linear script
         nargs="+",
         help="only these rows (names as printed; the floor and the default always run)",
     )
+    parser.add_argument(
+        "--hog",
+        type=int,
+        default=0,
+        help="run N busy-loop processes beside the measured rounds: a known load (default 0)",
+    )
+    parser.add_argument("--no-breakdown", action="store_true", help="only the table, not the breakdown")
     parser.add_argument("--keep", action="store_true", help="keep the temporary projects")
     parser.add_argument("--probe-only", action="store_true", help="only the Playwright phase probe")
     # children
@@ -893,18 +905,25 @@ def main() -> None:  # noqa: C901, PLR0912, PLR0915 - one linear script
             else:
                 measure_peer(peers[kind], PEER_VARIANTS[name], ctx, target)
 
+        hog = CpuHog(args.hog)
         print(
             f"{args.scenarios} scenarios (1 in {args.fail_every} fails), -n {args.workers}; "
-            f"{args.warmup} warm-up and {args.repeat} measured round(s) of: {', '.join(names)}",
+            f"{args.warmup} warm-up and {args.repeat} measured round(s) of: {', '.join(names)}; "
+            f"{hog.describe()}; load average at the start {load_average()}",
             flush=True,
         )
-        run_rounds(names, one, args.warmup, args.repeat)
+        with hog:
+            run_rounds(names, one, args.warmup, args.repeat)
+        print(f"load average at the end: {load_average()}")
 
         # The table first: a failure of the breakdown's measurements below must not lose it.
-        print_table(figures, args.scenarios, args.workers)
+        print_table(figures, args.scenarios, args.workers, loaded=args.hog > 0)
         print_cpu(figures, args.scenarios)
         sys.stdout.flush()
 
+        if args.no_breakdown:
+            clean_up(work, args.keep)
+            return
         # The breakdown's measurements, under the same load (W processes at once).
         bare_timings = bare.root / ".bench-timings.json"
         bare_cycles: list[float] = []

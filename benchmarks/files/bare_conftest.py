@@ -3,8 +3,8 @@
 from pytest_bdd import given, parsers, then
 
 
-@given(parsers.parse('I open "{path}"'))
-def open_path(path: str) -> None:
+@given(parsers.parse('I open "{path}", which answers {status:d}'))
+def open_path(path: str, status: int) -> None:
     pass
 
 

@@ -22,9 +22,10 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": {"width": 1920, "height": 1080}}
 
 
-@given(parsers.parse('I open "{path}"'))
-def open_path(page: Page, path: str) -> None:
-    page.goto(path)
+@given(parsers.parse('I open "{path}", which answers {status:d}'))
+def open_path(page: Page, path: str, status: int) -> None:
+    response = page.goto(path)
+    assert response is not None and response.status == status
 
 
 @then(parsers.parse('I see the heading "{name}"'))
