@@ -38,13 +38,17 @@ from playwright.sync_api import Request as PlaywrightRequest
 STATIC_KINDS = frozenset({"stylesheet", "script", "image", "font", "media"})
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 # Headers that describe the bytes on the wire, not the (decoded) body we keep.
-_WIRE_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding", "connection", "keep-alive"})
+_WIRE_HEADERS = frozenset(
+    {"content-encoding", "content-length", "transfer-encoding", "connection", "keep-alive"}
+)
 _OPTIONS = hishel.CacheOptions(shared=False, supported_methods=["GET"], allow_stale=False)
 
 
 def _directives(headers: hishel.Headers) -> set[str]:
     values = headers.get_list("cache-control") or []
-    return {part.split("=", 1)[0].strip().lower() for value in values for part in value.split(",") if part.strip()}
+    return {
+        part.split("=", 1)[0].strip().lower() for value in values for part in value.split(",") if part.strip()
+    }
 
 
 def why_not_stored(
@@ -62,7 +66,9 @@ def why_not_stored(
         return f"status {status}"
     if "set-cookie" in response:
         return "the response sets a cookie"
-    vary = {v.strip().lower() for value in response.get_list("vary") or [] for v in value.split(",") if v.strip()}
+    vary = {
+        v.strip().lower() for value in response.get_list("vary") or [] for v in value.split(",") if v.strip()
+    }
     if vary - {"accept-encoding"}:
         return f"Vary: {', '.join(sorted(vary))}"
     directives = _directives(response)
@@ -82,7 +88,9 @@ def to_headers(pairs: Any) -> hishel.Headers:
     items = [(p["name"], p["value"]) for p in pairs] if isinstance(pairs, list) else list(pairs.items())
     merged: dict[str, list[str]] = {}
     for name, value in items:
-        merged.setdefault(name.lower(), []).extend(value.split("\n") if name.lower() == "set-cookie" else [value])
+        merged.setdefault(name.lower(), []).extend(
+            value.split("\n") if name.lower() == "set-cookie" else [value]
+        )
     return hishel.Headers(merged)
 
 
@@ -113,6 +121,8 @@ class StaticCache:
     """The static responses of one process's run, by URL; ``attach`` it to each new context."""
 
     max_bytes: int = DEFAULT_MAX_BYTES
+    # One huge file would push out everything else: larger ones are passed on, never stored.
+    max_entry_bytes: int = DEFAULT_MAX_BYTES // 8
     counts: CacheCounts = field(default_factory=CacheCounts)
     _stored: OrderedDict[str, _Stored] = field(default_factory=OrderedDict)
     _bytes: int = 0
@@ -164,15 +174,23 @@ class StaticCache:
                     self.counts.revalidated += 1
                 else:
                     self.counts.hits += 1
-                route.fulfill(status=200, headers=plain_headers(state.entry.response.headers), body=stored.body)
+                route.fulfill(
+                    status=200, headers=plain_headers(state.entry.response.headers), body=stored.body
+                )
                 return
             elif isinstance(state, hishel.StoreAndUse | hishel.CouldNotBeStored):
                 assert fetched is not None
                 api_response, body = fetched
                 private = "private" in _directives(state.response.headers)
                 has_cookie = private and "cookie" in route.request.all_headers()
-                reason = why_not_stored(request, state.response.status_code, state.response.headers, has_cookie)
-                if isinstance(state, hishel.StoreAndUse) and reason is None and self._store(request, state, body):
+                reason = why_not_stored(
+                    request, state.response.status_code, state.response.headers, has_cookie
+                )
+                if (
+                    isinstance(state, hishel.StoreAndUse)
+                    and reason is None
+                    and self._store(request, state, body)
+                ):
                     self.counts.stored += 1
                     route.fulfill(status=200, headers=plain_headers(state.response.headers), body=body)
                 else:
@@ -219,7 +237,7 @@ class StaticCache:
                 self._bytes -= len(stored.body)
 
     def _store(self, request: hishel.Request, state: hishel.StoreAndUse, body: bytes) -> bool:
-        if len(body) > self.max_bytes // 8:  # one huge file would push out everything else
+        if len(body) > min(self.max_entry_bytes, self.max_bytes):
             return False
         stream = hishel.Response(state.response.status_code, state.response.headers)
         entry = hishel.Entry(id=uuid.uuid4(), request=request, response=stream)

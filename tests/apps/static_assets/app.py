@@ -101,7 +101,9 @@ class StaticAssetsApp:
                 if path == "/page":
                     links = "".join(f'<link rel="stylesheet" href="{p}">\n' for p in ASSETS)
                     cookie = "cookie sent" if "seen=1" in self.headers.get("Cookie", "") else "no cookie"
-                    self._send(200, PAGE.format(links=links, cookie=cookie).encode(), "text/html; charset=utf-8")
+                    self._send(
+                        200, PAGE.format(links=links, cookie=cookie).encode(), "text/html; charset=utf-8"
+                    )
                 elif path in ASSETS:
                     status, headers = ASSETS[path]
                     etag = dict(headers).get("ETag")
