@@ -24,6 +24,7 @@ trace. The cache is bounded (``max_bytes``, least recently used out first).
 
 from __future__ import annotations
 
+import re
 import threading
 import uuid
 from collections import OrderedDict
@@ -36,6 +37,15 @@ from playwright.sync_api import APIResponse, BrowserContext, Route
 from playwright.sync_api import Request as PlaywrightRequest
 
 STATIC_KINDS = frozenset({"stylesheet", "script", "image", "font", "media"})
+# The URLs the browser hands to us at all: a static file's extensions. The pattern is matched by
+# Playwright's driver, so every other request (pages, XHR, fetch) never makes the round trip to
+# Python; a static file without such an extension is simply not cached.
+STATIC_URLS = re.compile(
+    r"\.(css|js|mjs|png|jpe?g|gif|webp|avif|svg|ico|bmp|woff2?|ttf|otf|eot|mp4|webm|ogg|mp3|wav)(\?[^#]*)?(#.*)?$",
+    re.IGNORECASE,
+)
+# How many URLs found not storable are remembered (and left to the browser from then on).
+MAX_PASSED_URLS = 10_000
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 # Headers that describe the bytes on the wire, not the (decoded) body we keep.
 _WIRE_HEADERS = frozenset(
@@ -125,6 +135,8 @@ class StaticCache:
     max_entry_bytes: int = DEFAULT_MAX_BYTES // 8
     counts: CacheCounts = field(default_factory=CacheCounts)
     _stored: OrderedDict[str, _Stored] = field(default_factory=OrderedDict)
+    # URLs whose response was not storable: later requests go straight to the browser's network.
+    _passed: set[str] = field(default_factory=set)
     _bytes: int = 0
     # Held only around the dictionary, never across a Playwright call: route handlers of the
     # sync API interleave on one thread (greenlets), and a held lock there would deadlock.
@@ -136,17 +148,18 @@ class StaticCache:
 
     def attach(self, context: BrowserContext) -> None:
         """Route ``context``'s requests through the cache (first registered, so any later route wins)."""
-        context.route("**/*", self._handle)
+        context.route(STATIC_URLS, self._handle)
 
     def _handle(self, route: Route, request: PlaywrightRequest) -> None:
         if request.resource_type not in STATIC_KINDS or request.method != "GET":
             route.fallback()
             return
         headers = request.headers
-        if "authorization" in headers:  # credentials: never from the cache nor into it
+        url = request.url.split("#", 1)[0]
+        if "authorization" in headers or url in self._passed:  # credentials, or known not storable
             route.fallback()
             return
-        self.answer(route, hishel.Request("GET", request.url.split("#", 1)[0], to_headers(headers)))
+        self.answer(route, hishel.Request("GET", url, to_headers(headers)))
 
     def answer(self, route: Route, request: hishel.Request) -> None:
         """Answer ``route`` from the cache, after revalidating, or from the app (stored if it may be)."""
@@ -195,6 +208,8 @@ class StaticCache:
                     route.fulfill(status=200, headers=plain_headers(state.response.headers), body=body)
                 else:
                     self.counts.passed += 1
+                    if len(self._passed) < MAX_PASSED_URLS:
+                        self._passed.add(request.url)
                     route.fulfill(response=api_response)
                 return
             else:  # pragma: no cover - hishel's states are all handled above

@@ -15,7 +15,7 @@ from time import time
 import hishel
 import pytest
 
-from runner.browser.static_cache import StaticCache, plain_headers, to_headers, why_not_stored
+from runner.browser.static_cache import STATIC_URLS, StaticCache, plain_headers, to_headers, why_not_stored
 from tests.apps.static_assets.app import StaticAssetsApp
 
 
@@ -222,3 +222,19 @@ def test_formatdate_is_what_hishel_parses() -> None:
 
     assert isinstance(state(20), hishel.NeedRevalidation)  # 20 s old, 10 s fresh: stale, asked again
     assert isinstance(state(5), hishel.FromCache)
+
+
+@pytest.mark.parametrize(
+    ("url", "routed"),
+    [
+        ("http://app/static/base.819d7ac3cb53.css", True),
+        ("http://app/a/app.js?v=3", True),
+        ("http://app/img/LOGO.PNG#top", True),
+        ("http://app/fonts/x.woff2", True),
+        ("http://app/books", False),
+        ("http://app/api/items.json", False),
+        ("http://app/page.css/edit", False),
+    ],
+)
+def test_only_static_file_urls_are_routed(url: str, routed: bool) -> None:
+    assert bool(STATIC_URLS.search(url)) is routed
