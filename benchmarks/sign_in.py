@@ -2,12 +2,13 @@
 time the admin scenarios spend signing in is at most 0.6x), with and without the run-wide
 static cache (issue 23: whole signed-in scenarios at most 0.6x of signing in each time).
 
-    .venv/bin/python -m benchmarks.sign_in [--scenarios 10] [--rounds 3] [--iterations 600000]
+    .venv/bin/python -m benchmarks.sign_in [--scenarios 10] [--rounds 3] [--iterations 600000] [--latency-ms 0]
 
 The app is ``tests/apps/signin_app.py`` (a session cookie, the password hashed with PBKDF2;
 ``--iterations`` sets its cost, Django 5 uses 870,000 on faster machines); every page loads a
 Django admin page's static files (``tests/apps/admin_assets.py``: five stylesheets, four scripts,
-a logo, about 300 KB, ``max-age`` and ETags as WhiteNoise serves them). Two suites of
+a logo, about 300 KB, ``max-age`` and ETags as WhiteNoise serves them; ``--latency-ms`` waits
+before each one's answer, as an app across a network answers later). Two suites of
 ``--scenarios`` admin scenarios, run with ``pytest features/ -p no:xdist`` (one process, so
 the first scenario pays the one sign-in):
 
@@ -109,13 +110,19 @@ def main() -> None:
     parser.add_argument("--scenarios", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--iterations", type=int, default=600_000, help="the app's PBKDF2 iterations")
+    parser.add_argument(
+        "--latency-ms",
+        type=float,
+        default=0.0,
+        help="a wait before each static file's answer (an app across a network)",
+    )
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="e2e-bench-signin-"))
     state_dir = work / "state"
     state_dir.mkdir(mode=0o700)
-    app = SignInApp(iterations=args.iterations).start()
+    app = SignInApp(iterations=args.iterations, static_delay=args.latency_ms / 1000).start()
     suites = ["each time", "once"]
     variants = [(suite, cache) for suite in suites for cache in ("off", "on")]
     projects = {k: make_project(work / k.replace(" ", "-"), k, args.scenarios) for k in suites}
@@ -136,7 +143,8 @@ def main() -> None:
         return statistics.median(f[key] for f in figures[variant])
 
     print(
-        f"{args.scenarios} admin scenarios per suite, {args.rounds} rounds, PBKDF2 {args.iterations}; "
+        f"{args.scenarios} admin scenarios per suite, {args.rounds} rounds, PBKDF2 {args.iterations}, "
+        f"static files answered after {args.latency_ms:g} ms; "
         f"load average {' '.join(f'{x:.1f}' for x in load_start)} at the start, "
         f"{' '.join(f'{x:.1f}' for x in load_end)} at the end"
     )

@@ -22,6 +22,7 @@ import json
 import secrets
 import sys
 import threading
+import time
 import urllib.parse
 from http.cookies import SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -48,8 +49,15 @@ STATIC = {
 class SignInApp:
     """The app on a loopback port, served from a thread of the calling process."""
 
-    def __init__(self, users: dict[str, str] | None = None, iterations: int = 100_000, port: int = 0) -> None:
+    def __init__(
+        self,
+        users: dict[str, str] | None = None,
+        iterations: int = 100_000,
+        port: int = 0,
+        static_delay: float = 0.0,
+    ) -> None:
         self.iterations = iterations
+        self.static_delay = static_delay  # seconds before each static file's answer: an app across a network
         self.users = {
             name: self._hash(pw)
             for name, pw in (users or {"admin": "adminpass", "viewer": "viewerpass"}).items()
@@ -113,6 +121,8 @@ class SignInApp:
                 if path in admin_assets.ASSETS:
                     ctype, data, etag = admin_assets.ASSETS[path]
                     status = 304 if self.headers.get("If-None-Match") == etag else 200
+                    if app.static_delay:
+                        time.sleep(app.static_delay)
                     with app.lock:
                         app.static_requests[status] = app.static_requests.get(status, 0) + 1
                     headers = [("Cache-Control", admin_assets.CACHE_CONTROL), ("ETag", etag)]
