@@ -176,6 +176,11 @@ class Settings:
     console_noise: str = _setting(
         "drop", "E2E_CONSOLE_NOISE", Choice(("drop", "keep")),
         "`drop`: known browser noise (a missing favicon) left out of the console evidence; `keep`: kept")
+    static_cache: bool = _setting(
+        True, "E2E_STATIC_CACHE", parsers.boolean,
+        "a static response the app marks cacheable (CSS, JS, images, fonts, media; no credentials) is "
+        "reused by the run's later contexts, fresh or revalidated as HTTP caching says (see \"Static "
+        "assets\"); cookies, storage and pages stay each scenario's own")
     browser_server: str = _setting(
         "shared", "E2E_BROWSER_SERVER", Choice(("shared", "private")),
         "`shared`: one browser for all processes; `private`: one per process", flag="--browser-server")

@@ -23,6 +23,7 @@ from runner.browser.session import BrowserSession
 from runner.plugin.evidence import ScenarioEvidence
 from runner.plugin.signin import storage_state_for
 from runner.plugin.state import get_run_state
+from runner.plugin.static_assets import use_static_cache
 from runner.settings import BASE_URL_PLACES, Settings
 
 EVIDENCE_KEY = pytest.StashKey[ScenarioEvidence]()
@@ -152,6 +153,7 @@ def new_context(
         # Every action (click, fill, a custom step's too) waits at most action_timeout; page
         # loads keep navigation_timeout and checks expect_timeout (expect.set_options).
         ctx.set_default_timeout(settings.action_timeout)
+        use_static_cache(request.config, ctx)  # static files shared by the run's contexts (static_cache)
         evidence.adopt(ctx)
         made.append(ctx)
         return ctx

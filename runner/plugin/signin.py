@@ -54,6 +54,7 @@ from runner.plugin.signin_catalog import (
 )
 from runner.plugin.signin_store import RoleRecord, RoleStore
 from runner.plugin.state import RUN_STATE, RunState, get_run_state
+from runner.plugin.static_assets import use_static_cache
 
 # --- running a sign-in scenario's steps ---------------------------------------------------
 
@@ -177,6 +178,7 @@ class Roles:
         args = request.getfixturevalue("browser_context_args")
         context = session.new_context(request.getfixturevalue("browser"), **{**args, **options})
         context.set_default_timeout(self.state.settings.action_timeout)  # as every context of a scenario
+        use_static_cache(request.config, context)
         return context
 
     def storage_state(self, request: pytest.FixtureRequest, role: str) -> dict[str, Any]:

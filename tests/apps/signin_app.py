@@ -5,12 +5,14 @@ benchmark's team app.
   (PBKDF2, as real apps hash), counts the sign-in per user, sets the cookie ``session`` and
   redirects to ``/home``; a wrong password shows "Wrong username or password".
 - ``GET /home``: "Welcome, USER" when signed in, else a redirect to ``/login``.
-- ``GET /books``: a protected page with a stylesheet and a script (static files a new context
-  loads again).
+- every page loads a Django admin page's static files (``admin_assets.py``: five stylesheets,
+  four scripts, a logo; about 300 KB, ``max-age`` and an ETag, 304 to ``If-None-Match``), which
+  a new context with an empty cache loads again; ``static_requests`` counts what was answered.
+- ``GET /books``: a protected page.
 - ``GET /forget-sessions``: every session ends, as when the app restarts.
 - ``GET /stats``: JSON ``{"sign_ins": {...}, "failed": n, "sessions": [...]}``.
 
-Run it alone with ``python tests/apps/signin_app.py [PORT]``.
+Run it alone with ``python -m tests.apps.signin_app [PORT]`` from the repository.
 """
 
 from __future__ import annotations
@@ -20,14 +22,19 @@ import json
 import secrets
 import sys
 import threading
+import time
 import urllib.parse
 from http.cookies import SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from tests.apps import admin_assets
+
 SALT = b"e2e-signin-app"
 PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>
-<link rel="stylesheet" href="/static/site.css"><script src="/static/site.js"></script></head>
-<body><main>{body}</main></body></html>"""
+HEAD_TAGS</head>
+<body>LOGO<main>{body}</main></body></html>""".replace("HEAD_TAGS", admin_assets.head_tags()).replace(
+    "LOGO", admin_assets.logo_tag()
+)
 LOGIN = """<h1>Sign in</h1>{error}<form method="post" action="/login">
 <label for="username">Username</label> <input id="username" name="username">
 <label for="password">Password</label> <input id="password" name="password" type="password">
@@ -42,8 +49,15 @@ STATIC = {
 class SignInApp:
     """The app on a loopback port, served from a thread of the calling process."""
 
-    def __init__(self, users: dict[str, str] | None = None, iterations: int = 100_000, port: int = 0) -> None:
+    def __init__(
+        self,
+        users: dict[str, str] | None = None,
+        iterations: int = 100_000,
+        port: int = 0,
+        static_delay: float = 0.0,
+    ) -> None:
         self.iterations = iterations
+        self.static_delay = static_delay  # seconds before each static file's answer: an app across a network
         self.users = {
             name: self._hash(pw)
             for name, pw in (users or {"admin": "adminpass", "viewer": "viewerpass"}).items()
@@ -51,6 +65,7 @@ class SignInApp:
         self.sessions: dict[str, str] = {}
         self.sign_ins: dict[str, int] = {}
         self.failed = 0
+        self.static_requests: dict[int, int] = {}  # status (200, 304) -> admin static files answered
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self.server.daemon_threads = True
@@ -83,9 +98,9 @@ class SignInApp:
                 pass
 
             def _send(
-                self, status: int, body: str = "", ctype: str = "text/html; charset=utf-8", headers=()
+                self, status: int, body: str | bytes = "", ctype: str = "text/html; charset=utf-8", headers=()
             ) -> None:
-                data = body.encode()
+                data = body.encode() if isinstance(body, str) else body
                 self.send_response(status)
                 self.send_header("Content-Type", ctype)
                 self.send_header("Content-Length", str(len(data)))
@@ -103,7 +118,16 @@ class SignInApp:
             def do_GET(self) -> None:
                 path = urllib.parse.urlsplit(self.path).path
                 user = self._user()
-                if path in STATIC:
+                if path in admin_assets.ASSETS:
+                    ctype, data, etag = admin_assets.ASSETS[path]
+                    status = 304 if self.headers.get("If-None-Match") == etag else 200
+                    if app.static_delay:
+                        time.sleep(app.static_delay)
+                    with app.lock:
+                        app.static_requests[status] = app.static_requests.get(status, 0) + 1
+                    headers = [("Cache-Control", admin_assets.CACHE_CONTROL), ("ETag", etag)]
+                    self._send(status, data if status == 200 else b"", ctype, headers)
+                elif path in STATIC:
                     ctype, body = STATIC[path]
                     self._send(200, body, ctype, [("Cache-Control", "max-age=3600")])
                 elif path == "/login":
