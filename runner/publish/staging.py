@@ -20,7 +20,7 @@ from runner.publish.index import RunEntry
 from runner.publish.layout import HISTORY_FILE, SINGLE_FILE_DIR, SINGLE_FILE_PAGE, SITE_REPORT_DIR, run_root
 from runner.publish.target import PublishError, RemoteObject, Target
 from runner.publish.uploads import Log
-from runner.report.site_links import link_to_results
+from runner.report.site_links import bundle_data, link_to_results
 from runner.run.folder import ALLURE_RESULTS, RUN_JSON
 
 # Allure's trend charts show the last runs; carrying an unbounded file from run to run would
@@ -166,7 +166,8 @@ class Staging:
         """The multi-file report with the branch's history, and the history with this run.
 
         Its attachments are the run folder's own files (``published``: the run-relative
-        paths uploaded beside it), not copies: half the objects of a publish otherwise."""
+        paths uploaded beside it), not copies, and its per-scenario data is one script: a
+        publish then uploads few more objects than the run folder has (``site_links``)."""
         history_path = self.folder / HISTORY_FILE
         history_path.write_bytes(history)
         report = self.folder / SITE_REPORT_DIR
@@ -175,6 +176,7 @@ class Staging:
             link_to_results(
                 report, to_results=f"{'../' * _depth(SITE_REPORT_DIR)}{ALLURE_RESULTS}/", published=published
             )
+            bundle_data(report)
         except Exception as exc:  # noqa: BLE001 - the run is still worth publishing without it
             return self.give_up(f"generating the site report of {self.run_dir} failed: {exc}", exc)
         self._add(SITE_REPORT_DIR)

@@ -11,8 +11,11 @@ copy; a link whose file is not published beside the report keeps its copy.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
+import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -104,3 +107,60 @@ def link_to_results(report_dir: Path, *, to_results: str, published: Collection[
         elif not unused:
             kept += 1
     return Linked(links=links, copies_removed=removed, copies_kept=kept)
+
+
+# Allure 3.18's app (two copies of web-commons' ``reportDataUrl`` in one bundle): with
+# ``allureReportData`` set it reads every path from memory, as the single-file report does.
+# Attachments are left to the network, so the site report's data can be one script while
+# its attachments stay the run folder's files.
+IN_MEMORY_CHECK = 'if(globalThis.allureReportData){const[n]=e.split("?");'
+IN_MEMORY_BUT_ATTACHMENTS = (
+    f'if(globalThis.allureReportData&&!e.startsWith("{ATTACHMENTS_DIR}/")){{const[n]=e.split("?");'
+)
+_APP_SCRIPT = re.compile(r'<script\s+src="(app-[0-9a-f]+\.js)"></script>')
+# The data the app fetches, one small JSON file per scenario and widget.
+BUNDLED_DIRS = ("data", "widgets")
+
+
+def _patch_app(report_dir: Path, app: str) -> None:
+    path = report_dir / app
+    code = path.read_text(encoding="utf-8")
+    count = code.count(IN_MEMORY_CHECK)
+    if count != 2:
+        raise SiteLinkError(
+            f"{path}: the report app's data loader is not the one this runner knows ({count} of 2 places "
+            "found); this Allure version needs a new rewrite in runner/report/site_links.py."
+        )
+    path.write_text(code.replace(IN_MEMORY_CHECK, IN_MEMORY_BUT_ATTACHMENTS), encoding="utf-8")
+
+
+def bundle_data(report_dir: Path) -> int:
+    """The report's data files (``data/`` but its attachments, ``widgets/``) as one script,
+    ``data-<digest>.js``, loaded before the app: thousands of objects become one. Returns
+    how many files went into it."""
+    if not any((report_dir / folder).is_dir() for folder in BUNDLED_DIRS):
+        return 0  # no data to bundle (not a report of Allure's multi-file form)
+    index = report_dir / "index.html"
+    page = index.read_text(encoding="utf-8")
+    app = _APP_SCRIPT.search(page)
+    if app is None:
+        raise SiteLinkError(f"{index}: no app script found; this Allure version needs a new rewrite")
+    data: dict[str, str] = {}
+    for folder in BUNDLED_DIRS:
+        for path in sorted((report_dir / folder).rglob("*")):
+            rel = path.relative_to(report_dir).as_posix()
+            if path.is_file() and not rel.startswith(f"{ATTACHMENTS_DIR}/"):
+                data[rel] = base64.b64encode(path.read_bytes()).decode("ascii")
+    script = f"window.allureReportData = {json.dumps(data, separators=(',', ':'))};\n".encode()
+    name = f"data-{hashlib.sha256(script).hexdigest()[:20]}.js"
+    (report_dir / name).write_bytes(script)
+    _patch_app(report_dir, app[1])
+    tag = f'<script src="{name}"></script>\n    {app[0]}'
+    index.write_text(page[: app.start()] + tag + page[app.end() :], encoding="utf-8")
+    for rel in data:
+        (report_dir / rel).unlink()
+    for folder in BUNDLED_DIRS:
+        for path in sorted((report_dir / folder).rglob("*"), reverse=True):
+            if path.is_dir() and not any(path.iterdir()):
+                path.rmdir()
+    return len(data)
