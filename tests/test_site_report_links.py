@@ -6,7 +6,7 @@ report is opened through ``e2e serve``'s server (the site's headers) in real Chr
 screenshot, the text, the video and Allure's "open trace" button all work, every request
 for an attachment goes to the run folder's ``allure-results/`` key, no request fails, and
 the report's history tab shows the first run. No key under ``report/data/attachments/`` is
-uploaded.
+uploaded, and the report's data (test results, widgets) is one script instead of a file each.
 """
 
 from __future__ import annotations
@@ -135,8 +135,12 @@ def test_no_attachment_is_uploaded_twice(site: Site) -> None:
     run_id = site.runs[1].name
     root = f"e2e/runs/{run_id}/"
     assert not [k for k in site.objects if k.startswith(f"{root}report/data/attachments/")]
-    results = [k for k in site.objects if k.startswith(f"{root}report/data/test-results/")]
-    links = [link for key in results for link in _links(json.loads(site.objects[key]))]
+    (bundle,) = [k for k in site.objects if k.startswith(f"{root}report/data-") and k.endswith(".js")]
+    assert not [k for k in site.objects if k.startswith((f"{root}report/data/", f"{root}report/widgets/"))]
+    data = json.loads(site.objects[bundle].decode().removeprefix("window.allureReportData = ").rstrip(";\n"))
+    results = [json.loads(base64.b64decode(v)) for k, v in data.items() if k.startswith("data/test-results/")]
+    assert len(results) == 2 and "widgets/tree.json" in data
+    links = [link for result in results for link in _links(result)]
     kinds = {link["contentType"] for link in links}
     assert kinds >= {"image/png", "text/uri-list", "video/webm", "application/vnd.allure.playwright-trace"}, (
         links

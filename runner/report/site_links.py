@@ -160,7 +160,7 @@ def bundle_data(report_dir: Path) -> int:
     for rel in data:
         (report_dir / rel).unlink()
     for folder in BUNDLED_DIRS:
-        for path in sorted((report_dir / folder).rglob("*"), reverse=True):
+        for path in [*sorted((report_dir / folder).rglob("*"), reverse=True), report_dir / folder]:
             if path.is_dir() and not any(path.iterdir()):
                 path.rmdir()
     return len(data)
