@@ -35,7 +35,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     run_dir = synthetic_run(tmp / "reports", scenarios=[("Signs in", "passed"), ("Pays", "failed")])
     site = tmp / "site"
     publish_run(LocalTarget(site), run_dir, resolve(ROOT), log=lambda _: None)
-    attachments = next(site.glob("runs/*/report/data/attachments"))
+    # Where a report keeps a copy of an attachment not published beside it (most link to
+    # the run folder's allure-results/, which is sandboxed the same way).
+    attachments = next(site.glob("runs/*/report")) / "data" / "attachments"
+    attachments.mkdir(parents=True, exist_ok=True)
     (attachments / "evil.svg").write_bytes(EVIL_SVG)
     (site / ".env").write_text("AWS_SECRET_ACCESS_KEY=planted\n")
     (site / ".git").mkdir()

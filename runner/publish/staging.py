@@ -12,7 +12,7 @@ import shutil
 import stat
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +20,7 @@ from runner.publish.index import RunEntry
 from runner.publish.layout import HISTORY_FILE, SINGLE_FILE_DIR, SINGLE_FILE_PAGE, SITE_REPORT_DIR, run_root
 from runner.publish.target import PublishError, RemoteObject, Target
 from runner.publish.uploads import Log
+from runner.report.site_links import bundle_data, link_to_results
 from runner.run.folder import ALLURE_RESULTS, RUN_JSON
 
 # Allure's trend charts show the last runs; carrying an unbounded file from run to run would
@@ -32,6 +33,10 @@ KEPT_DAYS = 7
 # ``make_report(output=FOLDER, single_file=..., history_path=...)``: the run's report into
 # FOLDER (``runner.report.allure.generate_report`` with the run and its settings bound).
 MakeReport = Callable[..., object]
+
+
+def _depth(folder: str) -> int:
+    return len(Path(folder).parts)
 
 
 def _truncate_history(data: bytes) -> bytes:
@@ -157,12 +162,21 @@ class Staging:
             raise PublishError(message) from exc
         self.log(f"warning: {message}; publishing the run without it")
 
-    def site_report(self, history: bytes) -> None:
-        """The multi-file report with the branch's history, and the history with this run."""
+    def site_report(self, history: bytes, published: Collection[str] = ()) -> None:
+        """The multi-file report with the branch's history, and the history with this run.
+
+        Its attachments are the run folder's own files (``published``: the run-relative
+        paths uploaded beside it), not copies, and its per-scenario data is one script: a
+        publish then uploads few more objects than the run folder has (``site_links``)."""
         history_path = self.folder / HISTORY_FILE
         history_path.write_bytes(history)
+        report = self.folder / SITE_REPORT_DIR
         try:
-            self.make_report(output=self.folder / SITE_REPORT_DIR, history_path=history_path)
+            self.make_report(output=report, history_path=history_path)
+            link_to_results(
+                report, to_results=f"{'../' * _depth(SITE_REPORT_DIR)}{ALLURE_RESULTS}/", published=published
+            )
+            bundle_data(report)
         except Exception as exc:  # noqa: BLE001 - the run is still worth publishing without it
             return self.give_up(f"generating the site report of {self.run_dir} failed: {exc}", exc)
         self._add(SITE_REPORT_DIR)
@@ -215,7 +229,7 @@ def stage_reports(
             )
         else:
             staging.log("history: no earlier run of this branch with history; trends start here")
-        staging.site_report(carried)
+        staging.site_report(carried, published=run_files)
     if need_single and not has_single:
         staging.single_file_report()
     return None
