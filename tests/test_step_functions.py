@@ -92,6 +92,17 @@ def test_role_checks_both_ways(page: Page) -> None:
         actions.click_button(page, "Delete")
 
 
+def test_a_heading_step_needs_exactly_one_visible_heading(page: Page) -> None:
+    page.set_content("<h1>Books</h1><h2>Books</h2><h2 hidden>Authors</h2>")
+    try:
+        with pytest.raises(NotOnPage, match=r'^2 visible headings match "Books"; a step needs exactly one$'):
+            checks.see_heading(page, "Books")
+        with pytest.raises(AssertionError, match=r'^No heading named "Authors"\. Headings here: "Books"'):
+            checks.see_heading(page, "Authors")
+    finally:
+        page.set_content(PAGE)
+
+
 def test_paths_resolve_against_the_base_url_as_the_browser_does() -> None:
     assert actions.url_for("https://host/shop/", "login") == "https://host/shop/login"
     assert actions.url_for("https://host/shop/", "/login") == "https://host/login"

@@ -46,6 +46,11 @@ STATIC_URLS = re.compile(
 )
 # How many URLs found not storable are remembered (and left to the browser from then on).
 MAX_PASSED_URLS = 10_000
+# Routing costs every context a round trip to the browser and every static request one to this
+# process. An app that marks none of its files cacheable gains nothing from it: once this many
+# contexts were routed, static files were fetched and not one was storable, later contexts
+# are not routed.
+STEP_ASIDE_AFTER = 3
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 # Headers that describe the bytes on the wire, not the (decoded) body we keep.
 _WIRE_HEADERS = frozenset(
@@ -138,6 +143,7 @@ class StaticCache:
     # URLs whose response was not storable: later requests go straight to the browser's network.
     _passed: set[str] = field(default_factory=set)
     _bytes: int = 0
+    _attached: int = 0  # contexts routed so far
     # Held only around the dictionary, never across a Playwright call: route handlers of the
     # sync API interleave on one thread (greenlets), and a held lock there would deadlock.
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -146,8 +152,17 @@ class StaticCache:
     def size(self) -> int:
         return self._bytes
 
+    @property
+    def stepped_aside(self) -> bool:
+        """Whether new contexts go unrouted: ``STEP_ASIDE_AFTER`` contexts were routed, static
+        files were fetched, and the app marked none of them storable."""
+        return self._attached >= STEP_ASIDE_AFTER and self.counts.passed > 0 and not self.counts.stored
+
     def attach(self, context: BrowserContext) -> None:
         """Route ``context``'s requests through the cache (first registered, so any later route wins)."""
+        if self.stepped_aside:
+            return
+        self._attached += 1
         context.route(STATIC_URLS, self._handle)
 
     def _handle(self, route: Route, request: PlaywrightRequest) -> None:

@@ -149,9 +149,9 @@ class Watchdog:
 
     def _page_opened(self, page: Any) -> None:
         try:
+            # Two round trips: the session is not detached, it ends with its page.
             session = page.context.new_cdp_session(page)
             target = session.send("Target.getTargetInfo")["targetInfo"]["targetId"]
-            session.detach()
         except (PlaywrightError, KeyError) as exc:
             log.debug("watchdog: no target id for a page: %s", exc)
             return

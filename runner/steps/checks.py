@@ -70,12 +70,14 @@ def see_page_text(page: Page, text: str) -> None:
 
 def see_heading(page: Page, name: str) -> None:
     headings = page.get_by_role("heading", name=name_pattern(name)).filter(visible=True)
+    # One wait for exactly one (a single round trip to the browser when it passes); only a
+    # failure counts again, to say which way it failed.
     try:
-        expect(headings.first).to_be_visible()
+        expect(headings).to_have_count(1)
     except AssertionError:
+        if (count := headings.count()) > 1:
+            raise NotOnPage(f'{count} visible headings match "{name}"; a step needs exactly one') from None
         raise not_found(page, "heading", name, "heading") from None
-    if (count := headings.count()) > 1:
-        raise NotOnPage(f'{count} visible headings match "{name}"; a step needs exactly one')
 
 
 def does_not_see_role(page: Page, role: str, name: str) -> None:

@@ -15,7 +15,14 @@ from time import time
 import hishel
 import pytest
 
-from runner.browser.static_cache import STATIC_URLS, StaticCache, plain_headers, to_headers, why_not_stored
+from runner.browser.static_cache import (
+    STATIC_URLS,
+    STEP_ASIDE_AFTER,
+    StaticCache,
+    plain_headers,
+    to_headers,
+    why_not_stored,
+)
 from tests.apps.static_assets.app import StaticAssetsApp
 
 
@@ -238,3 +245,36 @@ def test_formatdate_is_what_hishel_parses() -> None:
 )
 def test_only_static_file_urls_are_routed(url: str, routed: bool) -> None:
     assert bool(STATIC_URLS.search(url)) is routed
+
+
+class _Context:
+    """Records the routes a context was given (what ``attach`` does to a real one)."""
+
+    def __init__(self) -> None:
+        self.routes: list[object] = []
+
+    def route(self, pattern: object, handler: object) -> None:
+        self.routes.append(pattern)
+
+
+def test_an_app_that_marks_nothing_cacheable_is_left_unrouted_after_a_few_contexts(app: StaticAssetsApp) -> None:
+    cache = StaticCache()
+    contexts = [_Context() for _ in range(STEP_ASIDE_AFTER + 2)]
+    for context in contexts[:STEP_ASIDE_AFTER]:
+        cache.attach(context)  # type: ignore[arg-type]
+        _get(cache, app.url + "/a/nostore.css")
+    assert cache.stepped_aside
+    for context in contexts[STEP_ASIDE_AFTER:]:
+        cache.attach(context)  # type: ignore[arg-type]
+    assert [len(c.routes) for c in contexts] == [1] * STEP_ASIDE_AFTER + [0, 0]
+
+
+def test_one_stored_file_keeps_the_cache_routing(app: StaticAssetsApp) -> None:
+    cache = StaticCache()
+    contexts = [_Context() for _ in range(STEP_ASIDE_AFTER + 2)]
+    for context in contexts:
+        cache.attach(context)  # type: ignore[arg-type]
+        _get(cache, app.url + "/a/nostore.css")
+        _get(cache, app.url + "/a/fresh.css")
+    assert not cache.stepped_aside
+    assert all(len(c.routes) == 1 for c in contexts)
