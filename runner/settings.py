@@ -136,7 +136,7 @@ class Settings:
     action_timeout: int = _setting(
         10000, "E2E_ACTION_TIMEOUT", parsers.timeout_ms,
         "how long an action (click, fill, select, check; a custom step's too) may wait for its "
-        "element (ms); not page loads nor checks",
+        "element (ms), and an evidence screenshot for the page; not page loads nor checks",
         flag="--action-timeout", metavar="MS")
     expect_timeout: int = _setting(
         5000, "E2E_EXPECT_TIMEOUT", parsers.positive_int,

@@ -2,8 +2,8 @@
 watchdog (``runner/plugin/watchdog.py``), reported as failed with the reason, and the run goes on
 with the next scenario on the same shared browser, which stays healthy.
 
-Short timeouts (1.5 s actions and checks, 2 s page loads) keep a step's budget at its floor,
-the evidence screenshot's 10 s + 10 s; the planted hang is ``page.evaluate`` on a page whose
+Short timeouts (1.5 s actions, evidence screenshots and checks, 2 s page loads) keep a step's
+budget at 2 s + 10 s; the planted hang is ``page.evaluate`` on a page whose
 ``while (true) {}`` began after load (``evaluate`` has no timeout of its own).
 """
 

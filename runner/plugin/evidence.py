@@ -143,7 +143,8 @@ class ScenarioEvidence:
             path = self.folder / f"{self._count:02d}-{slugify(name, 60, exact=False)}{suffix}"
             try:
                 target.screenshot(
-                    path=str(path), full_page=full_page, animations="disabled", timeout=10_000, **options
+                    path=str(path), full_page=full_page, animations="disabled",
+                    timeout=self.settings.action_timeout, **options
                 )
             except PlaywrightError as exc:
                 log.warning("screenshot %r failed: %s", name, exc)

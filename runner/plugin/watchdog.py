@@ -46,7 +46,6 @@ log = logging.getLogger(__name__)
 
 BUSY = "the page stopped responding (script busy)"
 GRACE_S = 10.0
-EVIDENCE_TIMEOUT_MS = 10_000  # evidence.py's screenshot timeout
 CLOSE_WAIT_S = 15.0  # the watchdog's own connection and close, at most
 UNBLOCK_WAIT_S = 10.0  # after the close, how long the main thread has to move on
 RENDERER_ATTEMPTS = 3  # looks for busy renderers (each a 1 s CPU sample), UNBLOCK_WAIT_S apart
@@ -65,13 +64,13 @@ class Limits:
 
     @classmethod
     def of(cls, settings: Settings) -> Limits:
-        """From the settings: the step's budget is its longest timeout and ``GRACE_S``."""
+        """From the settings: the step's budget is its longest timeout and ``GRACE_S`` (an evidence
+        screenshot waits at most ``action_timeout``)."""
         longest = max(
             settings.action_timeout,
             settings.navigation_timeout,
             settings.expect_timeout,
             settings.api_timeout,
-            EVIDENCE_TIMEOUT_MS,
         )
         return cls(
             longest / 1000 + GRACE_S, settings.scenario_timeout, settings.source_of("scenario_timeout")

@@ -41,8 +41,16 @@ def test_every_scenario_is_bounded_by_default_at_300_seconds(project: Path) -> N
 def test_a_step_may_take_its_longest_timeout_and_ten_seconds(project: Path) -> None:
     defaults = resolve(project, environ={})
     assert Limits.of(defaults).step_s == defaults.navigation_timeout / 1000 + GRACE_S == 40
-    short = resolve(project, environ={"E2E_ACTION_TIMEOUT": "1500", "E2E_NAVIGATION_TIMEOUT": "2000"})
-    assert Limits.of(short).step_s == 10 + GRACE_S  # never below the evidence screenshot's 10 s
+    short = resolve(
+        project,
+        environ={
+            "E2E_ACTION_TIMEOUT": "1500",
+            "E2E_NAVIGATION_TIMEOUT": "2000",
+            "E2E_EXPECT_TIMEOUT": "1500",
+            "E2E_API_TIMEOUT": "1500",
+        },
+    )
+    assert Limits.of(short).step_s == 2 + GRACE_S  # the evidence screenshot waits as long as an action
     long_checks = resolve(project, environ={"E2E_EXPECT_TIMEOUT": "90000"})
     assert Limits.of(long_checks).step_s == 90 + GRACE_S
 
