@@ -6,7 +6,6 @@ import http.client
 import json
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -18,10 +17,11 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from runner import demo_app
 from runner.demo_app import USERS, DemoApp, search_catalogue, start
+from tests.support.browser import chromium
 
 HTML_PAGES = ["/", "/login", "/account", "/search", "/signup", "/ja", "/ja/contact", "/slow?ms=0"]
 
@@ -293,13 +293,6 @@ def test_module_serves_in_the_foreground_until_interrupted() -> None:
 # -- in a browser ----------------------------------------------------------------------------
 
 
-def _chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found is None:
-        pytest.skip("no Chromium on PATH")
-    return found
-
-
 @pytest.fixture(scope="module")
 def outside_requests() -> list[str]:
     """URLs the browser asked for that are not the demo app's: must stay empty."""
@@ -308,18 +301,13 @@ def outside_requests() -> list[str]:
 
 @pytest.fixture(scope="module")
 def demo_page(app: DemoApp, outside_requests: list[str]) -> Iterator[Page]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=_chromium(),
-            args=["--disable-background-networking", "--disable-component-update"],
-        )
+    with chromium() as browser:
         context = browser.new_context(base_url=app.url)
         context.on(
             "request",
             lambda r: None if r.url.startswith((app.url, "data:")) else outside_requests.append(r.url),
         )
         yield context.new_page()
-        browser.close()
 
 
 def test_browser_search_fills_the_list_after_a_delay(demo_page: Page, outside_requests: list[str]) -> None:

@@ -10,9 +10,10 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 
 from tests.support import E2E, REPO
+from tests.support.browser import chromium
 
 pytestmark = pytest.mark.slow
 
@@ -106,11 +107,7 @@ def test_the_html_report_shows_every_scenario_with_its_steps_and_a_screenshot(ru
     summary = json.loads((runs["serial"] / "run.json").read_text())
     html = index.read_text(encoding="utf-8")
     assert "googletagmanager" not in html, "the report must not call third parties"
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=["--disable-background-networking", "--disable-component-update"],
-        )
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         outside: list[str] = []
         page.on("request", lambda r: outside.append(r.url) if r.url.startswith(("http:", "https:")) else None)
@@ -133,5 +130,4 @@ def test_the_html_report_shows_every_scenario_with_its_steps_and_a_screenshot(ru
             if next_button.is_disabled():
                 break
             next_button.click()
-        browser.close()
     assert outside == [], f"the report loaded from the network: {outside[:3]}"

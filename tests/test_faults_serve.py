@@ -21,7 +21,7 @@ from runner.publish.publisher import publish_run
 from runner.publish.security import FILE_POLICY, PAGE_POLICY
 from runner.publish.viewer import serve_in_thread
 from runner.settings import resolve
-from tests.support import require
+from tests.support.browser import chromium
 from tests.support.runs import synthetic_run
 
 pytestmark = pytest.mark.slow
@@ -106,23 +106,12 @@ def test_dot_files_are_not_served(served: tuple[str, int], path: str) -> None:
 
 
 def test_the_report_opens_in_chromium_under_the_policy(served: tuple[str, int], site: Path) -> None:
-    from playwright.sync_api import sync_playwright
-
-    from runner.browser.chromium import ChromiumNotFound, find_chromium
-
-    try:
-        executable = find_chromium(resolve(ROOT))
-    except ChromiumNotFound as exc:
-        require(False, str(exc))
     url, port = served
     report = next(site.glob("runs/*/report/index.html")).relative_to(site).as_posix()
     svg = next(site.glob("runs/*/report/data/attachments/evil.svg")).relative_to(site).as_posix()
     console: list[str] = []
     dialogs: list[str] = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=executable, args=["--disable-background-networking", "--disable-component-update"]
-        )
+    with chromium() as browser:
         page = browser.new_page()
         page.on("console", lambda m: console.append(m.text))
         page.on("pageerror", lambda e: console.append(str(e)))
@@ -139,7 +128,6 @@ def test_the_report_opens_in_chromium_under_the_policy(served: tuple[str, int], 
         page.wait_for_load_state("load")
         page.goto(url + svg)
         page.wait_for_timeout(500)
-        browser.close()
     assert not dialogs, f"a recorded SVG ran its script: {dialogs}"
     blocked = [m for m in console if "Content Security Policy" in m and "evil.svg" not in m]
     assert not blocked, blocked

@@ -23,6 +23,7 @@ from runner.publish.publisher import PublishResult, publish_run
 from runner.publish.targets import open_target
 from runner.settings import resolve
 from tests.support import E2E, require
+from tests.support.browser import chromium
 from tests.support.runs import real_run, tree_digest
 from tests.support.s3 import S3Server, aws_env, client_env, make_bucket, read_objects, start_server
 
@@ -101,21 +102,8 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Published]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    from runner.browser.chromium import ChromiumNotFound, find_chromium
-
-    try:
-        executable = find_chromium(resolve(ROOT))
-    except ChromiumNotFound as exc:
-        require(False, str(exc))
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=executable,
-            args=["--disable-background-networking", "--disable-component-update"],
-        )
-        yield browser
-        browser.close()
+    with chromium() as launched:
+        yield launched
 
 
 class Watched:

@@ -19,12 +19,12 @@ from pathlib import Path
 
 import pytest
 
-from runner.browser.chromium import find_chromium
 from runner.report.allure import make_run_report
 from runner.report.compact import FAILED, PASSED, CompactStats, compact_copy
 from runner.run.folder import ALLURE_RESULTS, REPORT_DIR, RUN_JSON
 from runner.settings import resolve
 from tests.support import E2EProject
+from tests.support.browser import chromium
 from tests.support.runs import tree_digest
 
 pytestmark = pytest.mark.slow
@@ -200,15 +200,8 @@ def test_embedded_bytes_per_scenario_are_bounded(made: Made) -> None:
 
 @pytest.fixture(scope="module")
 def browser(made: Made) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    executable = find_chromium(resolve(made.run_dir))
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=executable, args=["--disable-background-networking", "--disable-component-update"]
-        )
-        yield browser
-        browser.close()
+    with chromium(made.run_dir) as launched:
+        yield launched
 
 
 def test_the_report_opens_and_shows_every_scenario_and_its_screenshots(made: Made, browser) -> None:  # noqa: ANN001

@@ -25,7 +25,7 @@ from runner.publish.targets import open_target
 from runner.publish.viewer import serve_in_thread
 from runner.report.trace_viewer import viewer_root
 from runner.settings import resolve
-from tests.support import require
+from tests.support.browser import chromium
 from tests.support.runs import real_run
 from tests.support.s3 import aws_env, make_bucket, read_objects, running_server
 
@@ -103,21 +103,8 @@ def site(tmp_path_factory: pytest.TempPathFactory, browser) -> Iterator[Site]:  
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    from runner.browser.chromium import ChromiumNotFound, find_chromium
-
-    try:
-        executable = find_chromium(resolve(ROOT))
-    except ChromiumNotFound as exc:
-        require(False, str(exc))
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=executable,
-            args=["--disable-background-networking", "--disable-component-update"],
-        )
-        yield browser
-        browser.close()
+    with chromium() as launched:
+        yield launched
 
 
 def _links(node: object) -> Iterator[dict]:
@@ -150,6 +137,17 @@ def test_no_attachment_is_uploaded_twice(site: Site) -> None:
         resolved = Path(f"/{root}report/data/attachments/{link['id']}{link['ext']}").resolve().as_posix()
         assert resolved == f"/{root}allure-results/{link['originalFileName']}", link
         assert resolved[1:] in site.objects, link
+
+
+def _open_failing_result(page, site: Site, run_id: str, tab: str, item: str):  # noqa: ANN001, ANN202
+    """The failing scenario of a published run's site report, on one of its tabs: that tab's
+    items (by test id) once the first is shown."""
+    page.goto(f"{site.url}runs/{run_id}/report/index.html")
+    page.get_by_text(FAILING, exact=True).first.click()
+    page.get_by_test_id(f"test-result-tab-{tab}").click()
+    items = page.get_by_test_id(item)
+    items.first.wait_for(timeout=20_000)
+    return items
 
 
 def _open_trace(context, button) -> None:  # noqa: ANN001
@@ -187,11 +185,7 @@ def test_the_report_opens_each_kind_of_attachment_from_the_run_folder(site: Site
     )
     page = context.new_page()
     try:
-        page.goto(f"{site.url}runs/{run_id}/report/index.html")
-        page.get_by_text(FAILING, exact=True).first.click()
-        page.get_by_test_id("test-result-tab-attachments").click()
-        headers = page.get_by_test_id("test-result-attachment-header")
-        headers.first.wait_for(timeout=20_000)
+        headers = _open_failing_result(page, site, run_id, "attachments", "test-result-attachment-header")
         texts = headers.all_inner_texts()
         for kind in ("image/png", "text/uri-list", "video/webm"):
             index = next((i for i, text in enumerate(texts) if kind in text), None)
@@ -221,12 +215,8 @@ def test_the_report_still_shows_the_branchs_history(site: Site, browser) -> None
     second = site.runs[1].name
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     try:
-        page.goto(f"{site.url}runs/{second}/report/index.html")
-        page.get_by_text(FAILING, exact=True).first.click()
-        page.get_by_test_id("test-result-tab-history").click()
         # The first run's result of the scenario, as Allure lists an earlier result (its date).
-        items = page.get_by_test_id("test-result-history-item")
-        items.first.wait_for(timeout=15_000)
+        items = _open_failing_result(page, site, second, "history", "test-result-history-item")
         assert items.count() == 1, page.inner_text("body")[:2000]
     finally:
         page.close()

@@ -18,6 +18,7 @@ import pytest
 from pytest_bdd.steps import step_function_context_registry
 
 from tests.support import DATA
+from tests.support.browser import chromium
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -358,11 +359,6 @@ def test_open_path_resolves_exactly_as_playwright_does(tmp_path: Path) -> None:
     import http.server
     import threading
 
-    from playwright.sync_api import sync_playwright
-
-    from runner.browser.chromium import find_chromium
-    from runner.settings import resolve
-
     class Any200(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802
             self.send_response(200)
@@ -377,8 +373,7 @@ def test_open_path_resolves_exactly_as_playwright_does(tmp_path: Path) -> None:
     port = server.server_address[1]
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=find_chromium(resolve(tmp_path)))
+        with chromium(tmp_path) as browser:
             for base, path, _ in URL_CASES:
                 if path.startswith("http://127.0.0.1:9"):
                     continue  # nothing listens there: the absolute case is checked above
@@ -388,7 +383,6 @@ def test_open_path_resolves_exactly_as_playwright_does(tmp_path: Path) -> None:
                 page.goto(path)
                 assert page.url == web_steps.url_for(base, path), (base, path)
                 context.close()
-            browser.close()
     finally:
         server.shutdown()
 

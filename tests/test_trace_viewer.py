@@ -23,7 +23,8 @@ from runner.publish.viewer import serve_in_thread
 from runner.report.allure import generate_report
 from runner.report.trace_viewer import viewer_root
 from runner.settings import resolve
-from tests.support import E2E, require
+from tests.support import E2E
+from tests.support.browser import chromium
 from tests.support.runs import real_run
 from tests.support.s3 import make_bucket, read_objects
 from tests.support.s3 import s3 as s3  # noqa: F401 - fixture
@@ -37,21 +38,8 @@ FAILING = "The greeting is wrong"
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    from runner.browser.chromium import ChromiumNotFound, find_chromium
-
-    try:
-        executable = find_chromium(resolve(ROOT))
-    except ChromiumNotFound as exc:
-        require(False, str(exc))
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=executable,
-            args=["--disable-background-networking", "--disable-component-update"],
-        )
-        yield browser
-        browser.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture(scope="module")

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from tests.support.browser import chromium
 from tests.support.s3 import client_env, make_bucket
 from tests.support.s3 import s3_server as s3_server  # noqa: F401 - fixture
 
@@ -107,28 +108,18 @@ def _png(data_url: str) -> Image.Image:
 
 def _report_shows_the_diff(project, run_dir: Path) -> None:
     """The run's single-file Allure report, opened in Chromium, shows the diff viewer."""
-    from playwright.sync_api import expect, sync_playwright
-
-    from runner.browser.chromium import find_chromium
-    from runner.settings import resolve
+    from playwright.sync_api import expect
 
     report = project.e2e("report", str(run_dir))
     assert report.returncode == 0, report.output
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=find_chromium(resolve(project.root, environ={})),
-            args=["--disable-background-networking", "--disable-component-update"],
-        )
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 900})
-            page.goto((run_dir / "report" / "index.html").as_uri())
-            page.get_by_text("Home", exact=True).first.click()
-            page.get_by_text("home (visual diff)").first.click()
-            for mode in ("Actual", "Expected", "Diff", "Overlay", "Side by side"):
-                expect(page.get_by_text(mode, exact=True).first).to_be_visible()
-            expect(page.get_by_text("1920 × 1080").first).to_be_visible()
-        finally:
-            browser.close()
+    with chromium(project.root) as browser:
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.goto((run_dir / "report" / "index.html").as_uri())
+        page.get_by_text("Home", exact=True).first.click()
+        page.get_by_text("home (visual diff)").first.click()
+        for mode in ("Actual", "Expected", "Diff", "Overlay", "Side by side"):
+            expect(page.get_by_text(mode, exact=True).first).to_be_visible()
+        expect(page.get_by_text("1920 × 1080").first).to_be_visible()
 
 
 def test_baselines_written_then_unchanged_runs_pass_then_a_css_change_fails_the_page_and_is_accepted(
