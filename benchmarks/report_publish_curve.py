@@ -2,6 +2,7 @@
 
     .venv/bin/python -m benchmarks.report_publish_curve [--sizes 100 250 500 1000]
                      [--suite signin|examples] [--source RUN_DIR] [--repeat 1] [--keep]
+                     [--latency-ms 0]
 
 For each size N, a real-looking run folder of N scenarios (``report_size.replicate`` of a
 real run, default the sign-in suite with 2 % failing; see ``report_size.py``) and then:
@@ -20,7 +21,10 @@ real run, default the sign-in suite with 2 % failing; see ``report_size.py``) an
   second ``e2e publish`` of the unchanged run (target 0);
 - and per scenario: report and publish seconds divided by N (linear growth: about flat).
 
-Timings are medians of --repeat (fresh buckets each time); the load average is printed
+``--latency-ms N`` has the S3 server answer every request N ms later, as a real endpoint does
+over a network (a PUT to S3 takes tens of ms; the loopback server answers in well under one):
+the publish and the sync then wait on the network as they would on CodeBuild, instead of
+sharing the machine's CPU with the server. Timings are medians of --repeat (fresh buckets each time); the load average is printed
 with them, since on a shared machine they move with it. The helpers that run the CLIs
 and count requests are ``publish_vs_sync.py``'s. The script only measures; it exits 0
 whatever the figures are, except when a second publish made PUTs.
@@ -174,6 +178,12 @@ def main() -> None:
     parser.add_argument("--source", type=Path, help="a run folder to copy instead of a new source run")
     parser.add_argument("--repeat", type=int, default=1, help="publishes and syncs per size (median)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument(
+        "--latency-ms",
+        type=int,
+        default=0,
+        help="the S3 server answers every request this much later, as a real endpoint over a network",
+    )
     args = parser.parse_args()
 
     aws = shutil.which("aws")
@@ -183,7 +193,8 @@ def main() -> None:
     source = args.source or source_run(work, args.suite)
     print(f"source run: {source}", flush=True)
     print(f"load average at start: {load_average()} ({os.cpu_count()} CPUs)", flush=True)
-    server = start_server()
+    print(f"S3 latency per request: {args.latency_ms} ms", flush=True)
+    server = start_server({"E2E_TEST_LATENCY_MS": str(args.latency_ms)})
     points: list[Point] = []
     try:
         env = {**os.environ, **client_env(server.endpoint), "CI": "true"}

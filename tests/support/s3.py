@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,7 +41,7 @@ REGION = "us-east-1"
 #   slowdown_matching S  every object PUT whose path contains S: 503 SlowDown (a fault that persists)
 #   drop_matching S      every object PUT whose path contains S: the connection is dropped
 # Every injected fault is in the request log as ``"fault": "slowdown" | "drop"``.
-FAULT_NAMES = ("slowdown_every", "drop_every", "slowdown_matching", "drop_matching")
+FAULT_NAMES = ("slowdown_every", "drop_every", "slowdown_matching", "drop_matching", "latency_ms")
 
 
 # --------------------------------------------------------------------------- the server process
@@ -52,6 +53,9 @@ def _initial_faults() -> dict[str, Any]:
         "drop_every": int(os.environ.get("E2E_TEST_DROP_EVERY", "0")),
         "slowdown_matching": "",
         "drop_matching": "",
+        # Every S3 request answered this much later, as over a network to a real endpoint (the
+        # loopback answers in well under a millisecond; S3 takes tens of them): benchmarks only.
+        "latency_ms": int(os.environ.get("E2E_TEST_LATENCY_MS", "0")),
     }
 
 
@@ -104,6 +108,7 @@ def _serve(port: int) -> None:
                 return _json_answer(start_response, dict(faults))
         fault = None
         with lock:
+            latency_s = faults["latency_ms"] / 1000
             request = {"method": method, "path": path, "query": environ.get("QUERY_STRING", "")}
             if method == "PUT" and path.count("/") >= 2:
                 object_puts[0] += 1
@@ -111,6 +116,8 @@ def _serve(port: int) -> None:
                 if fault:
                     request["fault"] = fault
             log.append(request)
+        if latency_s:
+            time.sleep(latency_s)  # in the request's own thread: requests at once wait at once
         if fault:
             environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
         if fault == "drop":
