@@ -19,10 +19,6 @@ from tests.support.paths import REPO
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
-# No update checks, no component downloads: a test's browser sends nothing off the machine.
-QUIET_ARGS = ["--disable-background-networking", "--disable-component-update"]
-
-
 def chromium_path(root: Path = REPO) -> str:
     """The Chromium the runner would use for ``root``'s settings; a missing one skips (fails in CI)."""
     from runner.browser.chromium import ChromiumNotFound, find_chromium
@@ -40,9 +36,11 @@ def chromium(root: Path = REPO) -> Iterator[Browser]:
     """A launched Chromium (its own Playwright), closed when the block ends."""
     from playwright.sync_api import sync_playwright
 
+    from runner.browser.chromium import QUIET_ARGS  # the runner's own: nothing sent off the machine
+
     executable = chromium_path(root)
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, args=QUIET_ARGS)
+        browser = pw.chromium.launch(executable_path=executable, args=list(QUIET_ARGS))
         try:
             yield browser
         finally:
