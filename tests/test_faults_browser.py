@@ -331,6 +331,29 @@ def test_an_app_that_accepts_connections_but_never_answers_stops_the_run_before_
     assert not _processes(mentioning=str(e2e_project.root / ".e2e-state")), "a browser was started"
 
 
+@pytest.mark.parametrize("workers", [None, "2"], ids=["serial", "two workers"])
+def test_a_browser_that_cannot_start_stops_the_run_before_any_scenario(
+    e2e_project: E2EProject, tmp_path: Path, workers: str | None
+) -> None:
+    """The shared browser starts while pytest collects (and xdist's workers import); one that
+    cannot start (a broken Chromium install) still stops the run before any scenario: said once,
+    exit 4 as any usage error, run.json says why, nothing of it left running."""
+    broken = tmp_path / "chromium"
+    broken.write_text("#!/bin/sh\necho 'chromium: cannot open shared object file' >&2\nexit 127\n")
+    broken.chmod(0o755)
+    e2e_project.add_feature("app.feature", APP_FEATURE)
+    args = ("-n", workers) if workers else ()
+    run = e2e_project.pytest(*args, E2E_CHROMIUM=str(broken), timeout=HANG_GUARD_S)
+    assert run.returncode == 4, run.output
+    assert "The browser server exited at start" in run.output, run.output
+    assert run.output.count("The browser server exited at start") == 1, run.output
+    assert "Traceback" not in run.output, run.output
+    summary = run.run_json()
+    assert summary["exit_code"] == 4 and "exited at start" in summary["error"], summary
+    assert summary["scenarios"] == [], summary["scenarios"]
+    assert not _processes(mentioning=str(e2e_project.root / ".e2e-state")), "a browser process is left"
+
+
 # --- the session and the server's health, driven directly -------------------------------------
 
 

@@ -2,14 +2,17 @@
 
 Registered only in the process that owns the run (the serial pytest process, or xdist's
 controller), as xdist's ``DSession`` is: nothing here asks which process it is in. Before
-any worker starts it checks Chromium, reaches the app under test and takes a hold on the
-shared browser; at session end it writes the summary (``cucumber.json``, ``run.json``),
+any worker starts it checks Chromium and reaches the app under test; the shared browser
+starts meanwhile, in a thread, while pytest collects and the workers import, and is joined
+before the first scenario (a browser that cannot start still stops the run before any
+scenario, with the same message and exit code); at session end it writes the summary (``cucumber.json``, ``run.json``),
 removes secrets from the run folder, points ``reports/latest`` at it and releases the browser.
 Each process's per-scenario hooks are ``scenario_hooks.ScenarioHooks``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -17,7 +20,7 @@ import sys
 import pytest
 
 from runner.browser.chromium import ChromiumNotFound, playwright_ffmpeg
-from runner.browser.server import BrowserServerError, SharedBrowser
+from runner.browser.server import BackgroundStart, BrowserServerError, SharedBrowser
 from runner.plugin import app_under_test, signin, watchdog
 from runner.plugin.redaction import redactor_for
 from runner.plugin.results import ResultWriter
@@ -46,6 +49,7 @@ class RunController:
         self.writer = writer
         self.app: app_under_test.AppUnderTest | None = None
         self.held_browser: SharedBrowser | None = None  # the shared browser this run holds, if any
+        self.browser_start: BackgroundStart | None = None  # its start, until joined
 
     def fail_run(self, message: str) -> None:
         """The run cannot start: record it in run.json, say it once, stop before collecting anything."""
@@ -55,7 +59,7 @@ class RunController:
         raise pytest.UsageError(message)
 
     def prepare_run(self) -> None:
-        """Controller only, before any worker starts: browser found, app reachable, shared browser up."""
+        """Controller only, before any worker starts: browser found, app reachable, shared browser starting."""
         state, settings = self.state, self.state.settings
         try:
             shared = SharedBrowser.from_settings(settings)  # Chromium found, its flags checked
@@ -74,12 +78,26 @@ class RunController:
         state.base_url = self.app.url
         print(app_under_test.describe(self.app, settings.source_of("base_url")), file=sys.stderr, flush=True)
         if settings.browser_server == "shared" and not settings.headed:
-            try:
-                shared.ensure(hold=True)
-            except BrowserServerError as exc:
-                self.app.stop()
-                self.fail_run(str(exc))
+            # Started while pytest collects and xdist's workers import; joined before any scenario.
+            self.browser_start = shared.ensure_in_background()
             self.held_browser = shared
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> None:
+        """The shared browser is up before the first scenario (xdist's workers are spawned by now,
+        and are given no scenario before this returns). One that could not start stops the run
+        here, as a usage error: said once, recorded in run.json, no scenario run."""
+        self._join_browser_start()
+
+    def _join_browser_start(self) -> None:
+        start, self.browser_start = self.browser_start, None
+        if start is None:
+            return
+        try:
+            start.join()
+        except BrowserServerError as exc:
+            self.writer.session_error = str(exc)
+            raise pytest.UsageError(str(exc)) from None
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node) -> None:
@@ -112,6 +130,8 @@ class RunController:
                 if not written:
                     session.exitstatus = max(int(session.exitstatus), int(pytest.ExitCode.INTERNAL_ERROR))
         finally:
+            with contextlib.suppress(pytest.UsageError):
+                self._join_browser_start()  # a start still under way (Ctrl-C while collecting) holds it
             if self.held_browser is not None:
                 # Stopped only if this run started it and no other run still holds it; a browser a
                 # worker started to replace one that died is covered by the same hold.
