@@ -56,7 +56,14 @@ from runner.browser.state_files import (
 )
 from runner.settings import Settings
 
-__all__ = ["BackgroundStart", "BrowserServerError", "ServerInfo", "SharedBrowser", "UnsafeStateError", "healthy"]
+__all__ = [
+    "BackgroundStart",
+    "BrowserServerError",
+    "ServerInfo",
+    "SharedBrowser",
+    "UnsafeStateError",
+    "healthy",
+]
 
 START_TIMEOUT_S = 60.0
 
@@ -166,6 +173,7 @@ class BackgroundStart:
 
     shared: SharedBrowser
     error: BrowserServerError | None = None
+    released: bool = False
     thread: threading.Thread = field(init=False)
 
     def __post_init__(self) -> None:
@@ -184,6 +192,13 @@ class BackgroundStart:
         self.thread.join()
         if self.error is not None:
             raise self.error
+
+    def release(self) -> None:
+        """After the start, drop its hold (the last holder of a server a run started stops it); once."""
+        self.thread.join()
+        if self.error is None and not self.released:
+            self.released = True
+            self.shared.release()
 
 
 def _config_path(state_path: Path) -> Path:
