@@ -335,9 +335,9 @@ def test_an_app_that_accepts_connections_but_never_answers_stops_the_run_before_
 def test_a_browser_that_cannot_start_stops_the_run_before_any_scenario(
     e2e_project: E2EProject, tmp_path: Path, workers: str | None
 ) -> None:
-    """The shared browser starts while pytest collects (and xdist's workers import); one that
-    cannot start (a broken Chromium install) still stops the run before any scenario: said once,
-    exit 4 as any usage error, run.json says why, nothing of it left running."""
+    """A shared browser that cannot start (a broken Chromium install) stops the run before any
+    scenario, serial or under xdist: said once, exit 4 as any usage error, run.json says why,
+    nothing of it left running."""
     broken = tmp_path / "chromium"
     broken.write_text("#!/bin/sh\necho 'chromium: cannot open shared object file' >&2\nexit 127\n")
     broken.chmod(0o755)

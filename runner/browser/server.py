@@ -33,9 +33,8 @@ import os
 import secrets
 import subprocess
 import sys
-import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from runner import processes
@@ -56,14 +55,7 @@ from runner.browser.state_files import (
 )
 from runner.settings import Settings
 
-__all__ = [
-    "BackgroundStart",
-    "BrowserServerError",
-    "ServerInfo",
-    "SharedBrowser",
-    "UnsafeStateError",
-    "healthy",
-]
+__all__ = ["BrowserServerError", "ServerInfo", "SharedBrowser", "UnsafeStateError", "healthy"]
 
 START_TIMEOUT_S = 60.0
 
@@ -117,13 +109,6 @@ class SharedBrowser:
                 )
             return info, started
 
-    def ensure_in_background(self) -> BackgroundStart:
-        """``ensure(hold=True)`` in a thread of its own: the run's start goes on (pytest collects,
-        xdist's workers import) while Node and Chromium start. ``join()`` before the first scenario."""
-        start = BackgroundStart(self)
-        start.thread.start()
-        return start
-
     def release(self) -> bool:
         """Drop this process's hold; the last holder of a non-persistent server stops it. True if stopped."""
         state_path = self.state_path()
@@ -161,44 +146,6 @@ class SharedBrowser:
             if info is None or (only_pid is not None and info.pid != only_pid):
                 return False
             return _stop_if_ours(info, state_path)
-
-
-@dataclass
-class BackgroundStart:
-    """A shared server's ``ensure(hold=True)`` under way in a thread (``SharedBrowser.ensure_in_background``).
-
-    The state file's lock still serializes it with every other process: a worker that reaches
-    its first scenario early waits for this start instead of making a second server.
-    """
-
-    shared: SharedBrowser
-    error: BrowserServerError | None = None
-    released: bool = False
-    thread: threading.Thread = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.thread = threading.Thread(target=self._run, name="e2e-browser-start", daemon=True)
-
-    def _run(self) -> None:
-        try:
-            self.shared.ensure(hold=True)
-        except BrowserServerError as exc:
-            self.error = exc
-        except Exception as exc:  # noqa: BLE001 - said at join, in the run's own words
-            self.error = BrowserServerError(f"The browser server could not be started: {exc!r}")
-
-    def join(self) -> None:
-        """Wait for the start (bounded by ``START_TIMEOUT_S``); raises its BrowserServerError."""
-        self.thread.join()
-        if self.error is not None:
-            raise self.error
-
-    def release(self) -> None:
-        """After the start, drop its hold (the last holder of a server a run started stops it); once."""
-        self.thread.join()
-        if self.error is None and not self.released:
-            self.released = True
-            self.shared.release()
 
 
 def _config_path(state_path: Path) -> Path:

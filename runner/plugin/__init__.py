@@ -31,7 +31,7 @@ import pytest
 from runner.metadata import collect as collect_metadata
 from runner.plugin import outcomes, quarantine, signin, tags
 from runner.plugin.collection import check_features_are_utf8, has_features
-from runner.plugin.controller import RunController, start_shared_browser
+from runner.plugin.controller import RunController
 from runner.plugin.fixtures import (  # noqa: F401 - fixtures are found by name in this plugin module
     base_url,
     browser,
@@ -98,8 +98,6 @@ def pytest_configure(config: pytest.Config) -> None:
     used = secret_names(config, settings.public_variables)
     settings = replace(settings, secret_variables=tuple(dict.fromkeys(settings.secret_variables + used)))
     workerinput = getattr(config, "workerinput", None)
-    starting = workerinput is None and not (config.option.collectonly or config.option.help)
-    browser_start = start_shared_browser(config, settings) if starting else None
     if workerinput is None:
         check_features_are_utf8(config.args, list(config.getini("norecursedirs")))
     folder = RunFolder.given(run_dir) if run_dir is not None else None
@@ -144,10 +142,10 @@ def pytest_configure(config: pytest.Config) -> None:
         if settings.shard is not None:  # a shard's run.json is never a plan's source
             metadata["shard"] = "{}/{}".format(*settings.shard)
         writer = ResultWriter(run_dir, run_dir.name, metadata)
-        controller = RunController(state, writer, browser_start)
+        controller = RunController(state, writer)
         _register(config, controller, "e2e-run-controller")
         _register(config, writer, "e2e-result-writer")
-        if starting:
+        if not (config.option.collectonly or config.option.help):
             stop_on_signals(config, settings.run_timeout)
             controller.prepare_run()
 

@@ -1,13 +1,10 @@
 """The controller's side of an e2e run: its start and its end, once per run.
 
 Registered only in the process that owns the run (the serial pytest process, or xdist's
-controller), as xdist's ``DSession`` is: nothing here asks which process it is in. The
-shared browser starts first, in a thread (``start_shared_browser``), while the run's start
-goes on: before any worker starts the controller checks Chromium and reaches the app under
-test; the browser is joined before the first scenario (one that cannot start still stops the
-run before any scenario, as a usage error); at session end it writes the summary
-(``cucumber.json``, ``run.json``), removes secrets from the run folder, points
-``reports/latest`` at it and releases the browser.
+controller), as xdist's ``DSession`` is: nothing here asks which process it is in. Before
+any worker starts it checks Chromium, reaches the app under test and takes a hold on the
+shared browser; at session end it writes the summary (``cucumber.json``, ``run.json``),
+removes secrets from the run folder, points ``reports/latest`` at it and releases the browser.
 Each process's per-scenario hooks are ``scenario_hooks.ScenarioHooks``.
 """
 
@@ -20,7 +17,7 @@ import sys
 import pytest
 
 from runner.browser.chromium import ChromiumNotFound, playwright_ffmpeg
-from runner.browser.server import BackgroundStart, BrowserServerError, SharedBrowser
+from runner.browser.server import BrowserServerError, SharedBrowser
 from runner.plugin import app_under_test, signin, watchdog
 from runner.plugin.redaction import redactor_for
 from runner.plugin.results import ResultWriter
@@ -28,7 +25,7 @@ from runner.plugin.state import RunState
 from runner.redact import Redactor
 from runner.run.finish import finish_run_folder
 from runner.run.folder import RunFolder
-from runner.settings import Settings, SettingsError
+from runner.settings import SettingsError
 
 log = logging.getLogger(__name__)
 
@@ -41,32 +38,14 @@ def say(message: str) -> None:
     print(f"e2e: {message}", file=sys.stderr, flush=True)
 
 
-def start_shared_browser(config: pytest.Config, settings: Settings) -> BackgroundStart | None:
-    """Controller only, the run's first step: the shared browser starts in a thread while the rest
-    of the start goes on (step modules imported, the app reached, pytest collecting, xdist's
-    workers importing). ``RunController`` joins it before the first scenario; however the run
-    ends, a usage error before it began included, the hold it took is released."""
-    if settings.browser_server != "shared" or settings.headed:
-        return None
-    try:
-        shared = SharedBrowser.from_settings(settings)
-    except (ChromiumNotFound, SettingsError):
-        return None  # said by prepare_run, into the run's summary
-    start = shared.ensure_in_background()
-    config.add_cleanup(start.release)
-    return start
-
-
 class RunController:
     """The run's start and end; registered by the plugin's ``pytest_configure`` in the controller only."""
 
-    def __init__(
-        self, state: RunState, writer: ResultWriter, browser_start: BackgroundStart | None = None
-    ) -> None:
+    def __init__(self, state: RunState, writer: ResultWriter) -> None:
         self.state = state
         self.writer = writer
         self.app: app_under_test.AppUnderTest | None = None
-        self.browser_start = browser_start  # the shared browser's start (``start_shared_browser``), if any
+        self.held_browser: SharedBrowser | None = None  # the shared browser this run holds, if any
 
     def fail_run(self, message: str) -> None:
         """The run cannot start: record it in run.json, say it once, stop before collecting anything."""
@@ -76,11 +55,10 @@ class RunController:
         raise pytest.UsageError(message)
 
     def prepare_run(self) -> None:
-        """Controller only, before any worker starts: browser found, app reachable (the shared
-        browser is starting meanwhile)."""
-        settings = self.state.settings
+        """Controller only, before any worker starts: browser found, app reachable, shared browser up."""
+        state, settings = self.state, self.state.settings
         try:
-            SharedBrowser.from_settings(settings)  # Chromium found, its flags checked
+            shared = SharedBrowser.from_settings(settings)  # Chromium found, its flags checked
         except (ChromiumNotFound, SettingsError) as exc:
             self.fail_run(str(exc))
         if settings.video != "off" and playwright_ffmpeg() is None:
@@ -93,21 +71,15 @@ class RunController:
             self.app = app_under_test.start(settings)
         except app_under_test.AppUnreachable as exc:
             self.fail_run(str(exc))
-        self.state.base_url = self.app.url
+        state.base_url = self.app.url
         print(app_under_test.describe(self.app, settings.source_of("base_url")), file=sys.stderr, flush=True)
-
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_runtestloop(self, session: pytest.Session) -> None:
-        """The shared browser is up before the first scenario (xdist's workers are spawned by now,
-        and are given no scenario before this returns). One that could not start stops the run
-        here, as a usage error: said once, recorded in run.json, no scenario run."""
-        if self.browser_start is None:
-            return
-        try:
-            self.browser_start.join()
-        except BrowserServerError as exc:
-            self.writer.session_error = str(exc)
-            raise pytest.UsageError(str(exc)) from None
+        if settings.browser_server == "shared" and not settings.headed:
+            try:
+                shared.ensure(hold=True)
+            except BrowserServerError as exc:
+                self.app.stop()
+                self.fail_run(str(exc))
+            self.held_browser = shared
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node) -> None:
@@ -140,19 +112,17 @@ class RunController:
                 if not written:
                     session.exitstatus = max(int(session.exitstatus), int(pytest.ExitCode.INTERNAL_ERROR))
         finally:
-            if self.browser_start is not None:
+            if self.held_browser is not None:
                 # Stopped only if this run started it and no other run still holds it; a browser a
                 # worker started to replace one that died is covered by the same hold.
-                self.browser_start.release()
+                self.held_browser.release()
             if self.app is not None:
                 self.app.stop()
 
     def redactor(self) -> Redactor:
         """The run's secrets, with every value its roles' sign-ins and API steps saw so far."""
         settings = self.state.settings
-        return redactor_for(settings.secret_variables, settings.base_url).with_values(
-            signin.secret_values(self.state)
-        )
+        return redactor_for(settings.secret_variables, settings.base_url).with_values(signin.secret_values(self.state))
 
     def _finish_run_folder(self, written: bool) -> None:
         """Secrets out of every file of the run (traces included), owner-only modes;

@@ -31,7 +31,7 @@ def test_a_run_that_cannot_start_says_so_in_run_json_and_stops(tmp_path: Path) -
     run = json.loads((controller.state.run_dir / "run.json").read_text())
     assert run["status"] == "error" and run["exit_code"] == EXIT_SETUP_ERROR
     assert "--enable-features" in run["error"]
-    assert controller.browser_start is None and controller.app is None
+    assert controller.held_browser is None and controller.app is None
 
 
 def test_workers_get_the_run_folder_and_the_apps_url(tmp_path: Path) -> None:
