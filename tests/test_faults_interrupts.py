@@ -129,29 +129,21 @@ def test_a_second_ctrl_c_stops_at_once_and_still_releases_the_browser(e2e_projec
     assert _group_alive(browser) == [], "the shared browser was left running"
 
 
-def test_a_run_over_its_time_limit_stops_written_up(e2e_project: E2EProject) -> None:
+def test_a_run_over_its_time_limit_stops_written_up_beside_pytest_timeouts_alarm(
+    e2e_project: E2EProject,
+) -> None:
     """An app that hangs every page must not hold a build until CodeBuild kills it: the run's
-    own limit stops it, and what ran is written up."""
+    own limit stops it, and what ran is written up. pytest-timeout's signal method owns SIGALRM
+    (re-armed and cancelled per test); the run's limit is a timer thread of its own, so neither
+    cancels the other (``--timeout 100`` is armed for the slow scenario, which sleeps 120 s)."""
     e2e_project.add_feature("interrupted.feature")
     e2e_project.add_steps("slow_steps.py", (DATA / "slow_steps.py").read_text())
-    run = e2e_project.pytest(E2E_RUN_TIMEOUT="12", timeout=120)
+    run = e2e_project.pytest("--timeout", "100", E2E_RUN_TIMEOUT="12", timeout=120)
     assert run.returncode == 2, run.output
     assert "run_timeout = 12 s" in run.output
+    assert "+ Timeout +" not in run.output, "pytest-timeout fired: the run's own limit did not"
     summary = _assert_written_up(e2e_project, run.output)
     assert summary["status"] == "interrupted"
-
-
-def test_the_time_limit_holds_beside_pytest_timeouts_alarm(e2e_project: E2EProject) -> None:
-    """pytest-timeout's signal method owns SIGALRM (re-armed and cancelled per test); the run's
-    own limit is a timer thread of its own, so neither cancels the other."""
-    e2e_project.add_feature("interrupted.feature")
-    e2e_project.add_steps("slow_steps.py", (DATA / "slow_steps.py").read_text())
-    # 30 s: room for the first scenario on a busy machine; the slow one sleeps 120 s.
-    run = e2e_project.pytest("--timeout", "100", E2E_RUN_TIMEOUT="30", timeout=150)
-    assert run.returncode == 2, run.output
-    assert "run_timeout = 30 s" in run.output
-    assert "+ Timeout +" not in run.output, "pytest-timeout fired: the run's own limit did not"
-    assert _assert_written_up(e2e_project, run.output)["status"] == "interrupted"
 
 
 def test_e2e_run_exits_4_on_a_bad_setting(e2e_project: E2EProject) -> None:

@@ -33,7 +33,7 @@ from runner.report.offline import third_party_urls
 from runner.run.summary import RunSummary
 from runner.settings import Settings, resolve
 from tests.support.runs import synthetic_run, tree_digest
-from tests.support.s3 import S3Server, aws_env, head, make_bucket, read_objects, start_server
+from tests.support.s3 import S3Server, head, make_bucket, read_objects
 from tests.support.s3 import s3 as s3  # noqa: F401 - fixture
 from tests.support.s3 import s3_server as s3_server  # noqa: F401 - fixture
 
@@ -428,24 +428,6 @@ def test_presign_needs_a_bucket(tmp_path: Path) -> None:
     with pytest.raises(PublishError, match="--presign needs an S3 bucket"):
         publish(settings_for(None, tmp_path), run_dir, presign=600, log=quiet)
     assert tree_digest(run_dir) == before
-
-
-@pytest.mark.slow
-def test_throttling_is_retried(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    server = start_server({"E2E_TEST_SLOWDOWN_EVERY": "4"})
-    try:
-        with aws_env(monkeypatch, server.endpoint):
-            bucket = make_bucket(server.endpoint, public=False)
-            run_dir = synthetic_run(tmp_path / "reports")
-            publish(settings_for(bucket, tmp_path), run_dir, log=quiet)
-            throttled = [r for r in server.requests() if r["method"] == "PUT"]
-            objects = read_objects(server.endpoint, bucket, f"e2e/runs/{run_dir.name}/")
-        assert len(throttled) > len(objects), "some PUTs were answered with SlowDown and retried"
-        for rel, data in tree_digest(run_dir).items():
-            if not rel.split("/")[-1].startswith("."):
-                assert objects[f"e2e/runs/{run_dir.name}/{rel}"] == data
-    finally:
-        server.stop()
 
 
 class _Dying(S3Target):
