@@ -169,7 +169,9 @@ def test_a_failed_sign_in_fails_every_scenario_that_needs_the_role(
     e2e_project: E2EProject, app: SignInApp
 ) -> None:
     project = _project(e2e_project, admin_password="wrong-password")
-    result = project.pytest("features/admin.feature", "-n", "2", E2E_BASE_URL=app.url)
+    result = project.pytest(
+        "features/admin.feature", "-n", "2", "--expect-timeout", "1500", E2E_BASE_URL=app.url
+    )
     assert result.returncode == 1, result.output
     scenarios = result.run_json()["scenarios"]
     assert {s["status"] for s in scenarios} == {"failed"}, scenarios
@@ -240,7 +242,9 @@ def test_a_state_that_no_longer_works_is_made_once_more(e2e_project: E2EProject,
     Then I see "Welcome, admin"
 """,
     )
-    result = project.pytest("features/expiry.feature", "-p", "no:xdist", E2E_BASE_URL=app.url)
+    result = project.pytest(
+        "features/expiry.feature", "-p", "no:xdist", "--expect-timeout", "1500", E2E_BASE_URL=app.url
+    )
     statuses = {s["name"]: s["status"] for s in result.run_json()["scenarios"]}
     # The scenario that met the expired state fails, saying so; the next one signs in again.
     assert statuses == {
