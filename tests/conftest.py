@@ -4,13 +4,18 @@ The helpers themselves are in ``tests.support`` (also used by the benchmarks).""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from tests.support import E2EProject
+from tests.support.project import INNER_PYTEST_ADDOPTS
 
 pytest_plugins = ["pytester"]
+
+# Every pytest a test starts gets these options instead of the caller's (this run's own are parsed).
+os.environ["PYTEST_ADDOPTS"] = INNER_PYTEST_ADDOPTS
 
 
 @pytest.fixture

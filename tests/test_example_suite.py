@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -14,15 +13,13 @@ from playwright.sync_api import Page
 
 from tests.support import E2E, REPO
 from tests.support.browser import chromium
+from tests.support.project import clean_env
 
 pytestmark = pytest.mark.slow
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("E2E_", "PYTEST_", "CODEBUILD_"))}
-    env["E2E_REPORTS_DIR"] = str(tmp_path / "reports")
-    env["E2E_STATE_DIR"] = str(tmp_path / "state")
-    return env
+    return clean_env(tmp_path / "state", E2E_REPORTS_DIR=str(tmp_path / "reports"))
 
 
 def _junit_cases(run_dir: Path) -> set[str]:

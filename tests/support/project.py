@@ -15,11 +15,19 @@ from tests.support.paths import DATA, E2E, REPO
 # Variables of the caller that would change a run of the project (its own settings come from the project).
 _CALLER_PREFIXES = ("E2E_", "PYTEST_", "CODEBUILD_")
 
+# The options of every pytest a test starts (a project's runs, the one under `e2e run`): without
+# hypothesis's plugin, which this checkout's dev extras install and which imports all of
+# hypothesis at the end of every run (about 1 s of a one-scenario run's 4-5 s here). No project
+# a test makes has a hypothesis test. ``tests/conftest.py`` gives it to every child process.
+# (The benchmarks turn the same plugin off: ``benchmarks.bench_project.DEV_PLUGINS_OFF``.)
+INNER_PYTEST_ADDOPTS = "-p no:hypothesispytest"
+
 
 def clean_env(state_dir: Path, **extra: str) -> dict[str, str]:
     """The caller's environment without its ``E2E_*``/``PYTEST_*``/``CODEBUILD_*`` variables, with a
     state folder of its own (so a run's shared browser is never one left by someone else)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(_CALLER_PREFIXES)}
+    env["PYTEST_ADDOPTS"] = INNER_PYTEST_ADDOPTS
     env["E2E_STATE_DIR"] = str(state_dir)
     env.update(extra)
     return env
