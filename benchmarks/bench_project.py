@@ -47,6 +47,7 @@ FILES = Path(__file__).resolve().parent / "files"
 # This checkout's venv also holds the runner's dev extras (pyproject: hypothesis, pytest-timeout), which
 # an installed runner does not have; their pytest plugins cost every process of a run about a second
 # (hypothesis's import and its terminal summary). Runs with this venv's Python turn them off.
+# (The test suite's inner runs turn hypothesis's off too: ``tests.support.project.INNER_PYTEST_ADDOPTS``.)
 DEV_PLUGINS_OFF = ("-p", "no:hypothesispytest", "-p", "no:timeout")
 
 # The demo app's sign-in (runner/demo_app): demo / s3cret leads to "Welcome, Demo User!".
