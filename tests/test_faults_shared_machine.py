@@ -26,14 +26,13 @@ import pytest
 from runner.browser.server import SharedBrowser, UnsafeStateError
 from runner.settings import resolve
 from tests.support import E2E, E2EProject, processes
-from tests.support.project import INNER_PYTEST_ADDOPTS
+from tests.support.project import inner_env
 
 OTHER_UID = 12345
 
 
 def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("E2E_", "PYTEST_", "XDG_RUNTIME_DIR"))}
-    env["PYTEST_ADDOPTS"] = INNER_PYTEST_ADDOPTS
+    env = inner_env(("E2E_", "PYTEST_", "XDG_RUNTIME_DIR"))
     env.update(extra)
     return env
 

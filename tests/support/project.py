@@ -23,11 +23,18 @@ _CALLER_PREFIXES = ("E2E_", "PYTEST_", "CODEBUILD_")
 INNER_PYTEST_ADDOPTS = "-p no:hypothesispytest"
 
 
+def inner_env(drop: tuple[str, ...] = _CALLER_PREFIXES) -> dict[str, str]:
+    """The caller's environment without the variables whose names start with ``drop``; a pytest
+    started with it gets ``INNER_PYTEST_ADDOPTS`` (whatever the caller's were)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
+    env["PYTEST_ADDOPTS"] = INNER_PYTEST_ADDOPTS
+    return env
+
+
 def clean_env(state_dir: Path, **extra: str) -> dict[str, str]:
     """The caller's environment without its ``E2E_*``/``PYTEST_*``/``CODEBUILD_*`` variables, with a
     state folder of its own (so a run's shared browser is never one left by someone else)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(_CALLER_PREFIXES)}
-    env["PYTEST_ADDOPTS"] = INNER_PYTEST_ADDOPTS
+    env = inner_env()
     env["E2E_STATE_DIR"] = str(state_dir)
     env.update(extra)
     return env
