@@ -135,6 +135,7 @@ def post(
 ) -> bool:
     """POST ``payload`` as JSON to ``url`` within ``timeout`` seconds in all; never raises."""
     outcome: dict[str, object] = {}
+    unanswered = f"the webhook did not answer within {timeout:.0f} s"
 
     def send() -> None:
         request = urllib.request.Request(
@@ -149,13 +150,18 @@ def post(
         except urllib.error.HTTPError as exc:
             outcome["error"] = f"the webhook answered {exc.code}"
         except (urllib.error.URLError, OSError, ValueError) as exc:
+            if isinstance(exc, TimeoutError) or isinstance(getattr(exc, "reason", None), TimeoutError):
+                # The socket's own timeout can fire just before the join below gives up: the
+                # same fault, said the same way whichever clock wins.
+                outcome["error"] = unanswered
+                return
             outcome["error"] = f"the webhook could not be reached ({getattr(exc, 'reason', exc)})"
 
     worker = threading.Thread(target=send, name="e2e-notify", daemon=True)
     worker.start()
     worker.join(timeout)
     if worker.is_alive():
-        outcome["error"] = f"the webhook did not answer within {timeout:.0f} s"
+        outcome["error"] = unanswered
     if "error" in outcome:
         if warn:
             warn(f"notify_url: {outcome['error']}; the run is published, no message was sent")
