@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import http.server
 import json
-import threading
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 
 import pytest
 
+from runner.serving import serve_in_background
 from tests.conftest import E2EProject
 
 APP = Path(__file__).resolve().parent / "apps" / "a11y"
@@ -42,8 +42,7 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def a11y_app() -> Iterator[str]:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), partial(_Handler, directory=str(APP)))
-    thread = threading.Thread(target=server.serve_forever, name="a11y-app", daemon=True)
-    thread.start()
+    thread = serve_in_background(server, name="a11y-app")
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:

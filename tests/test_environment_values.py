@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import functools
 import http.server
-import threading
 from pathlib import Path
 
 import pytest
 
+from runner.serving import serve_in_background
 from tests.support import E2EProject
 from tests.test_faults_secrets import _leaks
 
@@ -72,7 +72,7 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def signin_app():
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=SIGNIN_APP))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    serve_in_background(server)
     yield f"http://127.0.0.1:{server.server_address[1]}/"
     server.shutdown()
 

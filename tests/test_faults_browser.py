@@ -31,6 +31,7 @@ from runner.browser import session as session_module
 from runner.browser.process_checks import healthy
 from runner.browser.server import SharedBrowser
 from runner.browser.session import BrowserSession
+from runner.serving import serve_in_background
 from runner.settings import resolve
 from tests.support import E2E, E2EProject, processes
 
@@ -214,8 +215,7 @@ class _NeverAnswers(_Answers500):
 
 def _serve(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[str]:
     app = _App(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=app.serve_forever, daemon=True)
-    thread.start()
+    thread = serve_in_background(app)
     try:
         yield f"http://127.0.0.1:{app.server_address[1]}"
     finally:

@@ -34,7 +34,6 @@ import json
 import os
 import signal
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -42,6 +41,7 @@ from pathlib import Path
 
 import pytest
 
+from runner.serving import serve_in_background
 from tests.support import E2E
 from tests.support.runs import synthetic_run, tree_digest
 from tests.support.s3 import S3Server, client_env, make_bucket, read_objects, running_server
@@ -153,8 +153,7 @@ class _NotS3(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def not_s3() -> Iterator[str]:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _NotS3)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    serve_in_background(server)
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:

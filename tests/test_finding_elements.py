@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import http.server
 import json
-import threading
 import time
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 
 import pytest
+
+from runner.serving import serve_in_background
 
 SHELF_APP = Path(__file__).resolve().parent / "apps" / "shelf"
 SHORT = "1500"  # ms: every planted failure below fails after about this long
@@ -46,8 +47,7 @@ def shelf_app() -> Iterator[str]:
     server = http.server.ThreadingHTTPServer(
         ("127.0.0.1", 0), partial(_QuietHandler, directory=str(SHELF_APP))
     )
-    thread = threading.Thread(target=server.serve_forever, name="shelf-app", daemon=True)
-    thread.start()
+    thread = serve_in_background(server, name="shelf-app")
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/"
     finally:

@@ -17,6 +17,7 @@ from types import ModuleType
 import pytest
 from pytest_bdd.steps import step_function_context_registry
 
+from runner.serving import serve_in_background
 from tests.support import DATA
 from tests.support.browser import chromium
 
@@ -357,7 +358,6 @@ def test_open_path_resolves_like_a_browser(base_url: str, path: str, expected: s
 def test_open_path_resolves_exactly_as_playwright_does(tmp_path: Path) -> None:
     """The same cases through Playwright's own resolution (a context's base_url and goto)."""
     import http.server
-    import threading
 
     class Any200(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802
@@ -371,7 +371,7 @@ def test_open_path_resolves_exactly_as_playwright_does(tmp_path: Path) -> None:
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Any200)
     port = server.server_address[1]
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    serve_in_background(server)
     try:
         with chromium(tmp_path) as browser:
             for base, path, _ in URL_CASES:

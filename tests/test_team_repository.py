@@ -21,7 +21,6 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from pathlib import Path
 
 import pytest
 
+from runner.serving import serve_in_background
 from tests.support import DATA, require
 
 # The shared Docker fixtures (engine, base image, the image built once per session).
@@ -135,8 +135,7 @@ def todo_app() -> Iterator[str]:
     server = http.server.ThreadingHTTPServer(
         ("127.0.0.1", 0), partial(_QuietHandler, directory=str(TODO_APP))
     )
-    thread = threading.Thread(target=server.serve_forever, name="todo-app", daemon=True)
-    thread.start()
+    thread = serve_in_background(server, name="todo-app")
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/"
     finally:

@@ -15,13 +15,13 @@ import http.server
 import io
 import json
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
+from runner.serving import serve_in_background
 from tests.support.browser import chromium
 from tests.support.s3 import client_env, make_bucket
 from tests.support.s3 import s3_server as s3_server  # noqa: F401 - fixture
@@ -41,8 +41,7 @@ def _served(folder: Path) -> Iterator[str]:
     server = http.server.ThreadingHTTPServer(
         ("127.0.0.1", 0), functools.partial(_Quiet, directory=str(folder))
     )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    serve_in_background(server)
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/"
     finally:

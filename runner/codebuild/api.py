@@ -18,6 +18,8 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 
+from runner.serving import serve_in_background
+
 TARGET_PREFIX = "CodeBuild_20161006."
 REGION = "us-east-1"
 ACCOUNT = "000000000000"
@@ -173,7 +175,7 @@ class CodeBuildStandIn:
 
         self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        serve_in_background(self._server)
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     def stop(self) -> None:

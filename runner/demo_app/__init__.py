@@ -41,6 +41,7 @@ from types import TracebackType
 from urllib.parse import parse_qs, urlsplit
 
 from runner.demo_app import pages
+from runner.serving import serve_in_background
 
 __all__ = ["USERS", "DemoApp", "start"]
 
@@ -308,15 +309,9 @@ class DemoApp:
         return f"DemoApp(url={self.url!r})"
 
 
-STOP_POLL_S = 0.02
-
-
 def start(host: str = "127.0.0.1", port: int = 0) -> DemoApp:
     """Serve the demo app in a daemon thread; ``port=0`` picks a free port."""
     server = _Server((host, port))
     name = f"demo-app:{server.server_address[1]}"
-    # serve_forever's default poll (0.5 s) is how long stop() waits for it to notice: a quarter
-    # of a second at the end of every run against the demo app, for nothing.
-    thread = threading.Thread(target=server.serve_forever, args=(STOP_POLL_S,), name=name, daemon=True)
-    thread.start()
+    thread = serve_in_background(server, name=name)
     return DemoApp(server, thread)

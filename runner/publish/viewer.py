@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import http.server
 import posixpath
-import threading
 import urllib.parse
 from collections.abc import Callable
 
 from runner.publish.headers import headers_for
 from runner.publish.security import security_headers
 from runner.publish.target import PublishError, Target
+from runner.serving import serve_in_background
 
 INDEX = "index.html"
 
@@ -128,5 +128,5 @@ def make_server(target: Target, port: int = 0, log: Callable[[str], None] = prin
 
 def serve_in_thread(target: Target, port: int = 0) -> tuple[SiteServer, str]:
     server = make_server(target, port, log=lambda _line: None)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    serve_in_background(server)
     return server, f"http://127.0.0.1:{server.server_address[1]}/"

@@ -27,6 +27,7 @@ import urllib.parse
 from http.cookies import SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from runner.serving import STOP_POLL_S
 from tests.apps import admin_assets
 
 SALT = b"e2e-signin-app"
@@ -69,7 +70,7 @@ class SignInApp:
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(STOP_POLL_S,), daemon=True)
 
     @property
     def url(self) -> str:

@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from runner.serving import serve_in_background
+
 
 @dataclass
 class Recorded:
@@ -34,8 +36,7 @@ def loopback_server(status: int = 200, body: bytes = b"ok") -> Iterator[Recorded
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     recorded.url = f"http://127.0.0.1:{server.server_address[1]}/"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    serve_in_background(server)
     try:
         yield recorded
     finally:
@@ -76,8 +77,7 @@ def webhook(status: int = 200, *, hang: bool = False) -> Iterator[tuple[str, lis
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    serve_in_background(server)
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/hooks/T0/SECRET", received
     finally:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import http.server
 import os
 import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import pytest
 
 from runner.browser import process_checks
 from runner.browser.state_files import ServerInfo
+from runner.serving import serve_in_background
 
 CONFIG = Path("/state/browser-abc.launch")
 
@@ -44,7 +44,7 @@ def test_no_pid_of_this_process_group_or_below_two_is_ever_ours() -> None:
 @pytest.fixture
 def http_port() -> Iterator[int]:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    serve_in_background(server)
     yield server.server_address[1]
     server.shutdown()
     server.server_close()

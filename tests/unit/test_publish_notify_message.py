@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from runner.publish.index import Failure, RunEntry
 from runner.publish.notify import MAX_SECTION, Listed, message, post, should_notify
+from runner.serving import serve_in_background
 
 
 def _entry(status: str = "failed", **extra) -> RunEntry:
@@ -75,7 +75,7 @@ def _server(delay: float = 0.0, status: int = 200) -> tuple[ThreadingHTTPServer,
     handler = type("Hook", (_Hook,), {"received": [], "delay": delay, "status": status})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    serve_in_background(server)
     return server, handler
 
 
