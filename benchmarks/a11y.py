@@ -5,7 +5,7 @@
 Pages: the bundled demo app's home and login pages (``runner.demo_app``), and a larger page
 made here (a product list of 300 rows with links, images and form fields, about 3,000
 elements) served from the same loopback. The Chromium and settings are the runner's
-(``runner.browser.session.launch_options``), the axe-core the installed pinned one.
+(``runner.browser.chromium.LaunchConfig``), the axe-core the installed pinned one.
 
 Per page: the first scan of a freshly loaded page (axe injected, about 550 KB of script
 evaluated, then ``axe.run``), a second scan of the same page (axe already there), and the
@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import http.server
 import statistics
-import threading
 import time
 from pathlib import Path
 
@@ -25,7 +24,8 @@ from playwright.sync_api import sync_playwright
 
 from runner import demo_app
 from runner.a11y.axe import inject, load_axe, run_axe
-from runner.browser.session import launch_options
+from runner.browser.chromium import LaunchConfig
+from runner.serving import serve_in_background
 from runner.settings import resolve
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,7 +69,7 @@ def main() -> None:
     axe = load_axe(settings)
     app = demo_app.start()
     big = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _BigHandler)
-    threading.Thread(target=big.serve_forever, daemon=True).start()
+    serve_in_background(big)
     pages = {
         "demo /": f"{app.url.rstrip('/')}/",
         "demo /login": f"{app.url.rstrip('/')}/login",
@@ -78,7 +78,7 @@ def main() -> None:
     print(f"axe-core {axe.version}, tags {', '.join(settings.a11y_tags)}; median of {args.repeat} loads (ms)")
     print(f"{'page':24} {'elements':>8} {'first scan':>11} {'again':>8} {'inject':>8} {'violations':>10}")
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(**launch_options(settings))
+        browser = pw.chromium.launch(**LaunchConfig.from_settings(settings).launch_options())
         context = browser.new_context(viewport={"width": 1920, "height": 1080})
         page = context.new_page()
         for name, url in pages.items():

@@ -150,12 +150,11 @@ def post(
         except urllib.error.HTTPError as exc:
             outcome["error"] = f"the webhook answered {exc.code}"
         except (urllib.error.URLError, OSError, ValueError) as exc:
-            if isinstance(exc, TimeoutError) or isinstance(getattr(exc, "reason", None), TimeoutError):
-                # The socket's own timeout can fire just before the join below gives up: the
-                # same fault, said the same way whichever clock wins.
-                outcome["error"] = unanswered
-                return
-            outcome["error"] = f"the webhook could not be reached ({getattr(exc, 'reason', exc)})"
+            reason = getattr(exc, "reason", exc)
+            # The socket's own timeout can fire just before the join below gives up: the same
+            # fault, said the same way whichever clock wins.
+            timed_out = isinstance(reason, TimeoutError)
+            outcome["error"] = unanswered if timed_out else f"the webhook could not be reached ({reason})"
 
     worker = threading.Thread(target=send, name="e2e-notify", daemon=True)
     worker.start()

@@ -27,7 +27,7 @@ import urllib.parse
 from http.cookies import SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from runner.serving import STOP_POLL_S
+from runner.serving import serve_in_background
 from tests.apps import admin_assets
 
 SALT = b"e2e-signin-app"
@@ -70,7 +70,7 @@ class SignInApp:
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(STOP_POLL_S,), daemon=True)
+        self.thread: threading.Thread | None = None  # serving, once started
 
     @property
     def url(self) -> str:
@@ -80,7 +80,7 @@ class SignInApp:
         return hashlib.pbkdf2_hmac("sha256", password.encode(), SALT, self.iterations)
 
     def start(self) -> SignInApp:
-        self.thread.start()
+        self.thread = serve_in_background(self.server)
         return self
 
     def stop(self) -> None:

@@ -17,7 +17,7 @@ from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from time import time
 
-from runner.serving import STOP_POLL_S
+from runner.serving import serve_in_background
 
 # A 1x1 PNG.
 PNG = base64.b64decode(
@@ -60,14 +60,13 @@ class StaticAssetsApp:
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(STOP_POLL_S,), daemon=True)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def start(self) -> StaticAssetsApp:
-        self.thread.start()
+        serve_in_background(self.server)
         return self
 
     def stop(self) -> None:
