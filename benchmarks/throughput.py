@@ -34,6 +34,9 @@ Variants (each a fresh process tree, timed from spawn to exit: what a user waits
   feature file through ``scenarios()``, two step definitions doing the same calls, a ``conftest.py``
   giving ``browser_type_launch_args`` the same Chromium and flags and ``browser_context_args`` the same
   viewport; run with ``--screenshot on --tracing retain-on-failure`` (a browser per worker: its design).
+- **e2e (default), --against**: with ``--against PYTHON`` (another checkout's venv, e.g. a worktree
+  of an earlier commit), the defaults once more under that checkout's runner, in the same rounds: a
+  change measured against what it changes, under the same load.
 - **floor**: a plain Playwright script, W processes started at once, each launching Chromium and
   running every W-th scenario with the same calls and no evidence (``new_context``, ``new_page``,
   ``goto``, ``expect``, ``close``), a failed expect caught and counted.
@@ -88,6 +91,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks.bench_project import (
+    DEV_PLUGINS_OFF,
     FILES,
     PAGE_HEADING,
     ROOT,
@@ -131,6 +135,7 @@ PEER_VARIANTS: dict[str, list[str]] = {
     "pytest-playwright, no evidence": ["--screenshot", "off", "--tracing", "off"],
 }
 FLOOR = "floor (plain Playwright)"
+AGAINST = "e2e (default), --against"
 DEFAULT = "e2e (default)"
 PEER = "pytest-playwright"
 
@@ -410,13 +415,15 @@ def _record_timings(figures: Figures | None, path: Path) -> None:
     figures.busy.append(sum(r["cycle"] for r in records))
 
 
-def measure_e2e(project: Project, settings: dict[str, str], ctx: Context, figures: Figures | None) -> None:
+def measure_e2e(
+    project: Project, settings: dict[str, str], ctx: Context, figures: Figures | None, python: str | None = None
+) -> None:
+    """One run of the runner; ``python``: another checkout's venv (``--against``), else this one's."""
     timings = project.root / ".bench-timings.json"
     clear_timings(timings)
     env = {**settings, "E2E_BASE_URL": ctx.url, "E2E_CHROMIUM": ctx.chromium, "BENCH_TIMINGS": str(timings)}
-    run, cpu = _timed_run(
-        project, ["-n", str(ctx.workers), "-p", "bench_timing"], env, None, ("features",), project.state_dir
-    )
+    args = ["-n", str(ctx.workers), "-p", "bench_timing", *(DEV_PLUGINS_OFF if python else ())]
+    run, cpu = _timed_run(project, args, env, python, ("features",), project.state_dir)
     summary = run.run_json()
     failed = summary.get("counts", {}).get("failed")
     if failed is None:
@@ -818,6 +825,12 @@ def main() -> None:  # noqa: C901, PLR0912, PLR0915 - one linear script
         default=0,
         help="run N busy-loop processes beside the measured rounds: a known load (default 0)",
     )
+    parser.add_argument(
+        "--against",
+        type=Path,
+        metavar="PYTHON",
+        help=f"also run the defaults with another checkout's venv python (an earlier commit's): the row {AGAINST!r}",
+    )
     parser.add_argument("--no-breakdown", action="store_true", help="only the table, not the breakdown")
     parser.add_argument("--keep", action="store_true", help="keep the temporary projects")
     parser.add_argument("--probe-only", action="store_true", help="only the Playwright phase probe")
@@ -879,6 +892,8 @@ def main() -> None:  # noqa: C901, PLR0912, PLR0915 - one linear script
     names = [FLOOR, *E2E_VARIANTS, *(PEER_VARIANTS if peer else ())]
     if args.variants:
         names = [n for n in names if n in args.variants or n in (FLOOR, DEFAULT, PEER)]
+    if args.against:
+        names.insert(names.index(DEFAULT) + 1, AGAINST)
     figures = {name: Figures() for name in names}
     probe = None
 
@@ -902,6 +917,8 @@ def main() -> None:  # noqa: C901, PLR0912, PLR0915 - one linear script
                 measure_floor(work, ctx, n, target)
             elif name in E2E_VARIANTS:
                 measure_e2e(e2e[kind], E2E_VARIANTS[name], ctx, target)
+            elif name == AGAINST:
+                measure_e2e(e2e[kind], {}, ctx, target, python=str(args.against))
             else:
                 measure_peer(peers[kind], PEER_VARIANTS[name], ctx, target)
 

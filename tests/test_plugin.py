@@ -222,6 +222,45 @@ def test_console_errors_and_viewport_are_in_the_evidence(e2e_project: E2EProject
     assert int.from_bytes(png[16:20], "big") == 800 and int.from_bytes(png[20:24], "big") == 600
 
 
+def test_a_scenario_that_opens_no_page_shows_nothing_of_the_scenario_before(e2e_project: E2EProject) -> None:
+    """A finished scenario's context is closed without the next scenario waiting for the answer
+    (``runner.browser.background``); until it is gone it is nobody's: a scenario after it that
+    opens no page and fails has no screenshot, URL or trace of the earlier page."""
+    e2e_project.add_feature(
+        "two.feature",
+        """Feature: One page, then none
+
+  Scenario: A page opens
+    Given I open "/"
+    Then I see the heading "Welcome to the Demo Bookshop"
+
+  Scenario: No page is opened
+    Given a check that needs no page fails
+""",
+    )
+    e2e_project.add_steps(
+        "no_page.py",
+        """from pytest_bdd import given
+
+
+@given("a check that needs no page fails")
+def fails():
+    raise AssertionError("the check failed on its own")
+""",
+    )
+    run = e2e_project.pytest(**FAST)
+    assert run.returncode == 1, run.output
+    scenarios = {s["name"]: s for s in run.run_json()["scenarios"]}
+    assert scenarios["A page opens"]["status"] == "passed", run.output
+    alone = scenarios["No page is opened"]
+    assert alone["status"] == "failed" and "the check failed on its own" in alone["error"], run.output
+    assert alone.get("screenshot") is None and alone.get("final_screenshot") is None, alone
+    result = _by_name(run.allure_results(), "No page is opened")
+    names = [a["name"] for a in result.get("attachments", [])]
+    names += [a["name"] for s in result["steps"] for a in s.get("attachments", [])]
+    assert not any(n in ("page URL", "final state", "Playwright trace") or n.startswith("failed step") for n in names)
+
+
 def test_an_unset_app_is_an_error_listing_where_to_set_it(e2e_project: E2EProject) -> None:
     e2e_project.add_feature("two_scenarios.feature")
     pyproject = e2e_project.root / "pyproject.toml"

@@ -14,6 +14,7 @@ from typing import Any
 from playwright.sync_api import Browser, BrowserContext, Playwright
 from playwright.sync_api import Error as PlaywrightError
 
+from runner.browser import background
 from runner.browser.process_checks import healthy
 from runner.browser.server import SharedBrowser
 from runner.browser.state_files import BrowserServerError, ServerInfo
@@ -142,6 +143,7 @@ class BrowserSession:
 
     def close(self) -> None:
         if self._browser is not None:
+            background.settle(self._browser)  # the contexts closed in the background, answered
             with contextlib.suppress(PlaywrightError):
                 self._browser.close()
             self._browser = None

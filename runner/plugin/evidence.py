@@ -25,6 +25,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Locator, Page, Video
 from playwright.sync_api import Error as PlaywrightError
 
+from runner.browser import background
 from runner.plugin.crashes import CrashWatch
 from runner.plugin.noise import is_noise
 from runner.run.folder import EVIDENCE, TRACE_MIME
@@ -87,8 +88,8 @@ class ScenarioEvidence:
         browser = session.current if session is not None else None
         if browser is None:
             return []
-        try:
-            return list(browser.contexts)
+        try:  # a context of an earlier scenario, still closing in the background, is not this one's
+            return [c for c in browser.contexts if not background.is_closing(c)]
         except PlaywrightError:
             return []
 
@@ -207,7 +208,8 @@ class ScenarioEvidence:
     def scenario_finished(self) -> None:
         """The trace first (kept or dropped), then the final screenshots: taken once tracing has
         stopped, they cost no trace snapshots (a failing step's screenshot, taken while tracing,
-        is in the trace)."""
+        is in the trace). A dropped trace's stop is not waited for: it goes out just before the
+        screenshot, and the browser stops the trace first."""
         self._finish_traces()
         pages = self.pages()
         wanted = self.settings.screenshots in ("final", "every-step") or (
@@ -232,9 +234,12 @@ class ScenarioEvidence:
         for index, context in enumerate(self.contexts()):
             if not self._adopted(context) or self.settings.trace == "off":
                 continue
+            if not keep:  # dropped: sent with the final screenshot, whose answer is waited for
+                background.later(context.tracing, lambda tracing: tracing.stop(path=None), "dropping a trace")
+                continue
             path = self.folder / ("trace.zip" if index == 0 else f"trace-{index + 1}.zip")
             try:
-                context.tracing.stop(path=str(path) if keep else None)
+                context.tracing.stop(path=str(path))
             except PlaywrightError as exc:
                 log.warning("trace not saved: %s", exc)
                 continue

@@ -17,6 +17,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Video, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
+from runner.browser import background
 from runner.browser.chromium import LaunchConfig
 from runner.browser.server import SharedBrowser
 from runner.browser.session import BrowserSession
@@ -150,6 +151,7 @@ def new_context(
         if role is not None:  # a second actor signed in as a role (signed in once for the run)
             options = {"storage_state": storage_state_for(request, role), **options}
         ctx = e2e_browser_session.new_context(browser, **{**browser_context_args, **video, **options})
+        background.settle(ctx)  # the last scenario's contexts, closed in the background, are gone
         # Every action (click, fill, a custom step's too) waits at most action_timeout; page
         # loads keep navigation_timeout and checks expect_timeout (expect.set_options).
         ctx.set_default_timeout(settings.action_timeout)
@@ -163,8 +165,12 @@ def new_context(
     for ctx in made:
         with contextlib.suppress(PlaywrightError):
             videos.extend(p.video for p in ctx.pages if p.video)
-        with contextlib.suppress(PlaywrightError):
-            ctx.close()
+    for ctx in made:
+        if videos:  # a video is written when its context closes: waited for, then kept or deleted
+            with contextlib.suppress(PlaywrightError):
+                ctx.close()
+        else:  # nothing of it is needed any more: its close goes out with the next call
+            background.close_later(ctx)
     evidence.keep_videos(videos)
 
 

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 
-from runner.browser import renderers
+from runner.browser import background, renderers
 from runner.settings import Settings
 
 if TYPE_CHECKING:
@@ -101,6 +101,7 @@ class Watchdog:
         self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
         self._progress = 0  # bumped by every report of the main thread
+        self._scenario = 0  # bumped as each scenario starts and ends
         self._phase: str | None = None
         self._phase_deadline: float | None = None
         self._scenario_deadline: float | None = None
@@ -112,6 +113,7 @@ class Watchdog:
     def scenario_started(self) -> None:
         with self._cond:
             self._progress += 1
+            self._scenario += 1
             self.ended = None
             self._targets.clear()
             self._watched.clear()
@@ -132,6 +134,7 @@ class Watchdog:
     def scenario_ended(self) -> None:
         with self._cond:
             self._progress += 1
+            self._scenario += 1
             self._phase_deadline = self._scenario_deadline = None
             self._targets.clear()
             self._watched.clear()
@@ -147,15 +150,19 @@ class Watchdog:
             self._page_opened(page)
 
     def _page_opened(self, page: Any) -> None:
-        try:
-            # Two round trips: the session is not detached, it ends with its page.
-            session = page.context.new_cdp_session(page)
-            target = session.send("Target.getTargetInfo")["targetInfo"]["targetId"]
-        except (PlaywrightError, KeyError) as exc:
-            log.debug("watchdog: no target id for a page: %s", exc)
-            return
-        with self._cond:
-            self._targets[target] = None
+        """Ask for the page's target id without waiting: the answer arrives while the main thread
+        waits for its next call (``runner.browser.background``), long before a step could count
+        as stuck. The session is not detached: it ends with its page."""
+        scenario = self._scenario
+
+        async def learn(impl: Any) -> None:
+            session = await impl.context.new_cdp_session(impl)
+            info = await session.send("Target.getTargetInfo", None, None)
+            with self._cond:
+                if self._scenario == scenario:  # not a page of a scenario that has ended
+                    self._targets[info["targetInfo"]["targetId"]] = None
+
+        background.later(page, learn, "watchdog: no target id for a page")
 
     def name_error(self, exception: BaseException) -> bool:
         """Reword ``exception`` if the watchdog ended this scenario; returns whether it did."""
