@@ -6,6 +6,7 @@ import json
 import os
 import re
 import xml.etree.ElementTree as ET
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -47,6 +48,13 @@ def test_failing_scenario_keeps_the_failing_steps_screenshot_and_a_trace(e2e_pro
     ]
     assert len(traces) == 1
     assert (run.run_dir / "allure-results" / traces[0]["source"]).stat().st_size > 1000
+    # Recording from the first step on: its trace's start is sent with the page's creation and
+    # waited for before the step runs, so the first page action traced is that step's page load.
+    with zipfile.ZipFile(run.run_dir / "allure-results" / traces[0]["source"]) as archive:
+        events = [json.loads(line) for line in archive.read("trace.trace").splitlines() if line.strip()]
+    frame_calls = [e for e in events if e.get("type") == "before" and e.get("class") == "Frame"]
+    assert frame_calls and frame_calls[0]["method"] == "goto", [e["method"] for e in frame_calls[:5]]
+    assert frame_calls[0]["params"]["url"].endswith("/login")
     assert any(a["name"] == "page URL" for a in failing["attachments"])
 
     passing = _by_name(results, "The home page opens")
