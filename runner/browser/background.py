@@ -2,12 +2,10 @@
 
 Playwright's sync API waits for the answer to every call, and under load each wait is a trip
 through three processes (the worker's driver, the shared browser server, Chromium) that each
-wait for a CPU. Four of a scenario's calls have no answer the scenario needs at that moment:
+wait for a CPU. Three of a scenario's calls have no answer the scenario needs at that moment:
 
 - the watchdog's lookup of a new page's target id (a CDP session, then ``Target.getTargetInfo``),
   needed only if a step hangs later;
-- the start of the scenario's trace (two messages), sent with the page's creation and waited for
-  before the first step acts;
 - the stop of a passing scenario's trace, which is dropped (three messages), sent just before the
   final screenshot;
 - the close of a finished scenario's context (its request context's disposal, then the close).
@@ -16,8 +14,8 @@ wait for a CPU. Four of a scenario's calls have no answer the scenario needs at 
 it (Playwright's sync objects are never used from another thread): the task's messages go out
 with the main thread's next call, and their answers are read while it waits for that call's,
 so they cost no wait of their own. ``settle`` waits for what is still in flight, where the
-answer is needed after all (a trace recording before a step acts, every call answered before the
-browser closes); a context whose close is in flight is never listed as a scenario's.
+answer is needed after all (before a context is listed as the scenario's, before the browser
+closes).
 
 Playwright has no public way to do this: its sync objects wrap async ones (``_impl_obj``) that
 run on a loop the sync API drives (``_loop``), which is what its own fire-and-forget messages
@@ -80,11 +78,10 @@ def is_closing(context: Any) -> bool:
     return context in _closing
 
 
-def settle(owner: Any, timeout_s: float = 30.0, tasks: list[asyncio.Task[Any]] | None = None) -> None:
-    """Wait (through ``owner``'s Playwright) until ``tasks`` (default: every call sent by ``later``)
-    are answered, at most ``timeout_s``; a loop that has stopped has nothing left to wait for."""
-    chosen = _pending if tasks is None else tasks
-    tasks = [t for t in chosen if not t.done() and t.get_loop() is owner._loop]  # noqa: SLF001
+def settle(owner: Any, timeout_s: float = 30.0) -> None:
+    """Wait (through ``owner``'s Playwright) until every call sent by ``later`` is answered, at most
+    ``timeout_s``; a loop that has stopped has nothing left to wait for."""
+    tasks = [t for t in _pending if not t.done() and t.get_loop() is owner._loop]  # noqa: SLF001
     if not tasks or owner._loop.is_closed() or owner._dispatcher_fiber.dead:  # noqa: SLF001
         return
     try:

@@ -60,7 +60,6 @@ class ScenarioEvidence:
     # Contexts this scenario traces and listens to (by identity; nothing is set on them).
     adopted: list[BrowserContext] = field(default_factory=list)
     crashes: CrashWatch = field(default_factory=CrashWatch)
-    _trace_starts: list[tuple[BrowserContext, Any]] = field(default_factory=list)  # sent, not yet waited for
 
     @property
     def run_dir(self) -> Path:
@@ -104,11 +103,8 @@ class ScenarioEvidence:
     def _adopted(self, context: BrowserContext) -> bool:
         return any(known is context for known in self.adopted)
 
-    def adopt(self, context: BrowserContext, *, wait: bool = True) -> None:
-        """Start tracing and console capture on a context, once.
-
-        The trace's start is sent without waiting (``runner.browser.background``); with ``wait``
-        it is waited for here, else by ``traces_started`` before the scenario's next step."""
+    def adopt(self, context: BrowserContext) -> None:
+        """Start tracing and console capture on a context, once."""
         if self._adopted(context):
             return
         self.adopted.append(context)
@@ -116,25 +112,10 @@ class ScenarioEvidence:
         context.on("console", self._on_console)
         context.on("weberror", lambda error: self.console_errors.append(f"uncaught: {error.error}"))
         if self.settings.trace != "off":
-            # Already tracing (a user started it): theirs is kept, said in the log.
-            task = background.later(
-                context.tracing,
-                lambda tracing: tracing.start(  # the async object's start: every argument named
-                    name=None, title=None, snapshots=True, aria_snapshots=None, screen_snapshots=None,
-                    screenshots=True, sources=False, live=None,
-                ),
-                "tracing not started",
-            )
-            if task is not None:
-                self._trace_starts.append((context, task))
-            if wait:
-                self.traces_started()
-
-    def traces_started(self) -> None:
-        """Wait until every trace started by ``adopt`` is recording (before a step's actions)."""
-        starts, self._trace_starts = self._trace_starts, []
-        if starts:
-            background.settle(starts[0][0], tasks=[task for _, task in starts])
+            try:
+                context.tracing.start(screenshots=True, snapshots=True, sources=False)
+            except PlaywrightError as exc:  # already tracing (a user started it): keep theirs
+                log.debug("tracing not started: %s", exc)
 
     def _on_console(self, message) -> None:
         if message.type == "error":

@@ -147,24 +147,19 @@ def new_context(
             "record_video_size": settings.viewport_size,
         }
 
-    def make(role: str | None, options: dict[str, Any], trace_now: bool) -> BrowserContext:
+    def factory(role: str | None = None, **options: Any) -> BrowserContext:
         if role is not None:  # a second actor signed in as a role (signed in once for the run)
             options = {"storage_state": storage_state_for(request, role), **options}
         ctx = e2e_browser_session.new_context(browser, **{**browser_context_args, **video, **options})
+        background.settle(ctx)  # the last scenario's contexts, closed in the background, are gone
         # Every action (click, fill, a custom step's too) waits at most action_timeout; page
         # loads keep navigation_timeout and checks expect_timeout (expect.set_options).
         ctx.set_default_timeout(settings.action_timeout)
         use_static_cache(request.config, ctx)  # static files shared by the run's contexts (static_cache)
-        evidence.adopt(ctx, wait=trace_now)
+        evidence.adopt(ctx)
         made.append(ctx)
         return ctx
 
-    def factory(role: str | None = None, **options: Any) -> BrowserContext:
-        return make(role, options, trace_now=True)  # made in a step: traced before its next action
-
-    # The ladder's context (``context``, before the first step): its trace's start goes out with
-    # the page's creation and is waited for before the first step runs (scenario_hooks).
-    factory.before_the_steps = lambda: make(None, {}, trace_now=False)  # type: ignore[attr-defined]
     yield factory
     videos: list[Video] = []
     for ctx in made:
@@ -181,8 +176,7 @@ def new_context(
 
 @pytest.fixture
 def context(new_context: Callable[..., BrowserContext]) -> BrowserContext:
-    # A user's own ``new_context`` fixture is a plain factory: called as it is.
-    return getattr(new_context, "before_the_steps", new_context)()
+    return new_context()
 
 
 @pytest.fixture

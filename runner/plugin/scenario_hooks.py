@@ -65,10 +65,10 @@ def fixture_arguments(step_func_args: dict, request: pytest.FixtureRequest) -> l
     return [name for name in step_func_args if name in active and name not in {"datatable", "docstring"}]
 
 
-def _safely(what: str, func, *args, **kwargs) -> None:
+def _safely(what: str, func, *args) -> None:
     """Evidence is best effort: a failed capture is logged, never turned into a test failure."""
     try:
-        func(*args, **kwargs)
+        func(*args)
     except Exception as exc:  # noqa: BLE001
         log.warning("e2e: could not capture %s: %s: %s", what, type(exc).__name__, exc)
 
@@ -138,9 +138,8 @@ class ScenarioHooks:
         hooks (Allure's) and put back before the step runs."""
         scenario_evidence = evidence_for(request.node)
         for ctx in scenario_evidence.contexts():
-            _safely("console and trace", scenario_evidence.adopt, ctx, wait=False)
+            _safely("console and trace", scenario_evidence.adopt, ctx)
             _safely("page targets", self.watchdog.watch, ctx)
-        _safely("trace start", scenario_evidence.traces_started)  # recording before the step acts
         fixtures = {name: step_func_args.pop(name) for name in fixture_arguments(step_func_args, request)}
         try:
             yield
