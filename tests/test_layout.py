@@ -33,11 +33,13 @@ ALLOWED: dict[str, set[str]] = {
     "visual": {"slug"},
     "steps": {"visual", "a11y"},
     "browser": {"settings", "processes"},
-    "report": {"settings", "run"},
+    "report": {"settings", "run", "processes"},
     "publish": {"settings", "run", "slug", "report", "serving"},
     "shards": {"settings", "run", "redact", "slug", "report", "publish", "a11y"},
     "codebuild": {"settings", "run", "metadata", "slug", "serving"},
-    "plugin": {"settings", "run", "metadata", "redact", "slug", "browser", "demo_app", "steps", "visual", "a11y"},
+    "plugin": {
+        "settings", "run", "metadata", "redact", "slug", "processes", "browser", "demo_app", "steps", "visual", "a11y",
+    },
     "setup": {"settings", "run", "browser", "report", "publish", "plugin", "steps"},
     "cli": {"settings", "run", "metadata", "redact", "browser", "report", "publish", "shards", "codebuild", "setup", "visual", "a11y"},
 }

@@ -269,6 +269,17 @@ def fails():
     assert not any(n in ("page URL", "final state", "Playwright trace") or n.startswith("failed step") for n in names)
 
 
+def test_the_runs_node_processes_share_a_compile_cache(e2e_project: E2EProject, tmp_path: Path) -> None:
+    """Playwright's driver and the shared browser server start with Node's compile cache in the
+    user's cache folder (the image has one made at build): V8's compiled code is kept there."""
+    e2e_project.add_feature("failing.feature")
+    cache = tmp_path / "user-cache"
+    run = e2e_project.pytest("-k", "home", XDG_CACHE_HOME=str(cache), **FAST)
+    assert run.returncode == 0, run.output
+    folder = cache / "e2e-runner" / "node-compile-cache"
+    assert folder.is_dir() and any(p.is_file() for p in folder.rglob("*")), run.output
+
+
 def test_an_unset_app_is_an_error_listing_where_to_set_it(e2e_project: E2EProject) -> None:
     e2e_project.add_feature("two_scenarios.feature")
     pyproject = e2e_project.root / "pyproject.toml"

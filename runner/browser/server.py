@@ -161,7 +161,7 @@ def _spawn(cfg_path: Path, log_fd: int) -> subprocess.Popen:
         from playwright._impl._driver import compute_driver_executable, get_driver_env
 
         node, cli = compute_driver_executable()
-        command, env = [str(node), str(cli), *args], get_driver_env()
+        command, env = [str(node), str(cli), *args], {**get_driver_env(), **processes.node_compile_cache()}
     except ImportError:  # another Playwright's layout: its own command
         command, env = [sys.executable, "-m", "playwright", *args], None
     return subprocess.Popen(

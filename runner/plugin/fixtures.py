@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -17,6 +18,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Video, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
+from runner import processes
 from runner.browser import background
 from runner.browser.chromium import LaunchConfig
 from runner.browser.server import SharedBrowser
@@ -55,6 +57,8 @@ def base_url(pytestconfig: pytest.Config) -> str:
 
 @pytest.fixture(scope="session")
 def playwright() -> Iterator[Playwright]:
+    # Playwright starts its driver with this process's environment: the compile cache goes there.
+    os.environ.update(processes.node_compile_cache())
     manager = sync_playwright().start()
     yield manager
     manager.stop()

@@ -30,6 +30,7 @@ import tempfile
 from contextlib import nullcontext
 from pathlib import Path
 
+from runner import processes
 from runner.report.compact import CompactStats, compact_results
 from runner.report.offline import third_party_urls
 from runner.report.tools import ReportTools, ToolsError
@@ -171,7 +172,7 @@ def _run_allure(tools: ReportTools, config: dict, results: list[Path]) -> subpro
             tmp,
             *[str(r.resolve()) for r in results],
         ]
-        env = {**os.environ, "ALLURE_NO_ANALYTICS": "true", "NO_COLOR": "1"}
+        env = {**os.environ, **processes.node_compile_cache(), "ALLURE_NO_ANALYTICS": "true", "NO_COLOR": "1"}
         return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
 
 

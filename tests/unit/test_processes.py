@@ -63,3 +63,17 @@ def test_stop_group_ends_every_member_of_the_group() -> None:
     processes.stop_group(pid, grace_s=5)
     assert not processes.alive(pid)
     assert not any(m.is_running() and m.status() != psutil.STATUS_ZOMBIE for m in members)
+
+
+def test_node_processes_get_a_compile_cache_in_the_users_cache_unless_one_is_set(tmp_path, monkeypatch) -> None:
+    monkeypatch.delenv(processes.NODE_COMPILE_CACHE, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    folder = tmp_path / "cache" / "e2e-runner" / "node-compile-cache"
+    assert processes.node_compile_cache() == {processes.NODE_COMPILE_CACHE: str(folder)}
+    assert folder.is_dir()
+    monkeypatch.setenv(processes.NODE_COMPILE_CACHE, "")  # the user's: off
+    assert processes.node_compile_cache() == {}
+    monkeypatch.delenv(processes.NODE_COMPILE_CACHE)
+    (tmp_path / "file").write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "file"))  # no folder can be made there: no cache
+    assert processes.node_compile_cache() == {}
