@@ -243,7 +243,7 @@ class ScenarioEvidence:
             except PlaywrightError as exc:
                 log.warning("trace not saved: %s", exc)
                 continue
-            if keep and path.exists():
+            if path.exists():
                 if self.failed and self.failure_trace is None:
                     self.failure_trace = self.relative(path)
                 allure.attach.file(
