@@ -259,6 +259,20 @@ RUN set -eu; \
 
 COPY --from=project-wheel /staging/ /
 
+# pytest compiles every module of its plugins (this runner, pytest-bdd, xdist, Allure's) anew
+# to rewrite their asserts, bypassing the bytecode pip made, unless its own cache of the
+# rewritten modules is there; PYTHONDONTWRITEBYTECODE (below) keeps a run from writing one,
+# so without this every process of every run (the controller and each worker) re-parsed
+# about 110 modules at its start, about 0.3 s of CPU each. One listing of a scenario here
+# writes the cache beside each module, for the modules a run imports.
+RUN set -eu; \
+    warm=/tmp/pytest-cache-warm; \
+    mkdir -p "$warm"; \
+    printf 'Feature: Warm\n  Scenario: Warm\n    Given I open "/"\n' > "$warm/warm.feature"; \
+    (cd "$warm" && PYTHONDONTWRITEBYTECODE= /opt/e2e/venv/bin/python -m pytest --collect-only -q -p no:cacheprovider warm.feature >/dev/null); \
+    rm -rf "$warm"; \
+    test -n "$(find /opt/e2e/venv -path '*/runner/plugin/__pycache__/*-pytest-*.pyc' | head -n 1)"
+
 # CodeBuild keeps the image's ENV (but not its ENTRYPOINT), so PATH and the Chromium
 # choice hold in both ways of running. PLAYWRIGHT_BROWSERS_PATH is where Playwright (and
 # the runner) find the video recorder; no browser is installed there. NODE_COMPILE_CACHE:

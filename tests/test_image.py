@@ -62,6 +62,42 @@ def test_one_node_runtime_serves_playwright_and_allure(e2e_image: str) -> None:
     assert "debian node present" not in out
 
 
+# Lists the example suite as a run's processes start, counting the modules pytest had to
+# compile anew to rewrite their asserts (those without its cache of rewritten bytecode).
+REWRITE_PROBE = r"""
+import json, sys
+import _pytest.assertion.rewrite as rewrite
+loaded, compiled = [], []
+original_exec, original_rewrite = rewrite.AssertionRewritingHook.exec_module, rewrite._rewrite_test
+def exec_module(self, module):
+    loaded.append(module.__name__)
+    return original_exec(self, module)
+def rewrite_test(fn, config):
+    compiled.append(str(fn))
+    return original_rewrite(fn, config)
+rewrite.AssertionRewritingHook.exec_module, rewrite._rewrite_test = exec_module, rewrite_test
+import pytest
+code = pytest.main(["--collect-only", "-q", "-p", "no:cacheprovider", "features"])
+print(json.dumps({"code": int(code), "loaded": loaded, "compiled": compiled}))
+"""
+
+
+@pytest.mark.slow
+def test_the_plugins_start_from_bytecode_made_at_build(e2e_image: str) -> None:
+    """pytest rewrites the asserts of every plugin's modules (this runner's, pytest-bdd's,
+    xdist's) when it imports them, unless its cache of the rewritten modules is there; the
+    image cannot write one at run time (PYTHONDONTWRITEBYTECODE), so it is made at build: a
+    run's processes compile none of the installed modules, only the project's own."""
+    proc = docker_run(e2e_image, "-c", REWRITE_PROBE, entrypoint="python", workdir="/e2e")
+    assert proc.returncode == 0, proc.stderr
+    found = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert found["code"] == 0, proc.stdout
+    installed = [path for path in found["compiled"] if "/site-packages/" in path]
+    assert not installed, f"compiled at start: {installed}"
+    # What the cache served: this runner's plugin and the other plugins' modules.
+    assert {"runner.plugin", "pytest_bdd.scenario", "xdist.plugin"} <= set(found["loaded"]), found["loaded"]
+
+
 @pytest.mark.slow
 def test_screenshots_render_japanese_and_chinese(e2e_image: str) -> None:
     proc = docker_run(e2e_image, "-c", CJK_PROBE, entrypoint="python", timeout=300)

@@ -280,6 +280,66 @@ def test_the_runs_node_processes_share_a_compile_cache(e2e_project: E2EProject, 
     assert folder.is_dir() and any(p.is_file() for p in folder.rglob("*")), run.output
 
 
+@pytest.mark.parametrize("workers", [None, "2"], ids=["serial", "two workers"])
+def test_what_a_process_holds_from_its_start_is_frozen_and_a_scenarios_garbage_still_goes(
+    e2e_project: E2EProject, workers: str | None
+) -> None:
+    """Every process of a run (serial, or xdist's controller and workers) keeps what it holds
+    from its start (imports, the collected scenarios) out of later garbage collections, while
+    the reference cycles a scenario leaves behind are still collected: frozen objects do not
+    grow with the scenarios."""
+    e2e_project.add_feature(
+        "cycles.feature",
+        """Feature: Garbage of scenarios
+
+  Scenario Outline: A scenario leaves a reference cycle
+    Given a reference cycle is left behind as "<name>"
+
+    Examples:
+      | name  |
+      | one   |
+      | two   |
+      | three |
+""",
+    )
+    e2e_project.add_steps(
+        "cycles.py",
+        """import gc
+import os
+import weakref
+
+from pytest_bdd import given, parsers
+
+GONE = []
+
+
+@given(parsers.parse('a reference cycle is left behind as "{name}"'))
+def cycle(name):
+    node = {"name": name}
+    node["self"] = node
+    holder = type("Holder", (), {})()
+    holder.node = node
+    holder.me = holder
+    weakref.finalize(holder, GONE.append, name)
+
+
+def pytest_sessionfinish(session):
+    gc.collect()
+    who = os.environ.get("PYTEST_XDIST_WORKER", "controller")
+    with open(os.path.join(str(session.config.rootpath), f"heap-{who}.txt"), "w") as out:
+        out.write(f"{gc.get_freeze_count()} {len(GONE)}")
+""",
+    )
+    args = ("-n", workers) if workers else ()
+    run = e2e_project.pytest(*args, **FAST)
+    assert run.returncode == 0, run.output
+    seen = {p.stem: p.read_text().split() for p in e2e_project.root.glob("heap-*.txt")}
+    assert set(seen) == ({"heap-controller", "heap-gw0", "heap-gw1"} if workers else {"heap-controller"}), seen
+    for who, (frozen, _gone) in seen.items():
+        assert int(frozen) > 20_000, f"{who}: only {frozen} objects frozen"
+    assert sum(int(gone) for _frozen, gone in seen.values()) == 3, seen
+
+
 def test_an_unset_app_is_an_error_listing_where_to_set_it(e2e_project: E2EProject) -> None:
     e2e_project.add_feature("two_scenarios.feature")
     pyproject = e2e_project.root / "pyproject.toml"

@@ -13,6 +13,7 @@
   ``quarantine``: a quarantined scenario's failure reported apart, not failing the run;
 - ``controller``: the run's start and end, in the controller only (xdist's ``DSession``);
 - ``scenario_hooks``: each process's per-scenario hooks (xdist's ``WorkerInteractor``).
+- ``heap``: what a process holds from its start on is kept out of later garbage collections.
 
 The plugin is active when the run includes ``.feature`` files (or ``--e2e-run-dir`` is
 given). Only then are its hook objects registered (and unregistered at cleanup), as
@@ -29,7 +30,7 @@ from pathlib import Path
 import pytest
 
 from runner.metadata import collect as collect_metadata
-from runner.plugin import outcomes, quarantine, signin, tags
+from runner.plugin import heap, outcomes, quarantine, signin, tags
 from runner.plugin.collection import check_features_are_utf8, has_features
 from runner.plugin.controller import RunController
 from runner.plugin.fixtures import (  # noqa: F401 - fixtures are found by name in this plugin module
@@ -130,6 +131,7 @@ def pytest_configure(config: pytest.Config) -> None:
         state.base_url = workerinput.get("e2e_base_url")
     config.stash[RUN_STATE] = state
     _register(config, ScenarioHooks(state), "e2e-scenario-hooks")
+    _register(config, heap, "e2e-heap")  # what lives from the start on is not walked by every collection
     quarantine.register(config)  # @quarantine: runs, reported, does not fail the run
     _register(config, Variables(), "e2e-variables")
     step_outcomes = outcomes.register()  # a step that raises is "failed" in the report too
