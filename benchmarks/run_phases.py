@@ -1,14 +1,15 @@
 """Where a ``pytest -n W`` run's time goes outside its scenarios: the runner against pytest-bdd +
 pytest-playwright on the same generated suite (``throughput.py``'s projects and peer venv).
 
-    .venv/bin/python -m benchmarks.run_phases [--scenarios 4] [--rounds 3] [--hog 0] [--workers 2]
+    .venv/bin/python -m benchmarks.run_phases [--scenarios 4] [--rounds 3] [--warmup 1] [--hog 0] [--workers 2]
 
 Each run loads ``benchmarks/files/bench_phases.py`` (``-p bench_phases``: a timestamp at each hook),
 and the script prints, in seconds from the spawn of pytest: when the controller reached its
 ``pytest_configure`` (the runner's own configure, the shared browser server's start, runs before
 it: its hooks are tryfirst too), when the first scenario started on a worker, the scenarios' span,
 the idle gaps between a worker's scenarios, and from the last scenario's end to the exit. Runs
-alternate, e2e first. ``--hog N`` runs N busy loops beside them (``bench_project.CpuHog``).
+alternate, e2e first, after ``--warmup`` unmeasured rounds (the first run of each writes its bytecode
+caches, as a laptop's first run does). ``--hog N`` runs N busy loops beside them (``bench_project.CpuHog``).
 The script only measures; it exits 0 whatever the figures are.
 """
 
@@ -69,6 +70,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scenarios", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--warmup", type=int, default=1, help="unmeasured rounds first (bytecode caches written)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--hog", type=int, default=0, help="busy loops beside the runs (default 0)")
     parser.add_argument("--chromium", default=DEFAULT_CHROMIUM)
@@ -86,7 +88,9 @@ def main() -> None:
     with DemoAppProcess() as app, CpuHog(args.hog) as hog:
         print(f"{args.scenarios} scenarios, -n {args.workers}, {args.rounds} round(s); {hog.describe()}", flush=True)
         n = ["-n", str(args.workers)]
-        for _ in range(args.rounds):
+        for round_no in range(args.warmup + args.rounds):
+            if round_no == args.warmup:
+                rows.clear()
             e2e_env = e2e.env(E2E_BASE_URL=app.url, E2E_CHROMIUM=args.chromium)
             rows.append(_run("e2e (default)", e2e.root, sys.executable, [*n, *DEV_PLUGINS_OFF, "features"], e2e_env))
             peer_env = {**os.environ, "BENCH_CHROMIUM": args.chromium, "BENCH_CHROMIUM_ARGS": json.dumps(list(QUIET_ARGS))}

@@ -140,6 +140,13 @@ def kill(proc: psutil.Process) -> bool:
 NODE_COMPILE_CACHE = "NODE_COMPILE_CACHE"
 
 
+def user_cache_dir() -> Path:
+    """This runner's folder in the user's cache (``XDG_CACHE_HOME``, else ``~/.cache``), as it is
+    set now: the Allure CLI ``e2e install`` puts there, Node's compile cache, the build numbers of
+    ``e2e codebuild-local``. Not made here; each user of it makes its own subfolder."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "e2e-runner"
+
+
 def node_compile_cache() -> dict[str, str]:
     """``NODE_COMPILE_CACHE`` for a Node process the runner starts (Playwright's driver and browser
     server, Allure's CLI): V8's compiled code of their JavaScript, kept between runs, takes about
@@ -149,7 +156,7 @@ def node_compile_cache() -> dict[str, str]:
     """
     if NODE_COMPILE_CACHE in os.environ:
         return {}
-    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "e2e-runner" / "node-compile-cache"
+    folder = user_cache_dir() / "node-compile-cache"
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:

@@ -36,7 +36,7 @@ ALLOWED: dict[str, set[str]] = {
     "report": {"settings", "run", "processes"},
     "publish": {"settings", "run", "slug", "report", "serving"},
     "shards": {"settings", "run", "redact", "slug", "report", "publish", "a11y"},
-    "codebuild": {"settings", "run", "metadata", "slug", "serving"},
+    "codebuild": {"settings", "run", "metadata", "slug", "serving", "processes"},
     "plugin": {
         "settings", "run", "metadata", "redact", "slug", "processes", "browser", "demo_app", "steps", "visual", "a11y",
     },

@@ -63,6 +63,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from runner.metadata import build_url, git
+from runner.processes import user_cache_dir
 from runner.run.folder import write_json_atomic
 from runner.slug import slugify
 
@@ -142,7 +143,7 @@ def make_git_checkout(source: Path, dest: Path) -> str | None:
 
 def next_build_number(project: str) -> int:
     """A per-project build counter, as CodeBuild keeps one."""
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "e2e-runner"
+    cache = user_cache_dir()
     cache.mkdir(parents=True, exist_ok=True)
     path = cache / "codebuild-local-builds.json"
     import fcntl  # POSIX only: imported here so the module itself imports anywhere

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from runner.processes import user_cache_dir
 from runner.settings import Settings
 
 HERE = Path(__file__).resolve().parent
@@ -43,8 +44,7 @@ def lock_hash() -> str:
 
 def cache_dir() -> Path:
     """The per-user folder ``e2e install`` installs the pinned Allure CLI into."""
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "e2e-runner" / f"allure-{lock_hash()}"
+    return user_cache_dir() / f"allure-{lock_hash()}"
 
 
 @dataclass(frozen=True)

@@ -77,3 +77,13 @@ def test_node_processes_get_a_compile_cache_in_the_users_cache_unless_one_is_set
     (tmp_path / "file").write_text("")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "file"))  # no folder can be made there: no cache
     assert processes.node_compile_cache() == {}
+
+
+def test_the_runners_user_cache_follows_xdg_cache_home_as_it_is_now(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert processes.user_cache_dir() == tmp_path / "xdg" / "e2e-runner"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert processes.user_cache_dir() == tmp_path / "home" / ".cache" / "e2e-runner"
+    monkeypatch.setenv("XDG_CACHE_HOME", "")  # empty is unset, as the XDG spec says
+    assert processes.user_cache_dir() == tmp_path / "home" / ".cache" / "e2e-runner"
