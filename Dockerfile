@@ -259,20 +259,6 @@ RUN set -eu; \
 
 COPY --from=project-wheel /staging/ /
 
-# pytest compiles every module of its plugins (this runner, pytest-bdd, xdist, Allure's) anew
-# to rewrite their asserts, bypassing the bytecode pip made, unless its own cache of the
-# rewritten modules is there; PYTHONDONTWRITEBYTECODE (below) keeps a run from writing one,
-# so without this every process of every run (the controller and each worker) re-parsed
-# about 110 modules at its start, about 0.3 s of CPU each. One listing of a scenario here
-# writes the cache beside each module, for the modules a run imports.
-RUN set -eu; \
-    warm=/tmp/pytest-cache-warm; \
-    mkdir -p "$warm"; \
-    printf 'Feature: Warm\n  Scenario: Warm\n    Given I open "/"\n' > "$warm/warm.feature"; \
-    (cd "$warm" && PYTHONDONTWRITEBYTECODE= /opt/e2e/venv/bin/python -m pytest --collect-only -q -p no:cacheprovider warm.feature >/dev/null); \
-    rm -rf "$warm"; \
-    test -n "$(find /opt/e2e/venv -path '*/runner/plugin/__pycache__/*-pytest-*.pyc' | head -n 1)"
-
 # CodeBuild keeps the image's ENV (but not its ENTRYPOINT), so PATH and the Chromium
 # choice hold in both ways of running. PLAYWRIGHT_BROWSERS_PATH is where Playwright (and
 # the runner) find the video recorder; no browser is installed there. NODE_COMPILE_CACHE:
@@ -296,6 +282,26 @@ WORKDIR /e2e
 COPY pyproject.toml ./
 COPY features ./features
 COPY steps ./steps
+
+# pytest compiles every module of its plugins (this runner, pytest-bdd, xdist, Allure's) anew
+# to rewrite their asserts, bypassing the bytecode pip made, unless its own cache of the
+# rewritten modules is there; PYTHONDONTWRITEBYTECODE (above) keeps a run from writing one,
+# so without this every process of every run (the controller and each worker) re-parsed
+# about 110 modules at its start, about 0.3 s of CPU each. Listing the example suite here
+# writes that cache beside each module it imports, and a plugin of the listing imports the
+# rest of the runner's modules (the ones a run imports later: the demo app, visual checks)
+# while pytest's hook is in place; nothing is left in /e2e.
+RUN set -eu; \
+    printf '%s\n' 'import importlib, pkgutil, runner' \
+      'def pytest_configure(config):' \
+      '    for found in pkgutil.walk_packages(runner.__path__, "runner."):' \
+      '        if not found.name.endswith(".__main__"):' \
+      '            importlib.import_module(found.name)' > /tmp/e2e_warm.py; \
+    PYTHONDONTWRITEBYTECODE= PYTEST_ADDOPTS= PYTHONPATH=/tmp \
+      python -m pytest --collect-only -q -p no:cacheprovider -p e2e_warm features >/dev/null; \
+    find /e2e -name __pycache__ -prune -exec rm -rf {} +; \
+    rm -rf /tmp/e2e_warm.py /tmp/__pycache__ /tmp/e2e-collect-*; \
+    test -n "$(find /opt/e2e/venv -path '*/runner/plugin/__pycache__/*-pytest-*.pyc' | head -n 1)"
 
 ENTRYPOINT ["/usr/bin/tini", "--", "e2e", "entrypoint"]
 CMD ["e2e", "run"]
