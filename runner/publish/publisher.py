@@ -5,17 +5,17 @@ publish (the orchestration), ``staging`` makes the reports (and resumes a cut-of
 ``site`` rebuilds the shared pages, ``uploads`` sends files.
 
 Order of a publish, chosen so a crash at any point leaves a consistent site: check the
-target (read only) -> upload the run folder's changed files in parallel *while* the site's
-report is made into a staging folder (Allure history carried from the previous run of the
-same branch; once: skipped when the target has it; Allure runs in a process of its own, so
-the two overlap) -> upload the reports' changed files -> write the run's entry (the commit
-point: before it the run is invisible) -> rebuild the shared pages until no other publish has
-committed meanwhile. Nothing of another run is ever written or deleted, ``latest`` is
-overwritten in place (never deleted first), so there is no moment without one, and the
-run folder is only read: it opens from disk exactly as before. When uploads fail after
-the reports were made, the staging folder is kept (per user, in the temporary folder) and
-the next publish of the run to that target completes those reports instead of making new
-ones, so it uploads only what is missing.
+target (read only) -> upload the run folder's changed files (and the trace viewer's, shared
+by every run) in parallel *while* the site's report is made into a staging folder (Allure
+history carried from the previous run of the same branch; once: skipped when the target has
+it; Allure runs in a process of its own, so the two overlap) -> upload the reports' changed
+files -> write the run's entry (the commit point: before it the run is invisible) -> rebuild
+the shared pages until no other publish has committed meanwhile. Nothing of another run is
+ever written or deleted, ``latest`` is overwritten in place (never deleted first), so there
+is no moment without one, and the run folder is only read: it opens from disk exactly as
+before. When uploads fail after the reports were made, the staging folder is kept (per user,
+in the temporary folder) and the next publish of the run to that target completes those
+reports instead of making new ones, so it uploads only what is missing.
 """
 
 from __future__ import annotations
@@ -108,10 +108,14 @@ class _Reading:
 
 
 def _read(target: Target, run_dir: Path, summary: RunSummary) -> _Reading:
-    index, listing = load_index(target)
-    previous = index.previous_of(summary.run_id, summary.branch, summary.started_at)
-    remote = target.list(run_root(summary.run_id))
-    return _Reading(summary, listing, previous, remote, collect_files(run_dir))
+    """The target's index and the run's objects there, read while the run folder's files are
+    hashed (on disk, in a thread of their own)."""
+    with ThreadPoolExecutor(1, thread_name_prefix="e2e-publish-hash") as pool:
+        files = pool.submit(collect_files, run_dir)
+        index, listing = load_index(target)
+        previous = index.previous_of(summary.run_id, summary.branch, summary.started_at)
+        remote = target.list(run_root(summary.run_id))
+        return _Reading(summary, listing, previous, remote, files.result())
 
 
 def _plan(reading: _Reading, reports: dict[str, Path] | None = None) -> _Plan:
@@ -131,12 +135,19 @@ def _plan(reading: _Reading, reports: dict[str, Path] | None = None) -> _Plan:
 
 
 def _upload_while_staging(
-    target: Target, reading: _Reading, staging: Staging, *, single_file: bool, log: Log
+    target: Target,
+    reading: _Reading,
+    staging: Staging,
+    *,
+    single_file: bool,
+    viewer: list[Upload],
+    log: Log,
 ) -> tuple[_Plan, int]:
-    """Upload the run folder's files while the reports are made (Allure runs in a process of
-    its own; the uploads wait on the network), then the reports. Returns the plan and the
-    bytes sent. The history, which says the site report is on the target (``stage_reports``),
-    goes up only after every other file: a publish cut off halfway makes the report again.
+    """Upload the run folder's files (and the trace viewer's that the target lacks, shared by
+    every run) while the reports are made (Allure runs in a process of its own; the uploads
+    wait on the network), then the reports. Returns the plan and the bytes sent. The history,
+    which says the site report is on the target (``stage_reports``), goes up only after every
+    other file: a publish cut off halfway makes the report again.
 
     The uploads run in this (the main) thread, so Ctrl-C cancels them at once, as it would
     without the overlap; the reports are made in a thread of their own."""
@@ -152,7 +163,8 @@ def _upload_while_staging(
             run_files=reading.files,
             single_file=single_file,
         )
-        sent = put_all(target, run_only.uploads, log=log, label="upload (run folder)")
+        label = "upload (run folder and trace viewer)" if viewer else "upload (run folder)"
+        sent = put_all(target, run_only.uploads + viewer, log=log, label=label)
         staged.result()  # its PublishError, when a report that must be there could not be made
     plan = _plan(reading, staging.files)
     marker = f"{run_root(plan.summary.run_id)}{HISTORY_FILE}"
@@ -233,15 +245,17 @@ def publish_run(
             log=log,
             kept=kept_folder(summary.run_id, target),
         )
+        # A file:// site cannot run the viewer: its traces are linked as zips.
+        viewer = [] if opened_from_disk(target) else viewer_uploads(target)
         try:
-            plan, sent = _upload_while_staging(target, reading, staging, single_file=single_file, log=log)
+            plan, sent = _upload_while_staging(
+                target, reading, staging, single_file=single_file, viewer=viewer, log=log
+            )
         except PublishError:
             # The reports made (some of them perhaps uploaded) wait for the next publish of the
             # run to this target, which then uploads only what is missing.
             staging.keep(summary.run_id)
             raise
-    if not opened_from_disk(target):  # a file:// site cannot run the viewer: its traces are linked as zips
-        sent += put_all(target, viewer_uploads(target), log=log, label="upload (trace viewer)")
     if plan.entry_changed:
         put_all(target, [plan.entry_upload], log=None)
     log(
