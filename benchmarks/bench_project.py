@@ -44,13 +44,6 @@ ROOT = REPO
 # Plugins and conftests copied into the benchmarks' projects (real files, linted with the rest).
 FILES = Path(__file__).resolve().parent / "files"
 
-# Every run is measured as a team's machines make it: a laptop writes Python's bytecode and
-# pytest's cache of the plugins' rewritten modules at its first run and reads them from then on,
-# and the image has both from its build. A shell that sets PYTHONDONTWRITEBYTECODE would have
-# every measured process (the runner's and the peer's alike) compile its plugins anew at each
-# start, about 0.3 s of CPU per process that no user's run spends; so it is not passed on.
-os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-
 # This checkout's venv also holds the runner's dev extras (pyproject: hypothesis, pytest-timeout), which
 # an installed runner does not have; their pytest plugins cost every process of a run about a second
 # (hypothesis's import and its terminal summary). Runs with this venv's Python turn them off.

@@ -86,16 +86,22 @@ def main() -> None:
         shutil.copyfile(FILES / "bench_phases.py", root / "bench_phases.py")
     rows = []
     with DemoAppProcess() as app, CpuHog(args.hog) as hog:
-        print(f"{args.scenarios} scenarios, -n {args.workers}, {args.rounds} round(s); {hog.describe()}", flush=True)
+        print(
+            f"{args.scenarios} scenarios, -n {args.workers}, {args.warmup} warm-up and {args.rounds} measured "
+            f"round(s); {hog.describe()}",
+            flush=True,
+        )
         n = ["-n", str(args.workers)]
+        e2e_env = e2e.env(E2E_BASE_URL=app.url, E2E_CHROMIUM=args.chromium)
+        peer_env = {**os.environ, "BENCH_CHROMIUM": args.chromium, "BENCH_CHROMIUM_ARGS": json.dumps(list(QUIET_ARGS))}
+        peer_args = [*n, "--screenshot", "on", "--tracing", "retain-on-failure", "--base-url", app.url, "test_bench.py"]
         for round_no in range(args.warmup + args.rounds):
-            if round_no == args.warmup:
-                rows.clear()
-            e2e_env = e2e.env(E2E_BASE_URL=app.url, E2E_CHROMIUM=args.chromium)
-            rows.append(_run("e2e (default)", e2e.root, sys.executable, [*n, *DEV_PLUGINS_OFF, "features"], e2e_env))
-            peer_env = {**os.environ, "BENCH_CHROMIUM": args.chromium, "BENCH_CHROMIUM_ARGS": json.dumps(list(QUIET_ARGS))}
-            peer_args = [*n, "--screenshot", "on", "--tracing", "retain-on-failure", "--base-url", app.url, "test_bench.py"]
-            rows.append(_run("pytest-playwright", peer_project.root, peer, peer_args, peer_env))
+            measured = [
+                _run("e2e (default)", e2e.root, sys.executable, [*n, *DEV_PLUGINS_OFF, "features"], e2e_env),
+                _run("pytest-playwright", peer_project.root, peer, peer_args, peer_env),
+            ]
+            if round_no >= args.warmup:
+                rows += measured
     print(table(COLUMNS, rows))
     clean_up(work, args.keep)
 
