@@ -10,6 +10,9 @@ Catalogue (area | what is tried | what must happen):
 - transient faults | every 3rd object PUT dropped (connection closed, no answer) and every
   7th answered 503 SlowDown | the publish retries and completes; every file on the bucket is
   byte-identical to the run folder, which is unchanged
+- a file streamed from disk (above the size read whole for its PUT) whose connection is dropped
+  after its body was sent | the retry sends it again from its start: the object is byte-identical
+  and its ETag the one the publish computes to skip it next time
 - persistent faults | every PUT of the run's evidence dropped, or answered SlowDown, on every
   retry (AWS_MAX_ATTEMPTS=2) | exit 1 with a message saying what broke and "publish again to
   resume", no traceback, nothing of the run visible (no entry, no index), the run folder
@@ -41,10 +44,12 @@ from pathlib import Path
 
 import pytest
 
+from runner.publish.s3_target import READ_WHOLE, S3Target
+from runner.publish.target import Upload
 from runner.serving import serve_in_background
 from tests.support import E2E
 from tests.support.runs import synthetic_run, tree_digest
-from tests.support.s3 import S3Server, client_env, make_bucket, read_objects, running_server
+from tests.support.s3 import S3Server, aws_env, client_env, make_bucket, read_objects, running_server
 
 ROOT = Path(__file__).resolve().parents[1]
 # The report tooling is the machine's; every other E2E_* is this test's own.
@@ -198,6 +203,30 @@ def test_dropped_connections_and_throttling_are_retried_to_completion(s3f: S3Ser
     s3f.set_faults()
     assert tree_digest(run_dir) == before
     assert_run_published(s3f.endpoint, bucket, run_dir)
+
+
+def test_a_streamed_file_whose_connection_drops_is_sent_again_from_its_start(
+    s3f: S3Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bucket = make_bucket(s3f.endpoint, public=False)
+    small = tmp_path / "small.txt"
+    small.write_bytes(b"first")
+    large = tmp_path / "video.webm"
+    large.write_bytes(os.urandom(READ_WHOLE + 1024 * 1024))  # streamed from the open file
+    with aws_env(monkeypatch, s3f.endpoint):
+        target = S3Target(bucket, "e2e")
+        assert not target.put([Upload.from_file("runs/a/small.txt", small)]).failed
+        s3f.set_faults(drop_every=2)  # the next object PUT: its body read, then the connection closed
+        s3f.reset()
+        upload = Upload.from_file("runs/a/video.webm", large)
+        report = target.put([upload])
+        assert not report.failed, report.failed
+        assert [r.get("fault") for r in s3f.requests() if r["method"] == "PUT"][:2] == ["drop", None]
+        s3f.set_faults()
+        assert (
+            read_objects(s3f.endpoint, bucket, "e2e/runs/a/")["e2e/runs/a/video.webm"] == large.read_bytes()
+        )
+        assert target.stat("runs/a/video.webm").etag == upload.etag
 
 
 # --------------------------------------------------------------------------- persistent faults

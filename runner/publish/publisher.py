@@ -118,10 +118,14 @@ def _read(target: Target, run_dir: Path, summary: RunSummary) -> _Reading:
         return _Reading(summary, listing, previous, remote, files.result())
 
 
-def _plan(reading: _Reading, reports: dict[str, Path] | None = None) -> _Plan:
-    """The writes of a publish, given the reports staged (``reports``; None: none made)."""
+def _plan(reading: _Reading, reports: dict[str, Path] | None = None, *, before: _Plan | None = None) -> _Plan:
+    """The writes of a publish, given the reports staged (``reports``; None: none made).
+    ``before``: the plan without the reports, whose run folder part (every file hashed) holds."""
     run_id = reading.summary.run_id
-    uploads, skipped = plan_uploads(run_id, reading.files, reading.remote)
+    if before is not None:
+        uploads, skipped = before.uploads, before.skipped
+    else:
+        uploads, skipped = plan_uploads(run_id, reading.files, reading.remote)
     report_uploads, report_skipped = plan_uploads(run_id, reports or {}, reading.remote)
     published = (
         set(reading.files) | set(reports or {}) | {key[len(run_root(run_id)) :] for key in reading.remote}
@@ -166,7 +170,7 @@ def _upload_while_staging(
         label = "upload (run folder and trace viewer)" if viewer else "upload (run folder)"
         sent = put_all(target, run_only.uploads + viewer, log=log, label=label)
         staged.result()  # its PublishError, when a report that must be there could not be made
-    plan = _plan(reading, staging.files)
+    plan = _plan(reading, staging.files, before=run_only)
     marker = f"{run_root(plan.summary.run_id)}{HISTORY_FILE}"
     reports = [u for u in plan.report_uploads if u.key != marker]
     sent += put_all(target, reports, log=log, label="upload (reports)")

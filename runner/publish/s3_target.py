@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import io
 import os
+import queue
 import shlex
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -33,6 +35,28 @@ from runner.publish.target import (
     Upload,
     UploadReport,
 )
+
+# A file up to this size is read whole for its PUT (16 workers hold at most 16 of them); a
+# larger one is streamed from the open file.
+READ_WHOLE = 8 * 1024 * 1024
+
+
+class _Cancelled(Exception):
+    """An upload given up because the publish was interrupted."""
+
+    def __str__(self) -> str:
+        return "the publish was interrupted before this file was uploaded"
+
+
+# The upload workers' own state: the publish they work for was interrupted.
+_worker = threading.local()
+
+
+def _abandon_if_interrupted(**kwargs: Any) -> None:
+    """Called by botocore before every attempt of a PutObject (retries included)."""
+    cancelled = getattr(_worker, "cancelled", None)
+    if cancelled is not None and cancelled.is_set():
+        raise _Cancelled()
 
 
 def _endpoint_source(environ: Mapping[str, str]) -> str:
@@ -90,6 +114,7 @@ class S3Target(Target):
                 **common,
             ),
         )
+        self._client.meta.events.register("before-send.s3.PutObject", _abandon_if_interrupted)
         # The preflight must fail fast on an unreachable endpoint instead of retrying for
         # a minute, so it has its own client with a short leash.
         self._probe = self._session.client(
@@ -294,7 +319,106 @@ class S3Target(Target):
         except Exception as exc:
             raise self.explain(exc, f"downloading {key}") from exc
 
+    def _extra(self, upload: Upload) -> dict[str, str]:
+        headers = headers_for(upload.key)
+        extra = {
+            "ContentType": headers.content_type,
+            "CacheControl": headers.cache_control,
+            "ServerSideEncryption": SERVER_SIDE_ENCRYPTION,
+        }
+        if upload.redirect:
+            # Honoured by S3 website endpoints; must be an absolute path in the bucket.
+            extra["WebsiteRedirectLocation"] = "/" + self._full(upload.redirect)
+        return extra
+
     def put(self, uploads: list[Upload], on_bytes: ProgressCallback | None = None) -> UploadReport:
+        """Objects below the multipart threshold (every file of a run but a long video) go up
+        as one ``put_object`` each from this target's own workers; larger ones through boto3's
+        transfer manager, which splits them into parts.
+
+        Why not the transfer manager for all: its per-object machinery (futures, subscribers,
+        a submission thread, chunked reads with callbacks) cost ~30 % more client CPU per
+        small object than a plain ``put_object``, measured on 3,000 files of 25 KB to a
+        loopback S3 server, and a run publishes thousands of small files. The workers are
+        daemon threads that stop taking work on Ctrl-C and abandon an object in the middle of
+        its retries, so an interrupt is not held up by a throttling bucket (a pool from
+        ``concurrent.futures`` is joined at exit, after every retry of every object in flight).
+        """
+        report = UploadReport()
+        small = [u for u in uploads if u.size < MULTIPART_THRESHOLD]
+        large = [u for u in uploads if u.size >= MULTIPART_THRESHOLD]
+        if small:
+            self._put_small(small, on_bytes, report)
+        if large:
+            self._put_multipart(large, on_bytes, report)
+        return report
+
+    def _put_one(self, upload: Upload) -> None:
+        extra = self._extra(upload)
+        if upload.path is None:
+            self._client.put_object(
+                Bucket=self.bucket, Key=self._full(upload.key), Body=upload.data or b"", **extra
+            )
+            return
+        if upload.size <= READ_WHOLE:
+            body = upload.path.read_bytes()
+            self._client.put_object(Bucket=self.bucket, Key=self._full(upload.key), Body=body, **extra)
+            return
+        with upload.path.open("rb") as fh:  # seekable: botocore rewinds it for a retry
+            self._client.put_object(Bucket=self.bucket, Key=self._full(upload.key), Body=fh, **extra)
+
+    def _put_small(
+        self, uploads: list[Upload], on_bytes: ProgressCallback | None, report: UploadReport
+    ) -> None:
+        pending: queue.SimpleQueue[Upload | None] = queue.SimpleQueue()
+        for upload in uploads:
+            pending.put(upload)
+        cancelled = threading.Event()
+        lock = threading.Lock()
+        results: dict[str, BaseException | None] = {}
+
+        def work() -> None:
+            _worker.cancelled = cancelled
+            while not cancelled.is_set():
+                upload = pending.get()
+                if upload is None:
+                    return
+                try:
+                    self._put_one(upload)
+                    outcome: BaseException | None = None
+                except _Cancelled:
+                    return
+                except Exception as exc:  # collected: the caller reports them together
+                    outcome = exc
+                with lock:
+                    results[upload.key] = outcome
+                if outcome is None and on_bytes is not None and upload.size:
+                    on_bytes(upload.size)
+
+        workers = [
+            threading.Thread(target=work, name=f"e2e-publish-{n}", daemon=True)
+            for n in range(min(UPLOAD_CONCURRENCY, len(uploads)))
+        ]
+        for _ in workers:
+            pending.put(None)
+        try:
+            for worker in workers:
+                worker.start()
+            for worker in workers:
+                worker.join()
+        except BaseException:
+            cancelled.set()  # Ctrl-C: no new object, and no new attempt of one in flight
+            raise
+        for upload in uploads:
+            outcome = results.get(upload.key, _Cancelled())
+            if outcome is None:
+                report.uploaded.append(upload.key)
+            else:
+                report.failed[upload.key] = outcome
+
+    def _put_multipart(
+        self, uploads: list[Upload], on_bytes: ProgressCallback | None, report: UploadReport
+    ) -> None:
         from boto3.s3.transfer import TransferConfig, create_transfer_manager
         from s3transfer.subscribers import BaseSubscriber
 
@@ -309,35 +433,22 @@ class S3Target(Target):
             max_concurrency=UPLOAD_CONCURRENCY,
             use_threads=True,
         )
-        report = UploadReport()
         futures = []
         with create_transfer_manager(self._client, config) as manager:
             for upload in uploads:
-                headers = headers_for(upload.key)
-                extra = {
-                    "ContentType": headers.content_type,
-                    "CacheControl": headers.cache_control,
-                    "ServerSideEncryption": SERVER_SIDE_ENCRYPTION,
-                }
-                if upload.redirect:
-                    # Honoured by S3 website endpoints; must be an absolute path in the bucket.
-                    extra["WebsiteRedirectLocation"] = "/" + self._full(upload.redirect)
                 # A path is opened by the transfer manager only when its turn comes, so a
                 # run with thousands of files does not hold thousands of descriptors.
                 source = str(upload.path) if upload.path is not None else io.BytesIO(upload.data or b"")
-                futures.append(
-                    (
-                        upload.key,
-                        manager.upload(source, self.bucket, self._full(upload.key), extra, [_Progress()]),
-                    )
+                future = manager.upload(
+                    source, self.bucket, self._full(upload.key), self._extra(upload), [_Progress()]
                 )
+                futures.append((upload.key, future))
             for key, future in futures:
                 try:
                     future.result()
                     report.uploaded.append(key)
                 except Exception as exc:  # collected: the caller reports them together
                     report.failed[key] = exc
-        return report
 
     def put_new(self, key: str, data: bytes) -> bool:
         from botocore.exceptions import ClientError
