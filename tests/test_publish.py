@@ -7,6 +7,7 @@ does the same with real runs in real Chromium.
 
 from __future__ import annotations
 
+import http.server
 import io
 import json
 import os
@@ -24,16 +25,16 @@ from runner.publish.local_target import LocalTarget
 from runner.publish.pages import render_index
 from runner.publish.progress import Progress
 from runner.publish.publisher import PublishError, PublishResult, publish_run
-from runner.publish.s3_target import S3Target
+from runner.publish.s3_target import EXPECT_CONTINUE_FROM, S3Target
 from runner.publish.site import publish_site
-from runner.publish.target import MULTIPART_CHUNKSIZE, MULTIPART_THRESHOLD
+from runner.publish.target import MULTIPART_CHUNKSIZE, MULTIPART_THRESHOLD, Upload
 from runner.publish.targets import open_target
 from runner.report.allure import make_run_report
 from runner.report.offline import third_party_urls
 from runner.run.summary import RunSummary
 from runner.settings import Settings, resolve
 from tests.support.runs import synthetic_run, tree_digest
-from tests.support.s3 import S3Server, head, make_bucket, read_objects
+from tests.support.s3 import S3Server, aws_env, head, make_bucket, read_objects
 from tests.support.s3 import s3 as s3  # noqa: F401 - fixture
 from tests.support.s3 import s3_server as s3_server  # noqa: F401 - fixture
 
@@ -289,6 +290,54 @@ def test_multipart_objects_are_skipped_when_unchanged(s3: S3Server, tmp_path: Pa
     s3.reset()
     publish(settings, run_dir, log=quiet)
     assert s3.puts() == []
+
+
+class _RecordingHandler(http.server.BaseHTTPRequestHandler):
+    """Answers every PUT like S3 (200 with an ETag) and keeps its headers; the standard
+    library answers ``Expect: 100-continue`` with ``100 Continue`` itself."""
+
+    protocol_version = "HTTP/1.1"
+    seen: list[dict[str, str]] = []
+
+    def do_PUT(self) -> None:  # noqa: N802 - the base class's name
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.seen.append(
+            {**{k.lower(): v for k, v in self.headers.items()}, "path": self.path, "size": str(len(body))}
+        )
+        self.send_response(200)
+        self.send_header("ETag", '"0"')
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base's name
+        pass
+
+
+def test_small_objects_are_sent_without_waiting_for_100_continue(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # botocore asks for the server's go-ahead before every PutObject body: a round trip more per
+    # object. A run's thousands of small files are sent at once; a large one still asks first.
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _RecordingHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with aws_env(monkeypatch, f"http://127.0.0.1:{server.server_address[1]}"):
+            small, large = tmp_path / "shot.png", tmp_path / "video.webm"
+            small.write_bytes(b"p" * 30_000)
+            large.write_bytes(b"v" * (EXPECT_CONTINUE_FROM + 1))
+            report = S3Target("bucket", "e2e").put(
+                [Upload.from_file("runs/a/shot.png", small), Upload.from_file("runs/a/video.webm", large)]
+            )
+        assert not report.failed, report.failed
+    finally:
+        server.shutdown()
+    by_path = {r["path"]: r for r in _RecordingHandler.seen}
+    shot, video = by_path["/bucket/e2e/runs/a/shot.png"], by_path["/bucket/e2e/runs/a/video.webm"]
+    assert "expect" not in shot and shot["size"] == "30000"
+    assert video["expect"] == "100-continue" and video["size"] == str(EXPECT_CONTINUE_FROM + 1)
+    for sent in (shot, video):  # the rest of the request as before: signed, checksummed, encrypted
+        assert sent["x-amz-server-side-encryption"] == "AES256" and "x-amz-checksum-crc32" in sent
+        assert "AWS4-HMAC-SHA256" in sent["authorization"]
 
 
 def test_other_runs_are_never_touched(s3: S3Server, tmp_path: Path) -> None:
