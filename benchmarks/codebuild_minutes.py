@@ -33,7 +33,7 @@ Inputs (measured unless given):
 - **Merge**: ``e2e merge --no-report`` of the two calibration runs, per scenario.
 - **Publish**: ``e2e publish --to DIR`` (the local target) of the calibration runs, fitted as a
   line in N, plus the report's bytes (fitted) at ``--upload-mbps`` to S3 and ``--request-ms``
-  per request (10 at once, as the transfer manager does).
+  per request (16 at once, as the publish sends them: ``UPLOAD_CONCURRENCY``).
 - **Image**: pull time = the size of ``docker image inspect e2e-runner:test`` (``--image-mb``
   overrides it; without the image, ``DEFAULT_IMAGE_MB`` = 955 MB, the image's size when issue 12
   was filed, and the output says so)
@@ -110,6 +110,7 @@ from benchmarks.bench_project import (
     table,
     write_timing_plugin,
 )
+from runner.publish.target import UPLOAD_CONCURRENCY
 from tests.support import E2E
 
 # The image's uncompressed size when issue 12 was filed (954.6 MB): the pull time's input when
@@ -297,7 +298,7 @@ def fit_workers(memory_gib: float, a: Assumptions) -> int:
 
 
 def upload_seconds(nbytes: float, requests: float, a: Assumptions) -> float:
-    return nbytes / 1e6 / a.upload_mbps + requests * a.request_ms / 1000 / 10
+    return nbytes / 1e6 / a.upload_mbps + requests * a.request_ms / 1000 / UPLOAD_CONCURRENCY
 
 
 @dataclass
@@ -528,7 +529,9 @@ def main() -> None:  # noqa: PLR0915 - one linear script
         "--extract-mbps", type=float, default=100.0, help="layer extraction, MB/s (default 100)"
     )
     parser.add_argument("--upload-mbps", type=float, default=50.0, help="S3 upload and download, MB/s")
-    parser.add_argument("--request-ms", type=float, default=40.0, help="per S3 request (10 at once)")
+    parser.add_argument(
+        "--request-ms", type=float, default=40.0, help=f"per S3 request ({UPLOAD_CONCURRENCY} at once)"
+    )
     parser.add_argument("--provision", type=float, default=30.0, help="PROVISIONING s (default 30)")
     parser.add_argument("--source", type=float, default=5.0, help="DOWNLOAD_SOURCE s (default 5)")
     parser.add_argument("--finalize", type=float, default=10.0, help="UPLOAD_ARTIFACTS + FINALIZING s")

@@ -31,7 +31,7 @@ def _size(n: float) -> str:
 
 
 class Progress:
-    """Thread-safe: the transfer manager reports bytes from its worker threads."""
+    """Thread-safe: the upload workers report bytes from their threads."""
 
     def __init__(
         self,

@@ -2,8 +2,9 @@
 
 Both targets (this and ``local_target``) speak in keys relative to the publish root (``<bucket>/<prefix>/`` or the
 folder), so the publisher never branches on which one it talks to. The S3 side is plain
-boto3: its transfer manager does the parallel and multipart uploads, botocore's adaptive
-retry mode does the backoff on throttling, and the endpoint, region and credentials come
+boto3: a ``put_object`` per small object from 16 worker threads and the transfer manager's
+multipart upload for large ones (``S3Target.put`` says why not the manager for all), botocore's
+adaptive retry mode does the backoff on throttling, and the endpoint, region and credentials come
 from the standard AWS settings only, so the same code talks to AWS and to a local S3 server.
 What is written here is the part no library has: telling a user, in one sentence, which
 setting is at fault when S3 says no.
