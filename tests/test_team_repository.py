@@ -166,7 +166,8 @@ class Team:
             k: v
             for k, v in os.environ.items()
             if not k.startswith(("E2E_", "PYTEST_", "CODEBUILD_", "AWS_"))
-            and k not in {"VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME"}
+            # A laptop's Python writes bytecode beside the team's steps; this machine's shell may not.
+            and k not in {"VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "PYTHONDONTWRITEBYTECODE"}
         }
         env["PATH"] = f"{self.venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
         env["VIRTUAL_ENV"] = str(self.venv)

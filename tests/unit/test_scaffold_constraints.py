@@ -16,10 +16,13 @@ def test_the_constraints_shipped_with_the_package_are_the_images() -> None:
     )
 
 
-def test_init_writes_requirements_with_the_constraints_and_ignores_the_venv(tmp_path: Path) -> None:
+def test_init_writes_requirements_with_the_constraints_and_ignores_the_venv_and_bytecode(
+    tmp_path: Path,
+) -> None:
     scaffold(tmp_path, base_url="https://app.example.test")
     requirements = (tmp_path / "requirements-e2e.txt").read_text().splitlines()
     assert "-c constraints-e2e.txt" in requirements
     constraints = (tmp_path / "constraints-e2e.txt").read_text()
     assert constraints.endswith((REPO / "constraints.txt").read_text())
-    assert ".venv/" in (tmp_path / ".gitignore").read_text().splitlines()
+    ignored = (tmp_path / ".gitignore").read_text().splitlines()
+    assert ".venv/" in ignored and "__pycache__/" in ignored
