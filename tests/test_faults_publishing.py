@@ -215,8 +215,10 @@ def test_a_streamed_file_whose_connection_drops_is_sent_again_from_its_start(
     large.write_bytes(os.urandom(READ_WHOLE + 1024 * 1024))  # streamed from the open file
     with aws_env(monkeypatch, s3f.endpoint):
         target = S3Target(bucket, "e2e")
+        s3f.set_faults(
+            drop_every=2
+        )  # the second object PUT from now: its body read, then the connection closed
         assert not target.put([Upload.from_file("runs/a/small.txt", small)]).failed
-        s3f.set_faults(drop_every=2)  # the next object PUT: its body read, then the connection closed
         s3f.reset()
         upload = Upload.from_file("runs/a/video.webm", large)
         report = target.put([upload])

@@ -105,6 +105,7 @@ def _serve(port: int) -> None:
                     asked = json.loads(environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)))
                     faults.clear()
                     faults.update({**_initial_faults(), "slowdown_every": 0, "drop_every": 0, **asked})
+                    object_puts[0] = 0  # "every Nth PUT" counts from the faults' setting
                 return _json_answer(start_response, dict(faults))
         fault = None
         with lock:
