@@ -26,6 +26,12 @@ CONNECT_TIMEOUT_MS = 30_000
 HEALTH_PROBE_S = 5.0
 
 
+def _browser_closed(exc: PlaywrightError) -> bool:
+    """Playwright's TargetClosedError (which ``playwright.sync_api`` does not export): the
+    browser, not the call, is gone."""
+    return type(exc).__name__ == "TargetClosedError"
+
+
 class BrowserConnectError(BrowserServerError):
     """This process could not use a shared browser that is itself healthy; the browser was left running."""
 
@@ -110,8 +116,10 @@ class BrowserSession:
         """
         try:
             context = browser.new_context(**options)
-        except PlaywrightError:
-            if browser is not self._browser or self._alive():
+        except PlaywrightError as exc:
+            # A killed server's browser can close before its process ends and its connection
+            # does: "closed" is then said by Playwright before the checks of _alive() can see it.
+            if browser is not self._browser or (self._alive() and not _browser_closed(exc)):
                 raise  # a browser of the user's own, or options it refused: not a dead browser
             context = self._replace("did not answer").new_context(**options)
         if self.navigation_timeout is not None:
