@@ -5,10 +5,11 @@ publish (the orchestration), ``staging`` makes the reports (and resumes a cut-of
 ``site`` rebuilds the shared pages, ``uploads`` sends files.
 
 Order of a publish, chosen so a crash at any point leaves a consistent site: check the
-target (read only) -> upload the run folder's changed files (and the trace viewer's, shared
-by every run) in parallel *while* the site's report is made into a staging folder (Allure
-history carried from the previous run of the same branch; once: skipped when the target has
-it; Allure runs in a process of its own, so the two overlap) -> upload the reports' changed
+target (read only) and list the run's own folder there -> upload the run folder's changed
+files (and the trace viewer's, shared by every run) in parallel *while* the target's index is
+read and the site's report is made into a staging folder (Allure history carried from the
+previous run of the same branch; once: skipped when the target has it; Allure runs in a
+process of its own, so the two overlap) -> upload the reports' changed
 files -> write the run's entry (the commit point: before it the run is invisible) -> rebuild
 the shared pages until no other publish has committed meanwhile. Nothing of another run is
 ever written or deleted, ``latest`` is overwritten in place (never deleted first), so there
@@ -98,41 +99,58 @@ class _Plan:
 
 @dataclass
 class _Reading:
-    """What a publish reads before it writes: the run and the target's state."""
+    """What a publish reads of the run and of its own folder on the target: all the run
+    folder's upload needs."""
 
     summary: RunSummary
-    listing: dict[str, str]
-    previous: RunEntry | None
     remote: dict[str, RemoteObject]
     files: dict[str, Path]
 
 
+@dataclass
+class _IndexReading:
+    """What a publish reads of the target's index: the runs committed (``listing``: run id ->
+    ETag of its entry) and the branch's previous run, whose history the site report carries."""
+
+    listing: dict[str, str]
+    previous: RunEntry | None
+
+
 def _read(target: Target, run_dir: Path, summary: RunSummary) -> _Reading:
-    """The target's index and the run's objects there, read while the run folder's files are
-    hashed (on disk, in a thread of their own)."""
-    with ThreadPoolExecutor(1, thread_name_prefix="e2e-publish-hash") as pool:
+    """The run folder's files, found while the run's objects on the target are listed."""
+    with ThreadPoolExecutor(1, thread_name_prefix="e2e-publish-walk") as pool:
         files = pool.submit(collect_files, run_dir)
-        index, listing = load_index(target)
-        previous = index.previous_of(summary.run_id, summary.branch, summary.started_at)
         remote = target.list(run_root(summary.run_id))
-        return _Reading(summary, listing, previous, remote, files.result())
+        return _Reading(summary, remote, files.result())
 
 
-def _plan(reading: _Reading, reports: dict[str, Path] | None = None, *, before: _Plan | None = None) -> _Plan:
+def _read_index(target: Target, summary: RunSummary) -> _IndexReading:
+    index, listing = load_index(target)
+    return _IndexReading(listing, index.previous_of(summary.run_id, summary.branch, summary.started_at))
+
+
+def _run_uploads(reading: _Reading) -> tuple[list[Upload], list[str]]:
+    return plan_uploads(reading.summary.run_id, reading.files, reading.remote)
+
+
+def _plan(
+    reading: _Reading,
+    index: _IndexReading,
+    reports: dict[str, Path] | None = None,
+    *,
+    run_uploads: tuple[list[Upload], list[str]] | None = None,
+) -> _Plan:
     """The writes of a publish, given the reports staged (``reports``; None: none made).
-    ``before``: the plan without the reports, whose run folder part (every file hashed) holds."""
+    ``run_uploads``: the run folder's part, when already planned."""
     run_id = reading.summary.run_id
-    if before is not None:
-        uploads, skipped = before.uploads, before.skipped
-    else:
-        uploads, skipped = plan_uploads(run_id, reading.files, reading.remote)
+    uploads, skipped = run_uploads or _run_uploads(reading)
     report_uploads, report_skipped = plan_uploads(run_id, reports or {}, reading.remote)
     published = (
         set(reading.files) | set(reports or {}) | {key[len(run_root(run_id)) :] for key in reading.remote}
     )
     entry = entry_from_run(reading.summary, published_files=published)
     entry_upload = Upload.from_bytes(entry_key(run_id), entry.to_bytes())
-    changed = reading.listing.get(run_id) != entry_upload.etag
+    changed = index.listing.get(run_id) != entry_upload.etag
     return _Plan(
         reading.summary, uploads, skipped + report_skipped, entry, entry_upload, changed, report_uploads
     )
@@ -148,29 +166,37 @@ def _upload_while_staging(
     log: Log,
 ) -> tuple[_Plan, int]:
     """Upload the run folder's files (and the trace viewer's that the target lacks, shared by
-    every run) while the reports are made (Allure runs in a process of its own; the uploads
-    wait on the network), then the reports. Returns the plan and the bytes sent. The history,
-    which says the site report is on the target (``stage_reports``), goes up only after every
-    other file: a publish cut off halfway makes the report again.
+    every run) while the target's index is read and the reports are made (Allure runs in a
+    process of its own; the uploads wait on the network), then the reports. Returns the plan
+    and the bytes sent. The run folder's upload needs only the run's own listing, so it starts
+    first; the index (the branch's previous run, for the site report's history) is read in the
+    reports' thread. The history, which says the site report is on the target
+    (``stage_reports``), goes up only after every other file: a publish cut off halfway makes
+    the report again.
 
     The uploads run in this (the main) thread, so Ctrl-C cancels them at once, as it would
-    without the overlap; the reports are made in a thread of their own."""
-    run_only = _plan(reading)
-    with ThreadPoolExecutor(1, thread_name_prefix="e2e-publish-reports") as pool:
-        staged = pool.submit(
-            stage_reports,
+    without the overlap; the index and the reports are read and made in a thread of their own."""
+
+    def index_then_reports() -> _IndexReading:
+        index = _read_index(target, reading.summary)
+        stage_reports(
             staging,
             target,
-            reading.previous,
+            index.previous,
             reading.remote,
             run_id=reading.summary.run_id,
             run_files=reading.files,
             single_file=single_file,
         )
+        return index
+
+    with ThreadPoolExecutor(1, thread_name_prefix="e2e-publish-reports") as pool:
+        staged = pool.submit(index_then_reports)
+        run_uploads = _run_uploads(reading)
         label = "upload (run folder and trace viewer)" if viewer else "upload (run folder)"
-        sent = put_all(target, run_only.uploads + viewer, log=log, label=label)
-        staged.result()  # its PublishError, when a report that must be there could not be made
-    plan = _plan(reading, staging.files, before=run_only)
+        sent = put_all(target, run_uploads[0] + viewer, log=log, label=label)
+        index = staged.result()  # its PublishError, when a report that must be there could not be made
+    plan = _plan(reading, index, staging.files, run_uploads=run_uploads)
     marker = f"{run_root(plan.summary.run_id)}{HISTORY_FILE}"
     reports = [u for u in plan.report_uploads if u.key != marker]
     sent += put_all(target, reports, log=log, label="upload (reports)")
@@ -178,9 +204,9 @@ def _upload_while_staging(
     return plan, sent
 
 
-def _print_plan(plan: _Plan, reading: _Reading, out: Log) -> None:
+def _print_plan(plan: _Plan, reading: _Reading, index: _IndexReading, out: Log) -> None:
     if f"{run_root(plan.summary.run_id)}{HISTORY_FILE}" not in reading.remote:
-        source = f"run {reading.previous.run_id}" if reading.previous else "nothing (first run of the branch)"
+        source = f"run {index.previous.run_id}" if index.previous else "nothing (first run of the branch)"
         out(f"would generate the site report with history from {source}")
     for upload in plan.uploads:
         headers = headers_for(upload.key)
@@ -237,8 +263,9 @@ def publish_run(
     single_file = presign is not None or opened_from_disk(target)
     reading = _read(target, run_dir, summary)
     if dry_run:
-        plan = _plan(reading)
-        _print_plan(plan, reading, out)
+        index = _read_index(target, summary)
+        plan = _plan(reading, index)
+        _print_plan(plan, reading, index, out)
         return _result(target, plan, url=None, dry_run=True)
     with tempfile.TemporaryDirectory(prefix="e2e-publish-") as tmp:
         staging = Staging(

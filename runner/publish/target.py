@@ -7,6 +7,7 @@ skipped). The two targets are ``s3_target.S3Target`` and ``local_target.LocalTar
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 from abc import ABC, abstractmethod
@@ -40,22 +41,37 @@ class RemoteObject:
 
 @dataclass(frozen=True)
 class Upload:
-    """One object to write: from a file or from bytes, with its headers decided by its key."""
+    """One object to write: from a file or from bytes, with its headers decided by its key.
+
+    A file's ETag is computed when first asked for: a publish compares it only with an object
+    of the same key and size already on the target, so the files of a new run are read once,
+    by their upload, not hashed first."""
 
     key: str
     size: int
-    etag: str
     path: Path | None = None
     data: bytes | None = None
     redirect: str | None = None
 
     @classmethod
     def from_file(cls, key: str, path: Path) -> Upload:
-        return cls(key=key, size=path.stat().st_size, etag=etag_of_file(path), path=path)
+        return cls(key=key, size=path.stat().st_size, path=path)
 
     @classmethod
     def from_bytes(cls, key: str, data: bytes, *, redirect: str | None = None) -> Upload:
-        return cls(key=key, size=len(data), etag=etag_of_bytes(data), data=data, redirect=redirect)
+        return cls(key=key, size=len(data), data=data, redirect=redirect)
+
+    @functools.cached_property
+    def etag(self) -> str:
+        """The ETag S3 will report for this object (see ``etag_of_file``)."""
+        if self.data is not None:
+            return etag_of_bytes(self.data)
+        assert self.path is not None
+        return etag_of_file(self.path)
+
+    def same_as(self, there: RemoteObject | None) -> bool:
+        """Whether ``there`` already holds these bytes (sizes first: no hashing when they differ)."""
+        return there is not None and there.size == self.size and there.etag == self.etag
 
     def open(self) -> io.BufferedIOBase:
         if self.data is not None:

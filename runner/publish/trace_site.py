@@ -17,7 +17,6 @@ def viewer_uploads(target: Target) -> list[Upload]:
     uploads = []
     for key, path in files:
         upload = Upload.from_file(key, path)
-        there = remote.get(key)
-        if there is None or there.etag != upload.etag or there.size != upload.size:
+        if not upload.same_as(remote.get(key)):
             uploads.append(upload)
     return uploads

@@ -25,23 +25,35 @@ def collect_files(run_dir: Path) -> dict[str, Path]:
 
     Its own ``report/`` is published as ``report-single-file/`` (the site's ``report/`` is the
     multi-file one). Hidden files (temporary ones) and links leading out of the run folder
-    are not published.
+    are not published; a linked folder is not entered. Only a link is resolved: a plain file
+    found by walking the folder is inside it (thousands of files, one ``scandir`` a folder).
     """
     root = run_dir.resolve()
     files: dict[str, Path] = {}
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if name.startswith("."):
+
+    def walk(folder: Path, prefix: str) -> None:
+        with os.scandir(folder) as found:
+            entries = sorted((e for e in found if not e.name.startswith(".")), key=lambda e: e.name)
+        folders = []
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                folders.append(entry)
                 continue
-            path = Path(dirpath) / name
-            real = path.resolve()
-            if not real.is_file() or (real != root and root not in real.parents):
+            path = folder / entry.name
+            if entry.is_symlink():
+                real = path.resolve()
+                if not real.is_file() or root not in real.parents:
+                    continue
+            elif not entry.is_file(follow_symlinks=False):
                 continue
-            rel = path.relative_to(root).as_posix()
+            rel = prefix + entry.name
             if rel.startswith(f"{REPORT_DIR}/"):
                 rel = SINGLE_FILE_DIR + rel[len(REPORT_DIR) :]
             files[rel] = path
+        for entry in folders:
+            walk(folder / entry.name, f"{prefix}{entry.name}/")
+
+    walk(root, "")
     return files
 
 
@@ -81,8 +93,7 @@ def plan_uploads(
     skipped: list[str] = []
     for rel, path in files.items():
         upload = Upload.from_file(root + rel, path)
-        existing = remote.get(upload.key)
-        if existing is not None and existing.etag == upload.etag and existing.size == upload.size:
+        if upload.same_as(remote.get(upload.key)):
             skipped.append(upload.key)
         else:
             uploads.append(upload)
