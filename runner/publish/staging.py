@@ -20,7 +20,7 @@ from runner.publish.index import RunEntry
 from runner.publish.layout import HISTORY_FILE, SINGLE_FILE_DIR, SINGLE_FILE_PAGE, SITE_REPORT_DIR, run_root
 from runner.publish.target import PublishError, RemoteObject, Target
 from runner.publish.uploads import Log
-from runner.report.site_links import bundle_data, link_to_results
+from runner.report.site_links import make_publishable
 from runner.run.folder import ALLURE_RESULTS, RUN_JSON
 
 # Allure's trend charts show the last runs; carrying an unbounded file from run to run would
@@ -173,10 +173,9 @@ class Staging:
         report = self.folder / SITE_REPORT_DIR
         try:
             self.make_report(output=report, history_path=history_path)
-            link_to_results(
+            make_publishable(
                 report, to_results=f"{'../' * _depth(SITE_REPORT_DIR)}{ALLURE_RESULTS}/", published=published
             )
-            bundle_data(report)
         except Exception as exc:  # noqa: BLE001 - the run is still worth publishing without it
             return self.give_up(f"generating the site report of {self.run_dir} failed: {exc}", exc)
         self._add(SITE_REPORT_DIR)

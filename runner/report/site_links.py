@@ -4,9 +4,11 @@ Allure 3 copies every attachment into ``data/attachments/<id><ext>`` of a multi-
 and its app fetches each one as that path relative to the page, from the ``id`` and ``ext``
 of the links in ``data/test-results/<id>.json``. A published run folder holds the very same
 files under ``allure-results/`` next to the report, so the copies are a second upload of
-every screenshot, trace and video. ``link_to_results`` points each link at the run folder's
+every screenshot, trace and video. ``make_publishable`` points each link at the run folder's
 file instead (a relative URL: its ``..`` segments resolve against the page) and removes the
-copy; a link whose file is not published beside the report keeps its copy.
+copy; a link whose file is not published beside the report keeps its copy. It also makes the
+report's data files (one or two small JSON files per scenario) one script the app reads from
+memory: each file is read once, its links rewritten in memory, and the files removed.
 """
 
 from __future__ import annotations
@@ -33,10 +35,11 @@ class SiteLinkError(Exception):
 
 
 @dataclass(frozen=True)
-class Linked:
+class Published:
     links: int  # attachment links pointed at the run folder's files
     copies_removed: int
     copies_kept: int
+    bundled: int  # data files that went into the one script
 
 
 def _link_target(link: dict, to_results: str, published: Collection[str]) -> tuple[str, str] | None:
@@ -73,42 +76,6 @@ def _relink(node: object, to_results: str, published: Collection[str], moved: di
     return count
 
 
-def link_to_results(report_dir: Path, *, to_results: str, published: Collection[str]) -> Linked:
-    """Point the report's attachment links at the run folder's ``allure-results/`` files.
-
-    ``to_results`` is the path from the report's folder to the run folder's results folder
-    as the site lays them out (``"../allure-results/"`` for ``runs/<id>/report/``);
-    ``published`` the run-relative paths published beside the report. Copies that no link
-    needs any more are removed.
-    """
-    if not to_results.endswith("/") or to_results.startswith("/"):
-        raise SiteLinkError(f"to_results {to_results!r}: a relative folder path ending in '/' is expected")
-    results_dir = report_dir / TEST_RESULTS_DIR
-    moved: dict[str, bool] = {}
-    links = 0
-    for path in sorted(results_dir.glob("*.json")) if results_dir.is_dir() else []:
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise SiteLinkError(f"{path}: not a test result Allure wrote ({exc})") from exc
-        count = _relink(data, to_results, published, moved)
-        if count:
-            tmp = path.with_name(f".{path.name}.tmp")
-            tmp.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
-            os.replace(tmp, path)
-            links += count
-    removed = kept = 0
-    attachments = report_dir / ATTACHMENTS_DIR
-    for name, unused in moved.items():
-        copy = attachments / name
-        if unused and copy.is_file():
-            copy.unlink()
-            removed += 1
-        elif not unused:
-            kept += 1
-    return Linked(links=links, copies_removed=removed, copies_kept=kept)
-
-
 # Allure 3.18's app (two copies of web-commons' ``reportDataUrl`` in one bundle): with
 # ``allureReportData`` set it reads every path from memory, as the single-file report does.
 # Attachments are left to the network, so the site report's data can be one script while
@@ -122,8 +89,8 @@ _APP_SCRIPT = re.compile(r'<script\s+src="(app-[0-9a-f]+\.js)"></script>')
 BUNDLED_DIRS = ("data", "widgets")
 
 
-def _patch_app(report_dir: Path, app: str) -> None:
-    path = report_dir / app
+def _patched_app(path: Path) -> str:
+    """The app's code with its data loader leaving attachments to the network."""
     code = path.read_text(encoding="utf-8")
     count = code.count(IN_MEMORY_CHECK)
     if count != 2:
@@ -131,36 +98,84 @@ def _patch_app(report_dir: Path, app: str) -> None:
             f"{path}: the report app's data loader is not the one this runner knows ({count} of 2 places "
             "found); this Allure version needs a new rewrite in runner/report/site_links.py."
         )
-    path.write_text(code.replace(IN_MEMORY_CHECK, IN_MEMORY_BUT_ATTACHMENTS), encoding="utf-8")
+    return code.replace(IN_MEMORY_CHECK, IN_MEMORY_BUT_ATTACHMENTS)
 
 
-def bundle_data(report_dir: Path) -> int:
-    """The report's data files (``data/`` but its attachments, ``widgets/``) as one script,
-    ``data-<digest>.js``, loaded before the app: thousands of objects become one. Returns
-    how many files went into it."""
+def _data_files(report_dir: Path) -> list[tuple[str, Path]]:
+    """Run-relative path and file of every data file the app fetches (not the attachments)."""
+    found = []
+    for folder in BUNDLED_DIRS:
+        for dirpath, dirnames, filenames in os.walk(report_dir / folder):
+            here = Path(dirpath)
+            rel_dir = here.relative_to(report_dir).as_posix()
+            dirnames[:] = sorted(d for d in dirnames if f"{rel_dir}/{d}" != ATTACHMENTS_DIR)
+            found += [(f"{rel_dir}/{name}", here / name) for name in sorted(filenames)]
+    return found
+
+
+def _relinked(
+    rel: str, raw: bytes, to_results: str, published: Collection[str], moved: dict[str, bool]
+) -> tuple[bytes, int]:
+    """A test result's bytes with its attachment links pointed at the run folder's files."""
+    if not (rel.startswith(f"{TEST_RESULTS_DIR}/") and rel.endswith(".json")):
+        return raw, 0
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:
+        raise SiteLinkError(f"{rel}: not a test result Allure wrote ({exc})") from exc
+    count = _relink(data, to_results, published, moved)
+    if not count:
+        return raw, 0
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), count
+
+
+def make_publishable(report_dir: Path, *, to_results: str, published: Collection[str]) -> Published:
+    """Point the report's attachment links at the run folder's ``allure-results/`` files and
+    make its data files (``data/`` but its attachments, ``widgets/``) one script,
+    ``data-<digest>.js``, loaded before the app: thousands of objects become one.
+
+    ``to_results`` is the path from the report's folder to the run folder's results folder
+    as the site lays them out (``"../allure-results/"`` for ``runs/<id>/report/``);
+    ``published`` the run-relative paths published beside the report. Copies that no link
+    needs any more are removed. Nothing is changed when the app is not the one this knows.
+    """
+    if not to_results.endswith("/") or to_results.startswith("/"):
+        raise SiteLinkError(f"to_results {to_results!r}: a relative folder path ending in '/' is expected")
     if not any((report_dir / folder).is_dir() for folder in BUNDLED_DIRS):
-        return 0  # no data to bundle (not a report of Allure's multi-file form)
+        return Published(0, 0, 0, 0)  # no data (not a report of Allure's multi-file form)
     index = report_dir / "index.html"
     page = index.read_text(encoding="utf-8")
     app = _APP_SCRIPT.search(page)
     if app is None:
         raise SiteLinkError(f"{index}: no app script found; this Allure version needs a new rewrite")
+    app_code = _patched_app(report_dir / app[1])
+    moved: dict[str, bool] = {}
+    links = 0
     data: dict[str, str] = {}
-    for folder in BUNDLED_DIRS:
-        for path in sorted((report_dir / folder).rglob("*")):
-            rel = path.relative_to(report_dir).as_posix()
-            if path.is_file() and not rel.startswith(f"{ATTACHMENTS_DIR}/"):
-                data[rel] = base64.b64encode(path.read_bytes()).decode("ascii")
+    files = _data_files(report_dir)
+    for rel, path in files:
+        raw, count = _relinked(rel, path.read_bytes(), to_results, published, moved)
+        links += count
+        data[rel] = base64.b64encode(raw).decode("ascii")
     script = f"window.allureReportData = {json.dumps(data, separators=(',', ':'))};\n".encode()
     name = f"data-{hashlib.sha256(script).hexdigest()[:20]}.js"
     (report_dir / name).write_bytes(script)
-    _patch_app(report_dir, app[1])
+    (report_dir / app[1]).write_text(app_code, encoding="utf-8")
     tag = f'<script src="{name}"></script>\n    {app[0]}'
     index.write_text(page[: app.start()] + tag + page[app.end() :], encoding="utf-8")
-    for rel in data:
-        (report_dir / rel).unlink()
+    for _, path in files:
+        path.unlink()
+    removed = kept = 0
+    attachments = report_dir / ATTACHMENTS_DIR
+    for copy_name, unused in moved.items():
+        copy = attachments / copy_name
+        if unused and copy.is_file():
+            copy.unlink()
+            removed += 1
+        elif not unused:
+            kept += 1
     for folder in BUNDLED_DIRS:
-        for path in [*sorted((report_dir / folder).rglob("*"), reverse=True), report_dir / folder]:
-            if path.is_dir() and not any(path.iterdir()):
-                path.rmdir()
-    return len(data)
+        for dirpath, _, _ in sorted(os.walk(report_dir / folder), reverse=True):
+            if not os.listdir(dirpath):
+                os.rmdir(dirpath)
+    return Published(links=links, copies_removed=removed, copies_kept=kept, bundled=len(data))

@@ -13,8 +13,7 @@ from runner.report.site_links import (
     IN_MEMORY_BUT_ATTACHMENTS,
     IN_MEMORY_CHECK,
     SiteLinkError,
-    bundle_data,
-    link_to_results,
+    make_publishable,
 )
 
 SHOT = "1111-attachment.png"
@@ -41,11 +40,17 @@ def _report(tmp_path: Path) -> Path:
     return report
 
 
+def _bundled(report: Path) -> tuple[Path, dict[str, str]]:
+    (script,) = report.glob("data-*.js")
+    return script, json.loads(script.read_text().removeprefix("window.allureReportData = ").rstrip(";\n"))
+
+
 def test_links_point_at_the_published_results_and_their_copies_go(tmp_path: Path) -> None:
     report = _report(tmp_path)
-    linked = link_to_results(report, to_results="../allure-results/", published={f"allure-results/{SHOT}"})
-    assert (linked.links, linked.copies_removed, linked.copies_kept) == (1, 1, 1)
-    result = json.loads((report / "data" / "test-results" / "r1.json").read_text())
+    done = make_publishable(report, to_results="../allure-results/", published={f"allure-results/{SHOT}"})
+    assert (done.links, done.copies_removed, done.copies_kept) == (1, 1, 1)
+    _, data = _bundled(report)
+    result = json.loads(base64.b64decode(data["data/test-results/r1.json"]))
     link = result["steps"][0]["attachments"][0]["link"]
     # The app fetches data/attachments/<id><ext> relative to the report's page.
     fetched = (report / "data" / "attachments" / f"{link['id']}{link['ext']}").resolve()
@@ -57,9 +62,8 @@ def test_links_point_at_the_published_results_and_their_copies_go(tmp_path: Path
 
 def test_the_data_becomes_one_script_loaded_before_the_app(tmp_path: Path) -> None:
     report = _report(tmp_path)
-    assert bundle_data(report) == 2
-    (script,) = report.glob("data-*.js")
-    data = json.loads(script.read_text().removeprefix("window.allureReportData = ").rstrip(";\n"))
+    assert make_publishable(report, to_results="../allure-results/", published=set()).bundled == 2
+    script, data = _bundled(report)
     assert set(data) == {"data/test-results/r1.json", "widgets/tree.json"}
     assert json.loads(base64.b64decode(data["data/test-results/r1.json"]))["id"] == "r1"
     page = (report / "index.html").read_text()
@@ -69,10 +73,23 @@ def test_the_data_becomes_one_script_loaded_before_the_app(tmp_path: Path) -> No
     assert (report / "data" / "attachments" / "bbb.txt").is_file(), "attachments stay files"
 
 
+def test_when_every_copy_goes_no_empty_folder_is_left(tmp_path: Path) -> None:
+    report = _report(tmp_path)
+    published = {f"allure-results/{SHOT}", f"allure-results/{UNPUBLISHED}"}
+    assert make_publishable(report, to_results="../allure-results/", published=published).copies_removed == 2
+    assert sorted(p.name for p in report.iterdir()) == [
+        "app-0123abcd.js",
+        _bundled(report)[0].name,
+        "index.html",
+    ]
+
+
 def test_an_unknown_app_is_refused_naming_the_file(tmp_path: Path) -> None:
     report = _report(tmp_path)
     (report / "app-0123abcd.js").write_text("no loader here")
+    before = sorted(p.relative_to(report) for p in report.rglob("*"))
     with pytest.raises(SiteLinkError, match=r"app-0123abcd\.js: the report app's data loader"):
-        bundle_data(report)
+        make_publishable(report, to_results="../allure-results/", published={f"allure-results/{SHOT}"})
+    assert sorted(p.relative_to(report) for p in report.rglob("*")) == before, "nothing changed"
     with pytest.raises(SiteLinkError, match="to_results"):
-        link_to_results(report, to_results="/abs/", published=set())
+        make_publishable(report, to_results="/abs/", published=set())
