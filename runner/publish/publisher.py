@@ -136,14 +136,13 @@ def _run_uploads(reading: _Reading) -> tuple[list[Upload], list[str]]:
 def _plan(
     reading: _Reading,
     index: _IndexReading,
+    run_uploads: tuple[list[Upload], list[str]],
     reports: dict[str, Path] | None = None,
-    *,
-    run_uploads: tuple[list[Upload], list[str]] | None = None,
 ) -> _Plan:
-    """The writes of a publish, given the reports staged (``reports``; None: none made).
-    ``run_uploads``: the run folder's part, when already planned."""
+    """The writes of a publish: the run folder's (``run_uploads``, from ``_run_uploads``), then
+    the reports staged (``reports``; None: none made), then the run's entry."""
     run_id = reading.summary.run_id
-    uploads, skipped = run_uploads or _run_uploads(reading)
+    uploads, skipped = run_uploads
     report_uploads, report_skipped = plan_uploads(run_id, reports or {}, reading.remote)
     published = (
         set(reading.files) | set(reports or {}) | {key[len(run_root(run_id)) :] for key in reading.remote}
@@ -196,7 +195,7 @@ def _upload_while_staging(
         label = "upload (run folder and trace viewer)" if viewer else "upload (run folder)"
         sent = put_all(target, run_uploads[0] + viewer, log=log, label=label)
         index = staged.result()  # its PublishError, when a report that must be there could not be made
-    plan = _plan(reading, index, staging.files, run_uploads=run_uploads)
+    plan = _plan(reading, index, run_uploads, staging.files)
     marker = f"{run_root(plan.summary.run_id)}{HISTORY_FILE}"
     reports = [u for u in plan.report_uploads if u.key != marker]
     sent += put_all(target, reports, log=log, label="upload (reports)")
@@ -264,7 +263,7 @@ def publish_run(
     reading = _read(target, run_dir, summary)
     if dry_run:
         index = _read_index(target, summary)
-        plan = _plan(reading, index)
+        plan = _plan(reading, index, _run_uploads(reading))
         _print_plan(plan, reading, index, out)
         return _result(target, plan, url=None, dry_run=True)
     with tempfile.TemporaryDirectory(prefix="e2e-publish-") as tmp:
