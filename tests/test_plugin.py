@@ -541,3 +541,37 @@ def test_action_timeout_bounds_every_action_not_the_default_30_seconds(e2e_proje
     )
     default = e2e_project.pytest("features/default.feature")
     assert default.returncode == 0, default.output
+
+
+def test_workers_start_while_the_shared_browser_starts(e2e_project: E2EProject, tmp_path: Path) -> None:
+    """xdist's workers are started beside the shared browser, not after it: a Chromium that takes
+    three seconds to start is still starting when both workers have configured, and the run
+    passes on that browser (the first scenario is handed out once it is up)."""
+    from tests.support.browser import chromium_path
+
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    slow = tmp_path / "slow-chromium"
+    slow.write_text(
+        "#!/bin/sh\n"
+        f"date +%s.%N > {marks}/chromium-started\n"
+        "sleep 3\n"
+        f"date +%s.%N > {marks}/chromium-launched\n"
+        f'exec {chromium_path()} "$@"\n'
+    )
+    slow.chmod(0o755)
+    e2e_project.add_feature("failing.feature")
+    (e2e_project.root / "conftest.py").write_text(
+        "import os, time\n\n\n"
+        "def pytest_configure(config):\n"
+        "    worker = os.environ.get('PYTEST_XDIST_WORKER')\n"
+        "    if worker:\n"
+        f"        with open(os.path.join({str(marks)!r}, worker), 'w') as out:\n"
+        "            out.write(repr(time.time()))\n"
+    )
+    run = e2e_project.pytest("-n", "2", "-k", "home", E2E_CHROMIUM=str(slow), **FAST)
+    assert run.returncode == 0, run.output
+    launched = float((marks / "chromium-launched").read_text())
+    configured = {w: float((marks / w).read_text()) for w in ("gw0", "gw1")}
+    assert all(t < launched for t in configured.values()), (configured, launched)
+    assert run.run_json()["counts"]["passed"] == 1, run.output

@@ -2,8 +2,11 @@
 
 Registered only in the process that owns the run (the serial pytest process, or xdist's
 controller), as xdist's ``DSession`` is: nothing here asks which process it is in. Before
-any worker starts it checks Chromium, reaches the app under test and takes a hold on the
-shared browser; at session end it writes the summary (``cucumber.json``, ``run.json``),
+any worker starts it checks Chromium and reaches the app under test; then it starts the
+shared browser (and takes a hold on it) in a thread, beside xdist's workers (or a serial
+run's collection), and waits for it before the first scenario is handed out. Under load the
+browser's start (Node, then Chromium) took as long as a worker's own start (Python, imports,
+collection), and the two used to run one after the other. At session end it writes the summary (``cucumber.json``, ``run.json``),
 removes secrets from the run folder, points ``reports/latest`` at it and releases the browser.
 Each process's per-scenario hooks are ``scenario_hooks.ScenarioHooks``.
 """
@@ -13,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import pytest
 
@@ -46,6 +50,7 @@ class RunController:
         self.writer = writer
         self.app: app_under_test.AppUnderTest | None = None
         self.held_browser: SharedBrowser | None = None  # the shared browser this run holds, if any
+        self._browser_start: Future | None = None  # its start, until waited for
 
     def fail_run(self, message: str) -> None:
         """The run cannot start: record it in run.json, say it once, stop before collecting anything."""
@@ -55,7 +60,8 @@ class RunController:
         raise pytest.UsageError(message)
 
     def prepare_run(self) -> None:
-        """Controller only, before any worker starts: browser found, app reachable, shared browser up."""
+        """Controller only, before any worker starts: browser found, app reachable, the shared
+        browser's start under way (waited for in ``pytest_runtestloop``)."""
         state, settings = self.state, self.state.settings
         try:
             shared = SharedBrowser.from_settings(settings)  # Chromium found, its flags checked
@@ -74,12 +80,35 @@ class RunController:
         state.base_url = self.app.url
         print(app_under_test.describe(self.app, settings.source_of("base_url")), file=sys.stderr, flush=True)
         if settings.browser_server == "shared" and not settings.headed:
-            try:
-                shared.ensure(hold=True)
-            except BrowserServerError as exc:
-                self.app.stop()
-                self.fail_run(str(exc))
+            starter = ThreadPoolExecutor(1, thread_name_prefix="e2e-browser-start")
+            self._browser_start = starter.submit(shared.ensure, hold=True)
+            starter.shutdown(wait=False)  # its one thread ends with the start
             self.held_browser = shared
+
+    def _browser_started(self) -> BrowserServerError | None:
+        """Waits for the shared browser's start, if one is under way: its error, if it failed
+        (then this run holds no browser)."""
+        start = self._browser_start
+        if start is None:
+            return None
+        try:
+            start.result()  # interrupted (Ctrl-C), it is waited for again at session end
+        except BrowserServerError as exc:
+            self.held_browser = None
+            return exc
+        finally:
+            if start.done():
+                self._browser_start = None
+        return None
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> None:
+        """The shared browser is up before any scenario is handed out (workers waiting on its
+        lock meanwhile); a browser that could not start stops the run here, as a usage error."""
+        problem = self._browser_started()
+        if problem is not None:
+            self.writer.session_error = str(problem)
+            raise pytest.UsageError(str(problem))  # the summary is written at session end
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node) -> None:
@@ -112,6 +141,7 @@ class RunController:
                 if not written:
                     session.exitstatus = max(int(session.exitstatus), int(pytest.ExitCode.INTERNAL_ERROR))
         finally:
+            self._browser_started()  # a run stopped before its loop still releases what it started
             if self.held_browser is not None:
                 # Stopped only if this run started it and no other run still holds it; a browser a
                 # worker started to replace one that died is covered by the same hold.
@@ -122,7 +152,9 @@ class RunController:
     def redactor(self) -> Redactor:
         """The run's secrets, with every value its roles' sign-ins and API steps saw so far."""
         settings = self.state.settings
-        return redactor_for(settings.secret_variables, settings.base_url).with_values(signin.secret_values(self.state))
+        return redactor_for(settings.secret_variables, settings.base_url).with_values(
+            signin.secret_values(self.state)
+        )
 
     def _finish_run_folder(self, written: bool) -> None:
         """Secrets out of every file of the run (traces included), owner-only modes;
