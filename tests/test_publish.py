@@ -462,6 +462,31 @@ def test_local_target_has_the_same_layout(tmp_path: Path) -> None:
     assert {p: p.stat().st_mtime_ns for p in site.rglob("*") if p.is_file()} == snapshot
 
 
+def test_the_site_report_is_made_at_a_lower_cpu_priority_and_a_run_report_is_not(tmp_path: Path) -> None:
+    """A publish makes the site's report beside its upload, which is what it waits for: the
+    report's CLI runs niced (10), so the upload's threads come first. ``e2e report`` (nothing
+    beside it) runs at the caller's priority. The CLI's Node is a wrapper that writes down its
+    niceness and then runs the real one."""
+    from runner.report.allure import generate_report
+    from runner.report.tools import ReportTools
+
+    real = ReportTools.from_settings(settings_for(None, tmp_path)).node_binary()
+    assert real is not None
+    seen = tmp_path / "niceness"
+    wrapper = tmp_path / "node"
+    wrapper.write_text(f'#!/bin/sh\nnice >> {seen}\nexec {real} "$@"\n')
+    wrapper.chmod(0o755)
+    settings = settings_for(None, tmp_path, node=str(wrapper))
+    run_dir = synthetic_run(tmp_path / "reports", branch="main")
+    own = os.getpriority(os.PRIO_PROCESS, 0)
+    generate_report(run_dir, settings, output=tmp_path / "report")
+    assert seen.read_text().split() == [str(own)]
+    seen.unlink()
+    publish_run(LocalTarget(tmp_path / "site"), run_dir, settings, log=quiet)
+    made = seen.read_text().split()  # from disk: the multi-file report and a single-file one
+    assert made and set(made) == {str(min(own + 10, 19))}, made
+
+
 def test_without_a_bucket_the_site_goes_under_reports(tmp_path: Path) -> None:
     run_dir = synthetic_run(tmp_path / "reports")
     settings = settings_for(None, tmp_path)

@@ -270,7 +270,7 @@ def publish_run(
         staging = Staging(
             run_dir,
             Path(tmp) / "staging",
-            functools.partial(generate_report, run_dir, settings),
+            functools.partial(generate_report, run_dir, settings, background=True),
             required=presign is not None,
             log=log,
             kept=kept_folder(summary.run_id, target),

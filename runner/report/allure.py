@@ -18,6 +18,12 @@ A single-file report is made from a compact copy of the results (``runner.report
 WebP screenshots, traces and videos left out with a note saying where they are), so that
 1,000 scenarios stay within 25 MB and open in seconds; the multi-file report is made from
 the results as recorded, full-resolution PNGs and traces included.
+
+A report made beside an upload (``background=True``: a publish makes the site's report while
+the run folder goes up) runs the CLI at a lower CPU priority. The upload is what a publish
+waits for; the report is done well within it, but on a build host's few cores its several
+seconds of CPU were taken from the upload's threads (and, in the benchmarks, from the S3
+server). Niced, it uses what the upload leaves idle, and all of a core when nothing else runs.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import tempfile
 from contextlib import nullcontext
@@ -49,6 +56,10 @@ ANALYTICS_BLOCK = re.compile(
 # trace to and the page it opens.
 PUBLIC_VIEWER = re.compile(r'(\w+)="https://trace\.playwright\.dev",(\w+)=`\$\{\1\}/`')
 PUBLIC_VIEWER_HOST = "trace.playwright.dev"
+
+# The CLI's niceness when it makes a report beside an upload (see above); 10 is ``nice``'s own default.
+BACKGROUND_NICENESS = 10
+ALLURE_TIMEOUT_S = 600
 
 
 class ReportError(Exception):
@@ -95,6 +106,7 @@ def generate_report(
     report_name: str | None = None,
     compact: bool | None = None,
     stats: CompactStats | None = None,
+    background: bool = False,
 ) -> Path:
     """Generate the HTML report; returns the path of its ``index.html``.
 
@@ -103,6 +115,8 @@ def generate_report(
     ``history_path`` is Allure's history file (JSON lines), read for trends and appended to.
     ``compact`` (default: for a single file, unless the ``report_evidence`` setting is
     "full") makes it from a compact copy of the results; ``stats`` is then filled in.
+    ``background``: made beside other work that matters more (a publish's upload), at a lower
+    CPU priority.
     """
     run_dirs = [Path(run_dir)] if isinstance(run_dir, (str, Path)) else [Path(p) for p in run_dir]
     results = [d / ALLURE_RESULTS for d in run_dirs]
@@ -118,7 +132,7 @@ def generate_report(
         compact = single_file and settings.report_evidence == "compact"
     sources = compact_results(run_dirs, report_url=settings.report_url, stats=stats) if compact else nullcontext(results)
     with sources as inputs:
-        proc = _run_allure(ReportTools.from_settings(settings), config, inputs)
+        proc = _run_allure(ReportTools.from_settings(settings), config, inputs, background=background)
     index = out / "index.html"
     if proc.returncode != 0 or not index.is_file():
         raise ReportError(
@@ -158,7 +172,9 @@ def _allure_config(name: str, out: Path, *, single_file: bool, history_path: Pat
     return config
 
 
-def _run_allure(tools: ReportTools, config: dict, results: list[Path]) -> subprocess.CompletedProcess:
+def _run_allure(
+    tools: ReportTools, config: dict, results: list[Path], *, background: bool = False
+) -> subprocess.CompletedProcess:
     with tempfile.TemporaryDirectory(prefix="e2e-allure-") as tmp:
         cfg_path = Path(tmp) / "allurerc.json"
         cfg_path.write_text(json.dumps(config))
@@ -173,7 +189,10 @@ def _run_allure(tools: ReportTools, config: dict, results: list[Path]) -> subpro
             *[str(r.resolve()) for r in results],
         ]
         env = {**os.environ, **processes.node_compile_cache(), "ALLURE_NO_ANALYTICS": "true", "NO_COLOR": "1"}
-        return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
+        nice = shutil.which("nice") if background else None  # coreutils: niced from its exec on
+        if nice:
+            cmd = [nice, "-n", str(BACKGROUND_NICENESS), *cmd]
+        return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=ALLURE_TIMEOUT_S)
 
 
 def _cli(tools: ReportTools) -> Path:
