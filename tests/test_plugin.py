@@ -544,9 +544,10 @@ def test_action_timeout_bounds_every_action_not_the_default_30_seconds(e2e_proje
 
 
 def test_workers_start_while_the_shared_browser_starts(e2e_project: E2EProject, tmp_path: Path) -> None:
-    """xdist's workers are started beside the shared browser, not after it: a Chromium that takes
-    three seconds to start is still starting when both workers have configured, and the run
-    passes on that browser (the first scenario is handed out once it is up)."""
+    """xdist's workers are started beside the shared browser, not after it: a Chromium that
+    waits (up to 20 s) for both workers to have configured before it starts sees them, and the
+    run passes on that browser (the first scenario is handed out once it is up). Started one
+    after the other, the workers would not exist yet, and it would start after its 20 s alone."""
     from tests.support.browser import chromium_path
 
     marks = tmp_path / "marks"
@@ -554,8 +555,7 @@ def test_workers_start_while_the_shared_browser_starts(e2e_project: E2EProject, 
     slow = tmp_path / "slow-chromium"
     slow.write_text(
         "#!/bin/sh\n"
-        f"date +%s.%N > {marks}/chromium-started\n"
-        "sleep 3\n"
+        f"for _ in $(seq 200); do [ -e {marks}/gw0 ] && [ -e {marks}/gw1 ] && break; sleep 0.1; done\n"
         f"date +%s.%N > {marks}/chromium-launched\n"
         f'exec {chromium_path()} "$@"\n'
     )

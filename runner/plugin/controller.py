@@ -6,8 +6,9 @@ any worker starts it checks Chromium and reaches the app under test; then it sta
 shared browser (and takes a hold on it) in a thread, beside xdist's workers (or a serial
 run's collection), and waits for it before the first scenario is handed out. Under load the
 browser's start (Node, then Chromium) took as long as a worker's own start (Python, imports,
-collection), and the two used to run one after the other. At session end it writes the summary (``cucumber.json``, ``run.json``),
-removes secrets from the run folder, points ``reports/latest`` at it and releases the browser.
+collection), and the two used to run one after the other. At session end it writes the
+summary (``cucumber.json``, ``run.json``), removes secrets from the run folder, points
+``reports/latest`` at it and releases the browser.
 Each process's per-scenario hooks are ``scenario_hooks.ScenarioHooks``.
 """
 
@@ -21,7 +22,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import pytest
 
 from runner.browser.chromium import ChromiumNotFound, playwright_ffmpeg
-from runner.browser.server import BrowserServerError, SharedBrowser
+from runner.browser.server import SharedBrowser
 from runner.plugin import app_under_test, signin, watchdog
 from runner.plugin.redaction import redactor_for
 from runner.plugin.results import ResultWriter
@@ -85,21 +86,18 @@ class RunController:
             starter.shutdown(wait=False)  # its one thread ends with the start
             self.held_browser = shared
 
-    def _browser_started(self) -> BrowserServerError | None:
+    def _browser_started(self) -> Exception | None:
         """Waits for the shared browser's start, if one is under way: its error, if it failed
-        (then this run holds no browser)."""
+        (then this run holds no browser). Interrupted (Ctrl-C), it is waited for again at
+        session end, so a browser this run started is always released."""
         start = self._browser_start
         if start is None:
             return None
-        try:
-            start.result()  # interrupted (Ctrl-C), it is waited for again at session end
-        except BrowserServerError as exc:
+        problem = start.exception()  # raises only if this wait itself is interrupted
+        self._browser_start = None
+        if problem is not None:
             self.held_browser = None
-            return exc
-        finally:
-            if start.done():
-                self._browser_start = None
-        return None
+        return problem
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> None:

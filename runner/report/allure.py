@@ -22,8 +22,9 @@ the results as recorded, full-resolution PNGs and traces included.
 A report made beside an upload (``background=True``: a publish makes the site's report while
 the run folder goes up) runs the CLI at a lower CPU priority. The upload is what a publish
 waits for; the report is done well within it, but on a build host's few cores its several
-seconds of CPU were taken from the upload's threads (and, in the benchmarks, from the S3
+seconds of CPU compete with the upload's threads (and, in the benchmarks, with the S3
 server). Niced, it uses what the upload leaves idle, and all of a core when nothing else runs.
+On two loopback cores the gain measured within noise (``benchmarks/README.md``).
 """
 
 from __future__ import annotations
